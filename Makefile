@@ -1,0 +1,41 @@
+# MynaDesk — two set-up commands: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA_DIR ?= data
+GENERATED ?= $(DATA_DIR)/generated
+SCALE ?= 1.0
+SEED ?= 42
+
+.PHONY: demo test lint bench venv clean-db
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench
+
+demo: $(STAMP)
+	$(BIN)/mynadesk db upgrade
+	@if [ ! -f $(GENERATED)/.complete-$(SCALE)-$(SEED) ]; then \
+		$(BIN)/mynadesk data generate --out $(GENERATED) --scale $(SCALE) --seed $(SEED) && \
+		touch $(GENERATED)/.complete-$(SCALE)-$(SEED); \
+	else echo "データは生成済みです / data already generated: $(GENERATED)"; fi
+	$(BIN)/mynadesk db status
+	@echo "生成データ / generated files: $(abspath $(GENERATED))"

@@ -1,0 +1,1 @@
+"""Operations console (Plotly Dash) for city staff — built in a later issue."""

@@ -1,0 +1,1 @@
+"""MynaDesk core: domain rules, persistence and services shared by every app."""

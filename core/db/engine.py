@@ -1,0 +1,64 @@
+"""Where the database is and how to connect to it, as the owner, the app role or the site role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.config import APP_ROLE, DEFAULT_DATABASE, SITE_ROLE, Settings
+from core.db.embedded import ensure_database, start_embedded
+
+
+@dataclass(frozen=True)
+class DatabaseLocation:
+    """The owner's URL plus a description of where the data lives."""
+
+    owner_url: URL
+    embedded: bool
+    description: str
+
+
+def _psycopg(url: URL) -> URL:
+    return url.set(drivername="postgresql+psycopg")
+
+
+def locate_database(settings: Settings) -> DatabaseLocation:
+    """The owner URL; without a configured one, start the embedded server and create its database."""
+    if settings.database_url:
+        url = _psycopg(make_url(settings.database_url))
+        where = url.render_as_string()
+        return DatabaseLocation(url, False, f"外部 PostgreSQL / external server: {where}")
+    admin_uri = start_embedded(settings.pgdata_dir)
+    ensure_database(admin_uri, DEFAULT_DATABASE)
+    url = _psycopg(make_url(admin_uri)).set(database=DEFAULT_DATABASE)
+    return DatabaseLocation(url, True, f"組込み PostgreSQL / embedded server in {settings.pgdata_dir}")
+
+
+def role_url(owner_url: URL, role: str, password: str | None, override: str | None = None) -> URL:
+    """The URL for one of MynaDesk's login roles: an explicit override, else the owner's server as ROLE."""
+    if override:
+        return _psycopg(make_url(override))
+    return owner_url.set(username=role, password=password)
+
+
+def app_url(settings: Settings, owner_url: URL) -> URL:
+    """URL of the console/ETL role."""
+    return role_url(owner_url, APP_ROLE, settings.app_db_password, settings.app_database_url)
+
+
+def site_url(settings: Settings, owner_url: URL) -> URL:
+    """URL of the reservation-site role (booking schema only)."""
+    return role_url(owner_url, SITE_ROLE, settings.site_db_password, settings.site_database_url)
+
+
+def make_engine(url: URL, **kwargs: object) -> Engine:
+    """An engine with the options every MynaDesk connection uses."""
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A session factory; callers own the transaction (`with factory.begin() as s:`)."""
+    return sessionmaker(engine, expire_on_commit=False)

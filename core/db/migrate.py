@@ -1,0 +1,44 @@
+"""Run Alembic migrations from code (`mynadesk db upgrade`, tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+from sqlalchemy.engine import URL
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: URL) -> Config:
+    """An Alembic config that migrates the database at URL."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["url"] = url
+    config.attributes["quiet"] = True
+    return config
+
+
+def upgrade(url: URL, revision: str = "head") -> None:
+    """Apply migrations up to REVISION."""
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: URL, revision: str = "base") -> None:
+    """Undo migrations down to REVISION."""
+    command.downgrade(alembic_config(url), revision)
+
+
+def head_revision() -> str | None:
+    """The newest migration this code knows."""
+    return ScriptDirectory.from_config(alembic_config(URL.create("postgresql"))).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at (None when it was never migrated)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

@@ -1,0 +1,210 @@
+"""Schema `booking`: what the reservation site may touch — venues, procedures, slots, reservations, holds."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db.base import Base, created_at_column
+
+SCHEMA = "booking"
+
+
+class Venue(Base):
+    """A place with counters (本庁舎, 市民センター, …)."""
+
+    __tablename__ = "venues"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name_ja: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    address_ja: Mapped[str | None] = mapped_column(String(200))
+    address_en: Mapped[str | None] = mapped_column(String(200))
+    access_ja: Mapped[str | None] = mapped_column(Text)
+    access_en: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class Counter(Base):
+    """One staffed counter (窓口) at a venue."""
+
+    __tablename__ = "counters"
+    __table_args__ = (UniqueConstraint("venue_id", "name"), {"schema": SCHEMA})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey(Venue.id))
+    name: Mapped[str] = mapped_column(String(50))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class Procedure(Base):
+    """A procedure residents can book: カード受取, 電子証明書更新, カード更新, 申請サポート, …."""
+
+    __tablename__ = "procedures"
+    __table_args__ = (CheckConstraint("duration_minutes > 0", name="duration"), {"schema": SCHEMA})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    name_ja: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    duration_minutes: Mapped[int] = mapped_column(SmallInteger)
+    required_items_ja: Mapped[str | None] = mapped_column(Text)
+    required_items_en: Mapped[str | None] = mapped_column(Text)
+    needs_notice_no: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    max_party_size: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class VenueProcedure(Base):
+    """Which procedures a venue offers."""
+
+    __tablename__ = "venue_procedures"
+    __table_args__ = {"schema": SCHEMA}
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey(Venue.id), primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey(Procedure.id), primary_key=True)
+
+
+class SlotTemplate(Base):
+    """Opening hours per venue, counter and weekday from which slots are generated."""
+
+    __tablename__ = "slot_templates"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        CheckConstraint("starts_at < ends_at", name="times"),
+        CheckConstraint("slot_minutes > 0 AND capacity > 0", name="sizes"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey(Venue.id))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey(Counter.id))
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey(Procedure.id))
+    weekday: Mapped[int] = mapped_column(SmallInteger)  # 0 = Monday
+    starts_at: Mapped[time] = mapped_column(Time)
+    ends_at: Mapped[time] = mapped_column(Time)
+    slot_minutes: Mapped[int] = mapped_column(SmallInteger)
+    capacity: Mapped[int] = mapped_column(SmallInteger)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+class Closure(Base):
+    """A day or period without service (or with a special opening): holidays, J-LIS outages, events."""
+
+    __tablename__ = "closures"
+    __table_args__ = (
+        CheckConstraint("kind IN ('closure', 'opening', 'jlis_outage')", name="kind"),
+        CheckConstraint("starts_at < ends_at", name="period"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey(Venue.id))  # NULL: every venue
+    kind: Mapped[str] = mapped_column(String(20))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason_ja: Mapped[str] = mapped_column(String(200))
+    reason_en: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class Slot(Base):
+    """A bookable time at a venue for a procedure; `booked + held` never exceeds `capacity`."""
+
+    __tablename__ = "slots"
+    __table_args__ = (
+        UniqueConstraint("venue_id", "procedure_id", "counter_id", "starts_at"),
+        CheckConstraint("capacity >= 0", name="capacity"),
+        CheckConstraint("booked >= 0 AND held >= 0", name="counts"),
+        CheckConstraint("booked + held <= capacity", name="not_overbooked"),
+        CheckConstraint("starts_at < ends_at", name="period"),
+        Index("ix_slots_venue_start", "venue_id", "starts_at"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey(Venue.id))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey(Counter.id))
+    procedure_id: Mapped[int] = mapped_column(ForeignKey(Procedure.id))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    capacity: Mapped[int] = mapped_column(SmallInteger)
+    booked: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    held: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Hold(Base):
+    """Seats held for a person while they fill in the booking form (expires by itself)."""
+
+    __tablename__ = "holds"
+    __table_args__ = (
+        CheckConstraint("party_size > 0", name="party_size"),
+        Index("ix_holds_expires_at", "expires_at"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey(Slot.id, ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    party_size: Mapped[int] = mapped_column(SmallInteger)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Reservation(Base):
+    """A booked visit. Holds only what the booking needs, never register data."""
+
+    __tablename__ = "reservations"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('booked', 'cancelled', 'checked_in', 'completed', 'no_show')",
+            name="status",
+        ),
+        CheckConstraint("party_size > 0", name="party_size"),
+        CheckConstraint("channel IN ('web', 'counter', 'phone')", name="channel"),
+        Index("ix_reservations_slot", "slot_id"),
+        Index("ix_reservations_notice_no", "notice_no"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    booking_no: Mapped[str] = mapped_column(String(20), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey(Slot.id))
+    procedure_id: Mapped[int] = mapped_column(ForeignKey(Procedure.id))
+    party_size: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
+    status: Mapped[str] = mapped_column(String(12), server_default=text("'booked'"))
+    channel: Mapped[str] = mapped_column(String(10), server_default=text("'web'"))
+    name: Mapped[str | None] = mapped_column(String(200))
+    name_kana: Mapped[str | None] = mapped_column(String(200))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(254))
+    notice_no: Mapped[str | None] = mapped_column(String(10))
+    language: Mapped[str] = mapped_column(String(2), server_default=text("'ja'"))
+    created_at: Mapped[datetime] = created_at_column()
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    handled_by: Mapped[str | None] = mapped_column(String(100))
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,1 @@
+"""The mynadesk command line."""

@@ -1,0 +1,3 @@
+from mynadesk.cli import main
+
+main()

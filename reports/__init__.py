@@ -1,0 +1,1 @@
+"""PDF forms and exports — built in a later issue."""

@@ -1,0 +1,1 @@
+"""Reservation site for residents (Flask) — built in a later issue."""

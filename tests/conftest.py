@@ -1,0 +1,98 @@
+"""Test fixtures: a real PostgreSQL (embedded, or MYNADESK_TEST_DATABASE_URL), migrated once per session,
+and a savepoint per test so tests stay isolated and fast."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy import Connection, Engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session
+
+from core.config import APP_ROLE, SITE_ROLE
+from core.db.embedded import start_embedded, stop_embedded
+from core.db.engine import make_engine, role_url
+from core.db.migrate import upgrade
+
+TEST_DATABASE = "mynadesk_test"
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[URL]:
+    """Admin URL of a real PostgreSQL: MYNADESK_TEST_DATABASE_URL, or an embedded one for the session."""
+    external = os.environ.get("MYNADESK_TEST_DATABASE_URL")
+    if external:
+        yield make_url(external).set(drivername="postgresql+psycopg")
+        return
+    pgdata = Path(tmp_path_factory.mktemp("pg")) / "data"
+    uri = start_embedded(pgdata)
+    yield make_url(uri).set(drivername="postgresql+psycopg")
+    stop_embedded(pgdata)
+
+
+def libpq(url: URL) -> str:
+    """The URL as libpq (psycopg) wants it."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def recreate_database(server: URL, name: str) -> URL:
+    """Drop and create database NAME on the server; return its URL."""
+    with psycopg.connect(libpq(server), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(sql.Identifier(name))
+        )
+    return server.set(database=name)
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: URL) -> URL:
+    """A freshly migrated MynaDesk database for this test session (owner's URL)."""
+    url = recreate_database(server_url, TEST_DATABASE)
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: URL) -> Iterator[Engine]:
+    """The owner's engine."""
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def app_engine(database_url: URL) -> Iterator[Engine]:
+    """An engine logged in as the console/ETL role."""
+    eng = make_engine(role_url(database_url, APP_ROLE, os.environ.get("MYNADESK_TEST_APP_DB_PASSWORD")))
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def site_engine(database_url: URL) -> Iterator[Engine]:
+    """An engine logged in as the reservation-site role."""
+    eng = make_engine(role_url(database_url, SITE_ROLE, os.environ.get("MYNADESK_TEST_SITE_DB_PASSWORD")))
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        yield conn
+        transaction.rollback()
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    """An ORM session whose commits become savepoints of the test's outer transaction."""
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as s:
+        yield s

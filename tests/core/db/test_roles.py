@@ -1,0 +1,102 @@
+"""PostgreSQL enforces who may touch what: the site role sees only `booking`; the audit log is append-only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError, ProgrammingError
+
+
+@pytest.fixture
+def site(site_engine: Engine) -> Iterator[Connection]:
+    with site_engine.connect() as conn:
+        transaction = conn.begin()
+        yield conn
+        transaction.rollback()
+
+
+@pytest.fixture
+def app(app_engine: Engine) -> Iterator[Connection]:
+    with app_engine.connect() as conn:
+        transaction = conn.begin()
+        yield conn
+        transaction.rollback()
+
+
+def _insert_audit_entry(conn: Connection) -> int:
+    return int(
+        conn.execute(
+            text(
+                "INSERT INTO audit.log (actor, action, object_type, object_id, client_addr) "
+                "VALUES ('S0001', 'view', 'resident', '123', '10.0.0.8') RETURNING id"
+            )
+        ).scalar_one()
+    )
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "register.residents",
+        "register.resident_versions",
+        "cards.cards",
+        "cards.certificates",
+        "staff.users",
+        "audit.log",
+    ],
+)
+def test_site_role_is_refused_outside_booking(site: Connection, table: str) -> None:
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        site.execute(text(f"SELECT count(*) FROM {table}"))
+
+
+def test_site_role_cannot_write_the_card_ledger(site: Connection) -> None:
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        site.execute(text("INSERT INTO cards.cards (state, issued_on) VALUES ('produced', '2026-01-01')"))
+
+
+def test_site_role_can_use_the_booking_schema(site: Connection) -> None:
+    venue_id = site.execute(
+        text(
+            "INSERT INTO booking.venues (code, name_ja, name_en) "
+            "VALUES ('HQ', '本庁舎', 'City Hall') RETURNING id"
+        )
+    ).scalar_one()
+    assert (
+        site.execute(text("SELECT name_ja FROM booking.venues WHERE id = :id"), {"id": venue_id}).scalar()
+        == "本庁舎"
+    )
+
+
+def test_app_role_reads_and_writes_the_register(app: Connection) -> None:
+    assert app.execute(text("SELECT count(*) FROM register.residents")).scalar_one() >= 0
+    entry = _insert_audit_entry(app)
+    assert (
+        app.execute(text("SELECT actor FROM audit.log WHERE id = :id"), {"id": entry}).scalar_one() == "S0001"
+    )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit.log SET actor = 'someone else' WHERE id = :id", "DELETE FROM audit.log WHERE id = :id"],
+)
+def test_app_role_cannot_change_or_delete_audit_entries(app: Connection, statement: str) -> None:
+    entry = _insert_audit_entry(app)
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        app.execute(text(statement), {"id": entry})
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit.log SET actor = 'someone else' WHERE id = :id",
+        "DELETE FROM audit.log WHERE id = :id",
+        "TRUNCATE audit.log",
+    ],
+)
+def test_even_the_owner_cannot_rewrite_the_audit_log(connection: Connection, statement: str) -> None:
+    entry = _insert_audit_entry(connection)
+    with pytest.raises(DBAPIError, match="append-only"):
+        connection.execute(text(statement), {"id": entry})
