@@ -12,6 +12,7 @@ SEED ?= 42
 .PHONY: demo test lint bench venv clean-db
 
 $(STAMP): pyproject.toml
+	@bash scripts/debian-packages.sh base
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -26,6 +27,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: lint
+	@bash scripts/debian-packages.sh test
 	$(BIN)/pytest
 
 bench: $(STAMP)

@@ -92,8 +92,6 @@ def data_generate(
     encoding: Annotated[str, typer.Option(help="文字コード cp932|utf-8 / encoding")] = "cp932",
 ) -> None:
     """市が渡すファイルを合成する / write a realistic resident extract and card ledger export."""
-    from etl.synth import generate
-
     try:
         day = date.fromisoformat(as_of) if as_of else date.today()
     except ValueError as error:
@@ -102,6 +100,8 @@ def data_generate(
         ) from error
     if encoding not in ("cp932", "utf-8"):
         raise _fail(ValueError("--encoding は cp932 か utf-8 / --encoding must be cp932 or utf-8"), 2)
+    from etl.synth import generate
+
     try:
         with progress.bar(console) as report:
             summary = generate(out, scale=scale, seed=seed, as_of=day, encoding=encoding, progress=report)

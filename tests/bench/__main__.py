@@ -1,0 +1,27 @@
+"""Run every benchmark: `python -m tests.bench [NAME ...]`."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+
+from tests.bench import generate
+
+BENCHMARKS = {"generate": generate.run}
+
+
+def main(names: list[str]) -> int:
+    """Run the named benchmarks (all by default) and print their tables."""
+    console = Console()
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        console.print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+        return 2
+    for name in names or list(BENCHMARKS):
+        BENCHMARKS[name](console)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
