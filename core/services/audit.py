@@ -1,0 +1,52 @@
+"""Writing the audit log: every view or change of personal data says who, what, when and from where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core.db.models.audit import AuditEntry
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, in which role, and from where: a staff member, or a system job such as `etl`."""
+
+    name: str
+    role: str | None = None
+    client_addr: str | None = None
+    terminal: str | None = None
+
+
+SYSTEM = Actor("system")
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: str | None = None,
+    *,
+    subject_atena_no: str | None = None,
+    summary: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry to the audit log in the caller's transaction."""
+    entry = AuditEntry(
+        actor=actor.name,
+        actor_role=actor.role,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        subject_atena_no=subject_atena_no,
+        client_addr=actor.client_addr,
+        terminal=actor.terminal,
+        summary=summary,
+        detail=detail,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
