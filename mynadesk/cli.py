@@ -114,9 +114,9 @@ def data_generate(
     table.add_row("外国人住民 / foreign residents", f"{summary.foreign_residents:,}")
     table.add_row("カード (全件) / cards (all)", f"{summary.cards_total:,}")
     table.add_row("保有カード / cards held", f"{summary.cards_held:,}")
-    for path in summary.files:
-        table.add_row("ファイル / file", str(path))
     console.print(table)
+    for path in summary.files:
+        console.print(f"ファイル / file: {path}", soft_wrap=True)
 
 
 def main() -> None:
