@@ -155,18 +155,7 @@ def _holders(rng: np.random.Generator, people: People, held: Ints, suspended: in
         _lose(rng, old, np.flatnonzero(~damaged), loss)
         revoke(old, np.flatnonzero(damaged), RevokeReason.REISSUED, new.handed[damaged], 1)
         out.append(old)
-        for name in (
-            "kind",
-            "applied",
-            "issued",
-            "expires",
-            "arrived",
-            "preset",
-            "notified",
-            "reminded",
-            "handed",
-        ):
-            getattr(current, name)[lost_before] = getattr(new, name)
+        current.replace_card(lost_before, new)
     in_use_a_while = np.flatnonzero(current.handed < ctx.today - 21)
     lost_now = rng.choice(in_use_a_while, size=min(suspended, len(in_use_a_while)), replace=False)
     current.state[lost_now] = S[CardState.SUSPENDED]

@@ -78,18 +78,7 @@ def histories(
         new = handed_over(rng, ctx, old.person, next_day[rows], end[rows], RENEWAL)
         revoke(old, np.arange(len(old)), RevokeReason.RENEWED, new.handed, 1)
         replaced.append(old)
-        for name in (
-            "kind",
-            "applied",
-            "issued",
-            "expires",
-            "arrived",
-            "preset",
-            "notified",
-            "reminded",
-            "handed",
-        ):
-            getattr(current, name)[rows] = getattr(new, name)
+        current.replace_card(rows, new)
     return (CardBatch.concat(replaced) if replaced else CardBatch.empty(people[:0])), current
 
 

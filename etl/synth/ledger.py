@@ -22,6 +22,19 @@ _WAITING_HERE = ("arrived", "preset", "notified", "mail_returned", "reserved", "
 CITY_HOLDS = frozenset(S[CardState(s)] for s in _WAITING_HERE)  # cards in the city's boxes
 
 
+REPLACED_FIELDS = (
+    "kind",
+    "applied",
+    "issued",
+    "expires",
+    "arrived",
+    "preset",
+    "notified",
+    "reminded",
+    "handed",
+)
+
+
 @dataclass
 class CardBatch:
     """Cards as parallel arrays: dates are day ordinals (0 = none), codes index the tuples above (-1 none)."""
@@ -64,6 +77,11 @@ class CardBatch:
     def take(self, index: Ints) -> CardBatch:
         """The rows at `index`."""
         return CardBatch(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+    def replace_card(self, rows: Ints | Bools, new: CardBatch) -> None:
+        """Put the card life of NEW (kind, dates up to the handover) in place of these rows' current card."""
+        for name in REPLACED_FIELDS:
+            getattr(self, name)[rows] = getattr(new, name)
 
     def __len__(self) -> int:
         return len(self.person)
