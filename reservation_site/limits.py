@@ -1,0 +1,56 @@
+"""Rate limits of the site (per client address, per notice number), stored in PostgreSQL for every worker."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+
+from core.services import ratelimit
+from reservation_site import web
+
+QUARTER = timedelta(minutes=15)
+
+
+def _limited(kind: str, value: str, limit_name: str, window: timedelta) -> bool:
+    with web.transaction() as db:
+        key = ratelimit.bucket(kind, value)
+        return ratelimit.is_limited(db, key, int(current_app.config[limit_name]), window, web.now())
+
+
+def _record(*keys: tuple[str, str]) -> None:
+    with web.transaction() as db:  # own transaction: failures count though the form is refused
+        for kind, value in keys:
+            ratelimit.record(db, ratelimit.bucket(kind, value), web.now())
+
+
+def hold_allowed() -> bool:
+    """Count one hold for this address; False when it has used up its hourly allowance."""
+    address = web.client() or "-"
+    if _limited("hold", address, "HOLDS_PER_IP_HOUR", timedelta(hours=1)):
+        return False
+    _record(("hold", address))
+    return True
+
+
+def notice_blocked(notice_no: str) -> bool:
+    """Whether guesses from this address or for this notice number are blocked for now."""
+    address = web.client() or "-"
+    return _limited("notice_ip", address, "NOTICE_FAILS_PER_IP", QUARTER) or _limited(
+        "notice_no", notice_no, "NOTICE_FAILS_PER_NUMBER", timedelta(days=1)
+    )
+
+
+def notice_failed(notice_no: str) -> None:
+    """Count a wrong (number, birth date) guess."""
+    _record(("notice_ip", web.client() or "-"), ("notice_no", notice_no))
+
+
+def lookup_blocked() -> bool:
+    """Whether this address made too many wrong booking look-ups."""
+    return _limited("lookup", web.client() or "-", "LOOKUP_FAILS_PER_IP", QUARTER)
+
+
+def lookup_failed() -> None:
+    """Count a wrong look-up."""
+    _record(("lookup", web.client() or "-"))
