@@ -64,7 +64,9 @@ def new_booking_no() -> str:
 
 def lock_slot(session: Session, slot_id: int, now: datetime) -> Slot:
     """Lock the slot row (SELECT … FOR UPDATE) and give back seats of holds that have expired."""
-    slot = session.scalars(select(Slot).where(Slot.id == slot_id).with_for_update()).one_or_none()
+    # populate_existing: a slot read earlier in this session must not keep its stale counts.
+    query = select(Slot).where(Slot.id == slot_id).with_for_update().execution_options(populate_existing=True)
+    slot = session.scalars(query).one_or_none()
     if slot is None:
         raise BookingError("その時間枠はありません", "That time slot does not exist.")
     expired = session.execute(
@@ -140,9 +142,10 @@ def _take_held_seats(session: Session, ticket: HoldTicket, now: datetime) -> Slo
 
 
 def _check_contact_cap(session: Session, details: Details, now: datetime, rules: BookingRules) -> None:
-    same_contact = [Reservation.phone == details.phone]
+    digits = "".join(ch for ch in details.phone if ch.isdigit())
+    same_contact = [func.regexp_replace(Reservation.phone, r"\D", "", "g") == digits]
     if details.email:
-        same_contact.append(Reservation.email == details.email)
+        same_contact.append(func.lower(Reservation.email) == details.email.lower())
     active = session.scalar(
         select(func.count())
         .select_from(Reservation)
