@@ -82,7 +82,14 @@ def details_page() -> str | Response | tuple[str, int]:
         return redirect(url_for("booking.confirm"))
     status = 400 if request.method == "POST" else 200
     page = render_template(
-        "details.html", form=form, slot=slot, procedure=procedure, venue=venue, ticket=ticket, pickup=pickup
+        "details.html",
+        form=form,
+        slot=slot,
+        procedure=procedure,
+        venue=venue,
+        ticket=ticket,
+        pickup=pickup,
+        now=web.now(),
     )
     return page, status
 

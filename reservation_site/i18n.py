@@ -65,6 +65,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "people": ("人数", "People"),
     "done_title": ("予約が完了しました", "Your booking is complete"),
     "booking_no": ("予約番号", "Booking number"),
+    "slot_id": ("時間", "Time"),
     "secret_link": ("確認・変更・取消用のリンク", "Your link to view, change or cancel"),
     "secret_hint": (
         "このリンクは他人に知らせないでください。メモまたはブックマークをお願いします。",

@@ -4,9 +4,10 @@
   "use strict";
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
-  var held = document.querySelector("[data-expires]");
+  var held = document.querySelector("[data-seconds]");
   if (!held) { return; }
-  var until = new Date(held.getAttribute("data-expires"));
+  // Count down from what the server says is left, so a wrong clock on the phone does not matter.
+  var until = new Date(Date.now() + 1000 * parseInt(held.getAttribute("data-seconds"), 10));
   var english = document.documentElement.lang === "en";
   var line = document.createElement("span");
   line.setAttribute("aria-live", "polite");

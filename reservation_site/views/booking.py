@@ -189,7 +189,7 @@ def confirm() -> str | Response | tuple[str, int]:
             return render_template("error.html", error=error), 409
         for key in ("hold", "details"):
             session.pop(key, None)
-        session["done"] = {"booking_no": booking_no, "secret": secret}
+        session["done"] = {"booking_no": booking_no, "secret": secret, "mailed": bool(data.get("email"))}
         return redirect(url_for("booking.done"))
     with web.transaction() as db:
         slot = db.get(Slot, ticket.slot_id)
@@ -221,4 +221,4 @@ def done() -> str | tuple[str, int]:
         return render_template("error.html", message_key="not_found"), 404
     base = current_app.config.get("BASE_URL") or request.host_url.rstrip("/")
     link = f"{base}/m/{data['secret']}"
-    return render_template("done.html", booking_no=data["booking_no"], link=link)
+    return render_template("done.html", booking_no=data["booking_no"], link=link, mailed=data.get("mailed"))
