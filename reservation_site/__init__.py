@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.config import Settings
 from core.domain.booking import TOKYO
-from reservation_site import errors, i18n, security
+from reservation_site import errors, i18n, security, web
 from reservation_site.views import booking, manage
 
 DEFAULT_LIMITS = {
@@ -60,6 +60,7 @@ def create_app(
     app.jinja_env.globals.update(_=i18n.translate, pick=i18n.pick, lang=i18n.lang, tz=TOKYO)
     app.register_blueprint(booking.bp)
     app.register_blueprint(manage.bp)
+    app.teardown_appcontext(web.close_connection)
     security.install(app)
     errors.install(app)
     return app

@@ -26,10 +26,12 @@ def _record(*keys: tuple[str, str]) -> None:
 
 def hold_allowed() -> bool:
     """Count one hold for this address; False when it has used up its hourly allowance."""
-    address = web.client() or "-"
-    if _limited("hold", address, "HOLDS_PER_IP_HOUR", timedelta(hours=1)):
-        return False
-    _record(("hold", address))
+    key = ratelimit.bucket("hold", web.client() or "-")
+    limit = int(current_app.config["HOLDS_PER_IP_HOUR"])
+    with web.transaction() as db:
+        if ratelimit.is_limited(db, key, limit, timedelta(hours=1), web.now()):
+            return False
+        ratelimit.record(db, key, web.now())
     return True
 
 

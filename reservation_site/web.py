@@ -7,8 +7,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, request, session
-from sqlalchemy import Engine
+from flask import current_app, g, request, session
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from core.domain.booking import BookingRules
@@ -16,11 +16,26 @@ from core.services.booking import HoldTicket
 from core.services.slots import load_rules
 
 
+def _connection() -> Connection:
+    """One pooled connection per request (closed by `close_connection`), however many transactions it runs."""
+    if "db_connection" not in g:
+        engine: Engine = current_app.extensions["mynadesk_engine"]
+        g.db_connection = engine.connect()
+    connection: Connection = g.db_connection
+    return connection
+
+
+def close_connection(_: BaseException | None = None) -> None:
+    """Give the request's connection back to the pool."""
+    connection = g.pop("db_connection", None)
+    if connection is not None:
+        connection.close()
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """A session in one transaction, committed at the end (rolled back on error)."""
-    engine: Engine = current_app.extensions["mynadesk_engine"]
-    with Session(engine, expire_on_commit=False) as db, db.begin():
+    with Session(bind=_connection(), expire_on_commit=False) as db, db.begin():
         yield db
 
 
@@ -37,8 +52,11 @@ def client() -> str | None:
 
 
 def rules(db: Session) -> BookingRules:
-    """The city's booking rules."""
-    return load_rules(db)
+    """The city's booking rules (read once per request)."""
+    if "booking_rules" not in g:
+        g.booking_rules = load_rules(db)
+    cached: BookingRules = g.booking_rules
+    return cached
 
 
 def save_hold(ticket: HoldTicket) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from core.db.models.booking import Procedure, Slot, Venue, VenueProcedure
-from core.domain.booking import TOKYO, BookingError, SlotTaken
+from core.domain.booking import TOKYO, BookingError, HoldExpired, SlotTaken
 from core.services import booking as service
 from core.services import slots as slot_service
 from reservation_site import web
@@ -182,7 +182,7 @@ def confirm() -> str | Response | tuple[str, int]:
                     db, ticket, details, web.now(), web.rules(db), web.client()
                 )
                 booking_no = reservation.booking_no
-        except SlotTaken:
+        except (SlotTaken, HoldExpired):
             session.pop("hold", None)
             return taken_page(ticket.slot_id, ticket.party_size)
         except BookingError as error:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from core.db.models.booking import Procedure, Reservation, Slot, Venue
-from core.domain.booking import TOKYO, BookingError, SlotTaken, change_deadline
+from core.domain.booking import TOKYO, BookingError, HoldExpired, SlotTaken, change_deadline
 from core.services import booking as service
 from reservation_site import web
 from reservation_site.forms import ConfirmForm, LookupForm, parse_birth_date
@@ -125,7 +125,7 @@ def change_confirm() -> str | Response | tuple[str, int]:
                     "change.html", form=form, new_slot=new_slot, **_context(db, reservation)
                 )
             service.change(db, reservation, ticket, web.now(), web.rules(db), web.client())
-    except SlotTaken:
+    except (SlotTaken, HoldExpired):
         session.pop("hold", None)
         return taken_page(ticket.slot_id, ticket.party_size)
     except BookingError as error:

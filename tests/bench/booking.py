@@ -154,8 +154,9 @@ def _overbooked(url: URL) -> tuple[int, int]:
     with engine.connect() as conn:
         over = conn.execute(
             text(
-                "SELECT count(*) FROM booking.slots s WHERE s.capacity < (SELECT coalesce(sum(party_size), 0) "
-                "FROM booking.reservations r WHERE r.slot_id = s.id AND r.status = 'booked')"
+                "SELECT count(*) FROM booking.slots s WHERE s.capacity < "
+                "(SELECT coalesce(sum(party_size), 0) FROM booking.reservations r "
+                "WHERE r.slot_id = s.id AND r.status = 'booked')"
             )
         ).scalar_one()
         total = conn.execute(text("SELECT count(*) FROM booking.reservations")).scalar_one()

@@ -54,11 +54,14 @@ def world(engine: Engine) -> Iterator[Engine]:
     """Seed committed for the module; wiped afterwards so other tests see an empty booking schema."""
     with Session(engine) as s, s.begin():
         seed_fujisawa(s, NOW.date())
+        # The flows reuse one phone number; the per-contact cap has its own test (test_services).
+        s.execute(text("UPDATE booking.rules SET max_active_per_contact = 50"))
         _person(s, "900000000000001", "90000000001", NOTICE_NO, BIRTH)
         _person(s, "900000000000002", "90000000002", FAMILY_NOTICE_NO, FAMILY_BIRTH)
     yield engine
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {BOOKING_TABLES} CASCADE"))
+        conn.execute(text("UPDATE booking.rules SET max_active_per_contact = DEFAULT"))
         conn.execute(text("DELETE FROM cards.cards WHERE holder_atena_no LIKE '9000000000000%'"))
         conn.execute(text("DELETE FROM register.residents WHERE atena_no LIKE '9000000000000%'"))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 
@@ -188,3 +190,50 @@ def test_security_headers_and_cookie_flags(client: FlaskClient) -> None:
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+
+
+def test_an_expired_hold_whose_seat_was_taken_shows_nearby_times_and_keeps_the_details(
+    client: FlaskClient, world: Engine
+) -> None:
+    slot_id, day = flow.first_slot(world, day="2026-12-08")
+    flow.hold(client, slot_id, day)
+    assert flow.details(client, name="藤沢 三郎").status_code == 302
+    with world.begin() as conn:  # the hold ran out and others filled the slot meanwhile
+        conn.execute(text("DELETE FROM booking.holds WHERE slot_id = :s"), {"s": slot_id})
+        conn.execute(
+            text("UPDATE booking.slots SET held = 0, booked = capacity WHERE id = :s"), {"s": slot_id}
+        )
+    taken = flow.confirm(client)
+    assert taken.status_code == 409
+    assert "近い時間の空きはこちらです" in taken.get_data(as_text=True)
+    nearby = re.findall(r'id="near-0" value="(\d+)"', taken.get_data(as_text=True))[0]
+    again = client.post(
+        f"/p/card_pickup/honcho/{day.isoformat()}",
+        data={"csrf_token": flow.csrf(taken), "slot_id": nearby, "party_size": 1},
+    )
+    assert again.status_code == 302
+    assert 'value="藤沢 三郎"' in client.get("/details").get_data(as_text=True)
+
+
+def test_a_slot_in_the_past_cannot_be_held(client: FlaskClient, world: Engine) -> None:
+    with world.begin() as conn:
+        past = conn.execute(
+            text(
+                "INSERT INTO booking.slots (venue_id, procedure_id, starts_at, ends_at, capacity) "
+                "SELECT v.id, p.id, '2026-11-30 10:00+09', '2026-11-30 10:15+09', 3 "
+                "FROM booking.venues v, booking.procedures p "
+                "WHERE v.code = 'honcho' AND p.code = 'card_pickup' RETURNING id"
+            )
+        ).scalar_one()
+    page = client.get("/p/card_pickup/honcho/2026-11-30")
+    assert "この日に予約できる時間はありません" in page.get_data(as_text=True)
+    refused = client.post(
+        "/p/card_pickup/honcho/2026-11-30",
+        data={
+            "csrf_token": flow.csrf(client.get("/p/card_pickup/honcho/2026-12-02")),
+            "slot_id": past,
+            "party_size": 1,
+        },
+    )
+    assert refused.status_code == 400
+    assert "過去の時間は予約できません" in refused.get_data(as_text=True)

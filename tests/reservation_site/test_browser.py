@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from tests.reservation_site import flow
 from tests.reservation_site.browser import DESKTOP, PHONE, Recorder, chromium, serve
@@ -115,9 +115,17 @@ def test_book_change_cancel(
     page.context.close()
 
 
-def test_other_pages_pass_axe_too(browser: Browser, base_url: str) -> None:
+def test_other_pages_pass_axe_too(browser: Browser, base_url: str, world: Engine) -> None:
     page = _page(browser, PHONE, True)
     rec = Recorder(page, "other", axe=True)
+    slot_id, day = flow.first_slot(world, day="2026-12-09")
+    page.goto(f"{base_url}/p/card_pickup/honcho/{day.isoformat()}?lang=ja")
+    page.locator(f"input[value='{slot_id}']").check()
+    with world.begin() as conn:  # someone else takes the last seats meanwhile
+        conn.execute(text("UPDATE booking.slots SET booked = capacity - held WHERE id = :s"), {"s": slot_id})
+    page.get_by_role("button").click()
+    expect(page.locator("h1")).to_have_text("その時間は今ちょうど埋まりました")
+    rec.shot("just-taken")
     page.goto(f"{base_url}/lookup?lang=ja")
     page.get_by_role("button").click()
     rec.shot("lookup-errors")
