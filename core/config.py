@@ -57,6 +57,8 @@ def _site_settings(env: Mapping[str, str]) -> dict[str, object]:
         values["mail_from"] = env["MYNADESK_MAIL_FROM"]
     if env.get("MYNADESK_SITE_BASE_URL"):
         values["site_base_url"] = env["MYNADESK_SITE_BASE_URL"].rstrip("/")
+    if env.get("MYNADESK_SITE_PROXIES", "").isdigit():
+        values["site_proxies"] = int(env["MYNADESK_SITE_PROXIES"])
     for name, key in (("site_tls_cert", "MYNADESK_SITE_TLS_CERT"), ("site_tls_key", "MYNADESK_SITE_TLS_KEY")):
         if env.get(key):
             values[name] = Path(env[key])
@@ -83,6 +85,7 @@ class Settings:
     site_base_url: str = "http://127.0.0.1:8080"
     site_tls_cert: Path | None = None
     site_tls_key: Path | None = None
+    site_proxies: int = 0  # how many reverse proxies (nginx) in front of the site to trust for X-Forwarded-*
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

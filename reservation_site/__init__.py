@@ -47,7 +47,7 @@ def create_app(
         SESSION_COOKIE_SECURE=bool(settings.site_tls_cert) or settings.site_base_url.startswith("https"),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=2),
         WTF_CSRF_TIME_LIMIT=3600,
-        PROXIES=0,
+        PROXIES=settings.site_proxies,
         **DEFAULT_LIMITS,
     )
     if config:
