@@ -22,6 +22,7 @@ DEFAULT_LIMITS = {
     "NOTICE_FAILS_PER_IP": 5,  # wrong 交付通知書 guesses per address per 15 minutes
     "NOTICE_FAILS_PER_NUMBER": 5,  # wrong guesses per notice number per day
     "LOOKUP_FAILS_PER_IP": 10,  # wrong booking-number look-ups per address per 15 minutes
+    "BOOKINGS_PER_CONTACT_DAY": 10,  # bookings (and changes of mind) per phone number per day
 }
 
 
@@ -57,7 +58,9 @@ def create_app(
     app.extensions["mynadesk_engine"] = engine or _site_engine(settings)
     app.extensions["mynadesk_clock"] = clock
     CSRFProtect(app)
-    app.jinja_env.globals.update(_=i18n.translate, pick=i18n.pick, lang=i18n.lang, tz=TOKYO)
+    app.jinja_env.globals.update(
+        _=i18n.translate, english=i18n.english, pick=i18n.pick, lang=i18n.lang, tz=TOKYO
+    )
     app.register_blueprint(booking.bp)
     app.register_blueprint(manage.bp)
     app.teardown_appcontext(web.close_connection)

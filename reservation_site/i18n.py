@@ -165,6 +165,12 @@ def translate(key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def english(key: str) -> str:
+    """The English text of KEY (shown beside Japanese error messages)."""
+    pair = CATALOG.get(key)
+    return pair[1] if pair else key
+
+
 def pick(ja: str | None, en: str | None) -> str:
     """The Japanese or English column of a database row."""
     return (en or ja or "") if lang() == "en" else (ja or "")

@@ -48,6 +48,20 @@ def notice_failed(notice_no: str) -> None:
     _record(("notice_ip", web.client() or "-"), ("notice_no", notice_no))
 
 
+def _contact(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
+def contact_blocked(phone: str) -> bool:
+    """Whether this phone number made too many bookings today (book-and-cancel churn, scripted hoarding)."""
+    return _limited("contact", _contact(phone), "BOOKINGS_PER_CONTACT_DAY", timedelta(days=1))
+
+
+def contact_booked(phone: str) -> None:
+    """Count one booking for this phone number."""
+    _record(("contact", _contact(phone)))
+
+
 def lookup_blocked() -> bool:
     """Whether this address made too many wrong booking look-ups."""
     return _limited("lookup", web.client() or "-", "LOOKUP_FAILS_PER_IP", QUARTER)

@@ -16,7 +16,7 @@ from core.services import slots as slot_service
 from reservation_site import web
 from reservation_site.details import details_page
 from reservation_site.forms import ConfirmForm, HoldForm
-from reservation_site.limits import hold_allowed
+from reservation_site.limits import contact_blocked, contact_booked, hold_allowed
 
 bp = Blueprint("booking", __name__)
 
@@ -41,6 +41,7 @@ def _venue(db: Session, procedure: Procedure, code: str) -> Venue:
 
 @bp.get("/")
 def index() -> str:
+    session.pop("change_id", None)  # back at the start: a new booking, not a change
     with web.transaction() as db:
         procedures = list(db.scalars(select(Procedure).where(Procedure.active).order_by(Procedure.id)))
         return render_template("index.html", procedures=procedures)
@@ -175,6 +176,8 @@ def confirm() -> str | Response | tuple[str, int]:
         return render_template("error.html", message_key="no_hold"), 400
     form = ConfirmForm()
     if form.validate_on_submit():
+        if contact_blocked(data["phone"]):
+            return render_template("error.html", message_key="too_many_tries"), 429
         try:
             with web.transaction() as db:
                 details = service.Details(**{**data, "birth_date": _date(data.get("birth_date"))})
@@ -187,6 +190,7 @@ def confirm() -> str | Response | tuple[str, int]:
             return taken_page(ticket.slot_id, ticket.party_size)
         except BookingError as error:
             return render_template("error.html", error=error), 409
+        contact_booked(data["phone"])
         for key in ("hold", "details"):
             session.pop(key, None)
         session["done"] = {"booking_no": booking_no, "secret": secret, "mailed": bool(data.get("email"))}

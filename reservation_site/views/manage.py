@@ -69,6 +69,7 @@ def _context(db: Session, reservation: Reservation) -> dict[str, object]:
 
 @bp.get("/booking")
 def show() -> str | tuple[str, int]:
+    session.pop("change_id", None)  # came back without choosing a new time
     with web.transaction() as db:
         reservation = _load(db)
         if reservation is None:

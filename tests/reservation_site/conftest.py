@@ -70,7 +70,8 @@ def world(engine: Engine) -> Iterator[Engine]:
 def app(world: Engine, site_engine: Engine) -> Flask:
     """The site as mynadesk_site, at NOW, with CSRF on (tests post real tokens)."""
     settings = Settings.from_env({"MYNADESK_DATA_DIR": "/nonexistent"})
-    config = {"TESTING": True, "SECRET_KEY": "test-secret", "HOLDS_PER_IP_HOUR": 10_000}
+    limits = {"HOLDS_PER_IP_HOUR": 10_000, "BOOKINGS_PER_CONTACT_DAY": 10_000}
+    config = {"TESTING": True, "SECRET_KEY": "test-secret", **limits}
     return create_app(config, engine=site_engine, settings=settings, clock=lambda: NOW)
 
 
