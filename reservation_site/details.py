@@ -26,9 +26,6 @@ def _pairs(form: DetailsForm) -> list[tuple[Any, Any]]:
 def _check_notices(form: DetailsForm) -> bool:
     """Ask the ledger about every (number, birth date); mark the fields that do not match."""
     ok = True
-    if not form.notice_no.data:
-        form.notice_no.errors = ["required"]
-        return False
     for notice_field, birth_field in _pairs(form):
         number = normalise_notice_no(notice_field.data or "")
         birth = parse_birth_date(birth_field.data or "")
@@ -77,7 +74,7 @@ def details_page() -> str | Response | tuple[str, int]:
         form.members.append_entry()
     while len(form.members) > members:
         form.members.pop_entry()
-    if request.method == "POST" and form.validate() and (not pickup or _check_notices(form)):
+    if request.method == "POST" and _valid(form, pickup) and (not pickup or _check_notices(form)):
         _store(form, pickup)
         return redirect(url_for("booking.confirm"))
     status = 400 if request.method == "POST" else 200
@@ -92,6 +89,15 @@ def details_page() -> str | Response | tuple[str, int]:
         now=web.now(),
     )
     return page, status
+
+
+def _valid(form: DetailsForm, pickup: bool) -> bool:
+    """Field rules; a pickup also needs the notice number (reported together with the other fields)."""
+    valid = bool(form.validate())
+    if pickup and not form.notice_no.data:
+        form.notice_no.errors = [*form.notice_no.errors, "required"]
+        valid = False
+    return valid
 
 
 def _saved() -> dict[str, Any]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from core.db.models.booking import Procedure, Slot, Venue, VenueProcedure
+from core.db.models.booking import Procedure, Reservation, Slot, Venue, VenueProcedure
 from core.domain.booking import TOKYO, BookingError, HoldExpired, SlotTaken
 from core.services import booking as service
 from core.services import slots as slot_service
@@ -97,6 +97,9 @@ def _day_page(db: Session, procedure: Procedure, venue: Venue, day: date, form: 
     slots = slot_service.day_view(db, venue.id, procedure.id, day, web.now(), rules)
     form.slot_id.choices = [(s.id, f"{s.starts_at.astimezone(TOKYO):%H:%M}") for s in slots if s.free > 0]
     form.party_size.choices = [(n, str(n)) for n in range(1, procedure.max_party_size + 1)]
+    changing = db.get(Reservation, session["change_id"]) if session.get("change_id") else None
+    if changing is not None:  # a change keeps the party of the booking
+        form.party_size.choices = [(changing.party_size, str(changing.party_size))]
     return render_template("day.html", procedure=procedure, venue=venue, day=day, slots=slots, form=form)
 
 
