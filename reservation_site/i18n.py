@@ -17,7 +17,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Book, change or cancel at any time. Bookings open up to two months ahead, until the day before.",
     ),
     "duration": ("所要時間", "Takes about"),
-    "minutes": ("分", "min"),
+    "minutes": ("分", " min"),
     "bring": ("持ち物", "Please bring"),
     "choose_venue": ("場所を選んでください", "Choose a place"),
     "choose_day": ("日にちを選んでください", "Choose a day"),
