@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from core.services import ratelimit
 from reservation_site import web
@@ -52,14 +53,16 @@ def _contact(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit())
 
 
-def contact_blocked(phone: str) -> bool:
+def contact_blocked(db: Session, phone: str) -> bool:
     """Whether this phone number made too many bookings today (book-and-cancel churn, scripted hoarding)."""
-    return _limited("contact", _contact(phone), "BOOKINGS_PER_CONTACT_DAY", timedelta(days=1))
+    limit = int(current_app.config["BOOKINGS_PER_CONTACT_DAY"])
+    key = ratelimit.bucket("contact", _contact(phone))
+    return ratelimit.is_limited(db, key, limit, timedelta(days=1), web.now())
 
 
-def contact_booked(phone: str) -> None:
-    """Count one booking for this phone number."""
-    _record(("contact", _contact(phone)))
+def contact_booked(db: Session, phone: str) -> None:
+    """Count one booking for this phone number (in the booking's transaction)."""
+    ratelimit.record(db, ratelimit.bucket("contact", _contact(phone)), web.now())
 
 
 def lookup_blocked() -> bool:

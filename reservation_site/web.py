@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -52,10 +53,13 @@ def client() -> str | None:
 
 
 def rules(db: Session) -> BookingRules:
-    """The city's booking rules (read once per request)."""
-    if "booking_rules" not in g:
-        g.booking_rules = load_rules(db)
-    cached: BookingRules = g.booking_rules
+    """The city's booking rules, re-read at most every RULES_CACHE_SECONDS per process (console edits show
+    up within that time)."""
+    cache: dict[str, Any] = current_app.extensions.setdefault("mynadesk_rules", {})
+    ttl = float(current_app.config.get("RULES_CACHE_SECONDS", 30))
+    if "rules" not in cache or time.monotonic() - cache["at"] >= ttl:
+        cache["rules"], cache["at"] = load_rules(db), time.monotonic()
+    cached: BookingRules = cache["rules"]
     return cached
 
 

@@ -179,10 +179,11 @@ def confirm() -> str | Response | tuple[str, int]:
         return render_template("error.html", message_key="no_hold"), 400
     form = ConfirmForm()
     if form.validate_on_submit():
-        if contact_blocked(data["phone"]):
-            return render_template("error.html", message_key="too_many_tries"), 429
         try:
             with web.transaction() as db:
+                if contact_blocked(db, data["phone"]):
+                    return render_template("error.html", message_key="too_many_tries"), 429
+                contact_booked(db, data["phone"])  # rolled back with the booking if it fails
                 details = service.Details(**{**data, "birth_date": _date(data.get("birth_date"))})
                 reservation, secret = service.book(
                     db, ticket, details, web.now(), web.rules(db), web.client()
@@ -193,7 +194,6 @@ def confirm() -> str | Response | tuple[str, int]:
             return taken_page(ticket.slot_id, ticket.party_size)
         except BookingError as error:
             return render_template("error.html", error=error), 409
-        contact_booked(data["phone"])
         for key in ("hold", "details"):
             session.pop(key, None)
         session["done"] = {"booking_no": booking_no, "secret": secret, "mailed": bool(data.get("email"))}

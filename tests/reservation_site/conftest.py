@@ -70,7 +70,7 @@ def world(engine: Engine) -> Iterator[Engine]:
 def app(world: Engine, site_engine: Engine) -> Flask:
     """The site as mynadesk_site, at NOW, with CSRF on (tests post real tokens)."""
     settings = Settings.from_env({"MYNADESK_DATA_DIR": "/nonexistent"})
-    limits = {"HOLDS_PER_IP_HOUR": 10_000, "BOOKINGS_PER_CONTACT_DAY": 10_000}
+    limits = {"HOLDS_PER_IP_HOUR": 10_000, "BOOKINGS_PER_CONTACT_DAY": 10_000, "RULES_CACHE_SECONDS": 0}
     config = {"TESTING": True, "SECRET_KEY": "test-secret", **limits}
     return create_app(config, engine=site_engine, settings=settings, clock=lambda: NOW)
 
