@@ -59,7 +59,12 @@ def create_app(
     app.extensions["mynadesk_clock"] = clock
     CSRFProtect(app)
     app.jinja_env.globals.update(
-        _=i18n.translate, english=i18n.english, pick=i18n.pick, lang=i18n.lang, tz=TOKYO
+        _=i18n.translate,
+        english=i18n.english,
+        error_key=i18n.error_key,
+        pick=i18n.pick,
+        lang=i18n.lang,
+        tz=TOKYO,
     )
     app.register_blueprint(booking.bp)
     app.register_blueprint(manage.bp)

@@ -165,6 +165,11 @@ def translate(key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def error_key(error: object) -> str:
+    """The catalog key of a form error; anything else (a library's own message) becomes 'bad_request'."""
+    return error if isinstance(error, str) and error in CATALOG else "bad_request"
+
+
 def english(key: str) -> str:
     """The English text of KEY (shown beside Japanese error messages)."""
     pair = CATALOG.get(key)

@@ -194,7 +194,7 @@ def confirm() -> str | Response | tuple[str, int]:
             return taken_page(ticket.slot_id, ticket.party_size)
         except BookingError as error:
             return render_template("error.html", error=error), 409
-        for key in ("hold", "details"):
+        for key in ("hold", "details", "form"):  # the person's details leave the cookie once booked
             session.pop(key, None)
         session["done"] = {"booking_no": booking_no, "secret": secret, "mailed": bool(data.get("email"))}
         return redirect(url_for("booking.done"))

@@ -237,3 +237,22 @@ def test_a_slot_in_the_past_cannot_be_held(client: FlaskClient, world: Engine) -
     )
     assert refused.status_code == 400
     assert "過去の時間は予約できません" in refused.get_data(as_text=True)
+
+
+def test_a_garbled_time_choice_gets_a_translated_message(client: FlaskClient, world: Engine) -> None:
+    _, day = flow.first_slot(world)
+    url = f"/p/card_pickup/honcho/{day.isoformat()}"
+    page = client.get(url)
+    refused = client.post(
+        url, data={"csrf_token": flow.csrf(page), "slot_id": "1; DROP TABLE", "party_size": "x"}
+    )
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "入力内容を確認してください" in body
+    assert "Invalid" not in body
+
+
+def test_the_details_leave_the_cookie_once_booked(client: FlaskClient, world: Engine) -> None:
+    flow.book(client, world)
+    with client.session_transaction() as cookie:
+        assert not {"form", "details", "hold"} & set(cookie.keys())
