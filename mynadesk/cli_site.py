@@ -67,14 +67,16 @@ def serve(
 
 
 def _worker_round(settings: Settings, factory: Any) -> dict[str, int]:
+    from core.domain.booking import TOKYO
     from core.services import mail, maintenance, ratelimit
     from core.services.outbox import SmtpConfig, send_due
     from core.services.slots import generate_slots, load_rules
 
     now = datetime.now(UTC)
+    today = now.astimezone(TOKYO).date()
     with factory.begin() as session:
         rules = load_rules(session)
-        slots = generate_slots(session, now.date(), now.date() + timedelta(days=rules.max_days_ahead + 1))
+        slots = generate_slots(session, today, today + timedelta(days=rules.max_days_ahead + 1))
         seats = maintenance.release_expired_holds(session, now)
         reminders = mail.enqueue_due_reminders(session, now)
         anonymised = maintenance.anonymise_past(session, now, rules)

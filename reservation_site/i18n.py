@@ -87,6 +87,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "status_cancelled": ("取消済み", "Cancelled"),
     "change_button": ("日時を変更する", "Change the date or time"),
     "cancel_button": ("予約を取り消す", "Cancel the booking"),
+    "book_again": ("新しく予約する", "Make a new booking"),
     "cancel_title": ("予約の取消", "Cancel your booking"),
     "cancel_confirm": ("この予約を取り消しますか。", "Do you want to cancel this booking?"),
     "cancel_do": ("取り消す", "Yes, cancel it"),

@@ -49,6 +49,7 @@ class Details:
     notice_no: str | None = None
     members: list[str | None] = field(default_factory=list)  # notice numbers of persons 2..N
     language: str = "ja"
+    channel: str = "web"  # the console books with "counter" or "phone"
 
 
 def hash_token(token: str) -> str:
@@ -189,6 +190,7 @@ def book(
         email=details.email,
         notice_no=details.notice_no,
         language=details.language,
+        channel=details.channel,
     )
     session.add(reservation)
     session.flush()
