@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.models.booking import Closure, Reservation, Slot
-from core.domain.booking import BookingError, BookingRules, HoldExpired, SlotTaken
+from core.domain.booking import TOKYO, BookingError, BookingRules, HoldExpired, SlotTaken
 from core.services import booking, maintenance
 from core.services.slots import day_view, generate_slots
 from tests.reservation_site.conftest import NOW
@@ -170,3 +170,63 @@ def test_a_closure_entered_later_hides_slots_and_generation_is_idempotent(
     assert all(slot.starts_at >= before[0].starts_at + timedelta(hours=2) for slot in after)
     with world.begin() as conn:
         conn.execute(text("DELETE FROM booking.closures"))
+
+
+def _venue_and_procedure(session: Session) -> tuple[int, int]:
+    row = session.execute(
+        text(
+            "SELECT v.id, p.id FROM booking.venues v, booking.procedures p "
+            "WHERE v.code = 'katase' AND p.code = 'card_pickup'"
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def _slots_on(session: Session, venue_id: int, day: date) -> int:
+    query = text(
+        "SELECT count(*) FROM booking.slots WHERE venue_id = :v "
+        "AND (starts_at AT TIME ZONE 'Asia/Tokyo')::date = :d"
+    )
+    return int(session.execute(query, {"v": venue_id, "d": day}).scalar_one())
+
+
+def test_holiday_openings_and_the_jlis_sunday_in_slot_generation(
+    factory: sessionmaker[Session], world: Engine
+) -> None:
+    holiday, jlis_sunday, other_sunday = date(2027, 1, 11), date(2027, 1, 17), date(2027, 1, 24)
+    with factory.begin() as s:
+        venue_id, procedure_id = _venue_and_procedure(s)
+        s.execute(  # a Sunday and holiday-Monday template for this test only
+            text(
+                "INSERT INTO booking.slot_templates (venue_id, procedure_id, counter_id, weekday, starts_at, "
+                "ends_at, slot_minutes, capacity) SELECT :v, :p, c.id, w, '09:00', '20:00', 30, 1 "
+                "FROM booking.counters c, unnest(ARRAY[0, 6]) w WHERE c.venue_id = :v LIMIT 2"
+            ),
+            {"v": venue_id, "p": procedure_id},
+        )
+        generate_slots(s, holiday, other_sunday)
+        assert _slots_on(s, venue_id, holiday) == 0  # 成人の日: closed
+        assert _slots_on(s, venue_id, jlis_sunday) == 0  # the Sunday after the 3rd Saturday
+        assert _slots_on(s, venue_id, other_sunday) == 21  # 09:00-19:30 in 30-minute slots
+        start = datetime(2027, 1, 11, 0, 0, tzinfo=TOKYO)
+        s.add(
+            Closure(
+                venue_id=venue_id,
+                kind="opening",
+                starts_at=start,
+                ends_at=start + timedelta(days=1),
+                reason_ja="休日開庁",
+            )
+        )
+        s.flush()
+        generate_slots(s, holiday, holiday)
+        assert _slots_on(s, venue_id, holiday) > 0
+    with world.begin() as conn:
+        conn.execute(text("DELETE FROM booking.closures"))
+        conn.execute(text("DELETE FROM booking.slot_templates WHERE ends_at = '20:00'"))
+        conn.execute(
+            text(
+                "DELETE FROM booking.slots WHERE starts_at >= '2027-01-11' AND starts_at < '2027-01-25' "
+                "AND venue_id = (SELECT id FROM booking.venues WHERE code = 'katase')"
+            )
+        )
