@@ -142,6 +142,16 @@ def test_change_moves_the_seat_and_cancel_frees_it_after_the_delay(
             >= 0
         )
     assert held >= 1  # the cancelled seat waits behind the re-release delay
+    with world.connect() as conn:
+        actions = conn.execute(
+            text(
+                "SELECT action FROM booking.access_log a "
+                "JOIN booking.reservations r ON r.id = a.reservation_id "
+                "WHERE r.booking_no = :n ORDER BY a.id"
+            ),
+            {"n": number},
+        ).scalars()
+        assert list(dict.fromkeys(actions)) == ["create", "view", "change", "cancel"]
 
 
 def test_lookup_by_number_and_phone(client: FlaskClient, world: Engine) -> None:
