@@ -7,7 +7,7 @@ from typing import Any
 from flask import redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from core.db.models.booking import Procedure, Slot, Venue
+from core.db.models.booking import Slot
 from core.domain.booking import normalise_notice_no
 from core.services import booking as service
 from reservation_site import web
@@ -64,8 +64,8 @@ def details_page() -> str | Response | tuple[str, int]:
     with web.transaction() as db:
         slot = db.get(Slot, ticket.slot_id)
         assert slot is not None
-        procedure = db.get(Procedure, slot.procedure_id)
-        venue = db.get(Venue, slot.venue_id)
+        procedure = web.procedure(db, slot.procedure_id)
+        venue = web.venue(db, slot.venue_id)
     assert procedure is not None
     pickup = procedure.needs_notice_no
     members = ticket.party_size - 1 if pickup else 0

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from flask import current_app, g, request, session
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
+from core.db.models.booking import Procedure, Venue, VenueProcedure
 from core.domain.booking import BookingRules
 from core.services.booking import HoldTicket
 from core.services.slots import load_rules
@@ -61,6 +62,52 @@ def rules(db: Session) -> BookingRules:
         cache["rules"], cache["at"] = load_rules(db), time.monotonic()
     cached: BookingRules = cache["rules"]
     return cached
+
+
+def _cached(kind: str, key: object, load: Callable[[], Any]) -> Any:
+    """Rows that change rarely (procedures, venues), kept per process for RULES_CACHE_SECONDS."""
+    cache: dict[tuple[str, object], tuple[float, Any]] = current_app.extensions.setdefault(
+        "mynadesk_rows", {}
+    )
+    ttl = float(current_app.config.get("RULES_CACHE_SECONDS", 30))
+    hit = cache.get((kind, key))
+    if hit is not None and time.monotonic() - hit[0] < ttl:
+        return hit[1]
+    value = load()
+    cache[(kind, key)] = (time.monotonic(), value)
+    return value
+
+
+def procedure(db: Session, procedure_id: int) -> Procedure:
+    """A procedure by id (cached; read-only use)."""
+    found: Procedure | None = _cached("procedure", procedure_id, lambda: db.get(Procedure, procedure_id))
+    assert found is not None
+    return found
+
+
+def venue(db: Session, venue_id: int) -> Venue:
+    """A venue by id (cached; read-only use)."""
+    found: Venue | None = _cached("venue", venue_id, lambda: db.get(Venue, venue_id))
+    assert found is not None
+    return found
+
+
+def procedure_by_code(db: Session, code: str) -> Procedure | None:
+    """An active procedure by its code (cached)."""
+    query = select(Procedure).where(Procedure.code == code, Procedure.active)
+    found: Procedure | None = _cached("procedure_code", code, lambda: db.scalars(query).one_or_none())
+    return found
+
+
+def venue_for(db: Session, procedure_id: int, code: str) -> Venue | None:
+    """An active venue offering the procedure, by the venue's code (cached)."""
+    query = (
+        select(Venue)
+        .join(VenueProcedure, VenueProcedure.venue_id == Venue.id)
+        .where(Venue.code == code, Venue.active, VenueProcedure.procedure_id == procedure_id)
+    )
+    found: Venue | None = _cached("venue_code", (procedure_id, code), lambda: db.scalars(query).one_or_none())
+    return found
 
 
 def save_hold(ticket: HoldTicket) -> None:

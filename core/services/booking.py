@@ -94,10 +94,18 @@ def _free(slot: Slot) -> int:
 
 
 def hold_seats(
-    session: Session, slot_id: int, party_size: int, now: datetime, rules: BookingRules
+    session: Session,
+    slot_id: int,
+    party_size: int,
+    now: datetime,
+    rules: BookingRules,
+    expect: tuple[int, int] | None = None,
 ) -> HoldTicket:
-    """Hold PARTY_SIZE seats of the slot for rules.hold_minutes; SlotTaken when they are gone."""
+    """Hold PARTY_SIZE seats of the slot for rules.hold_minutes; SlotTaken when they are gone.
+    EXPECT (procedure id, venue id) refuses a slot id that was swapped in a form."""
     slot = lock_slot(session, slot_id, now)
+    if expect is not None and expect != (slot.procedure_id, slot.venue_id):
+        raise BookingError("その時間枠はありません", "That time slot does not exist.")
     _check_slot_open(slot, now, rules)
     procedure = session.get(Procedure, slot.procedure_id)
     if procedure is None or party_size < 1 or party_size > procedure.max_party_size:

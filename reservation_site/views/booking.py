@@ -22,18 +22,14 @@ bp = Blueprint("booking", __name__)
 
 
 def _procedure(db: Session, code: str) -> Procedure:
-    procedure = db.scalars(select(Procedure).where(Procedure.code == code, Procedure.active)).one_or_none()
+    procedure = web.procedure_by_code(db, code)
     if procedure is None:
         abort(404)
     return procedure
 
 
 def _venue(db: Session, procedure: Procedure, code: str) -> Venue:
-    venue = db.scalars(
-        select(Venue)
-        .join(VenueProcedure, VenueProcedure.venue_id == Venue.id)
-        .where(Venue.code == code, Venue.active, VenueProcedure.procedure_id == procedure.id)
-    ).one_or_none()
+    venue = web.venue_for(db, procedure.id, code)
     if venue is None:
         abort(404)
     return venue
@@ -126,10 +122,8 @@ def _hold(procedure_id: int, venue_id: int, form: HoldForm) -> Response | tuple[
     _drop_old_hold()
     try:
         with web.transaction() as db:
-            slot = db.get(Slot, slot_id)
-            if slot is None or slot.procedure_id != procedure_id or slot.venue_id != venue_id:
-                raise BookingError("その時間枠はありません", "That time slot does not exist.")
-            ticket = service.hold_seats(db, slot_id, party, web.now(), web.rules(db))
+            rules = web.rules(db)
+            ticket = service.hold_seats(db, slot_id, party, web.now(), rules, (procedure_id, venue_id))
     except SlotTaken:
         return taken_page(slot_id, party)
     except BookingError as error:
@@ -155,8 +149,8 @@ def taken_page(slot_id: int, party: int) -> tuple[str, int]:
         if slot is None:
             abort(404)
         nearby = slot_service.nearest_free(db, slot, party, web.now(), web.rules(db))
-        procedure = db.get(Procedure, slot.procedure_id)
-        venue = db.get(Venue, slot.venue_id)
+        procedure = web.procedure(db, slot.procedure_id)
+        venue = web.venue(db, slot.venue_id)
         form = HoldForm()
         form.slot_id.choices = [(s.id, f"{s.starts_at.astimezone(TOKYO):%m/%d %H:%M}") for s in nearby]
         form.party_size.choices = [(party, str(party))]
@@ -201,7 +195,7 @@ def confirm() -> str | Response | tuple[str, int]:
     with web.transaction() as db:
         slot = db.get(Slot, ticket.slot_id)
         assert slot is not None
-        procedure, venue = db.get(Procedure, slot.procedure_id), db.get(Venue, slot.venue_id)
+        procedure, venue = web.procedure(db, slot.procedure_id), web.venue(db, slot.venue_id)
         return render_template(
             "confirm.html",
             form=form,

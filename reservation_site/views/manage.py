@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, session, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from core.db.models.booking import Procedure, Reservation, Slot, Venue
+from core.db.models.booking import Procedure, Reservation, Slot
 from core.domain.booking import TOKYO, BookingError, HoldExpired, SlotTaken, change_deadline
 from core.services import booking as service
 from reservation_site import web
@@ -60,8 +60,8 @@ def _context(db: Session, reservation: Reservation) -> dict[str, object]:
     return {
         "reservation": reservation,
         "slot": slot,
-        "procedure": db.get(Procedure, reservation.procedure_id),
-        "venue": db.get(Venue, slot.venue_id),
+        "procedure": web.procedure(db, reservation.procedure_id),
+        "venue": web.venue(db, slot.venue_id),
         "deadline": deadline,
         "changeable": reservation.status == "booked" and web.now() <= deadline,
     }
