@@ -259,6 +259,7 @@ def _report(console: Console, tally: Tally, elapsed: float, overbooked: int, sto
         table.add_column(column)
     table.add_row("pgbench: booking transaction alone (baseline), tx/s", tps)
     table.add_row("site: successful bookings/s (6 HTTP requests each)", f"{tally.booked / elapsed:.1f}")
+    table.add_row("site: HTTP requests/s (approx.)", f"{(tally.booked * 6 + tally.taken * 2) / elapsed:.0f}")
     table.add_row(
         "site: bookings / just-taken pages / errors", f"{tally.booked} / {tally.taken} / {tally.errors}"
     )
@@ -266,6 +267,9 @@ def _report(console: Console, tally: Tally, elapsed: float, overbooked: int, sto
     table.add_row("reservations stored", f"{stored}")
     table.add_row("overbooked slots (must be 0)", f"{overbooked}")
     console.print(table)
+    console.print(
+        f"load average at the end: {os.getloadavg()[0]:.1f} (other work on this machine skews figures)"
+    )
     console.print(
         f"overbooking: {'NONE — OK' if overbooked == 0 else 'FOUND — DEFECT'}; target 1,000 bookings/s"
     )
