@@ -131,7 +131,7 @@ def release_hold(session: Session, ticket: HoldTicket, now: datetime) -> None:
     slot.held -= sum(sizes)
 
 
-def _take_held_seats(session: Session, ticket: HoldTicket, now: datetime) -> Slot:
+def _take_held_seats(session: Session, ticket: HoldTicket, now: datetime, rules: BookingRules) -> Slot:
     """Turn the hold into booked seats; if it expired but the seats are still free, take them anyway."""
     slot = lock_slot(session, ticket.slot_id, now)
     sizes = list(
@@ -141,11 +141,12 @@ def _take_held_seats(session: Session, ticket: HoldTicket, now: datetime) -> Slo
     )
     if sizes:
         slot.held -= sum(sizes)
-    elif _free(slot) < ticket.party_size:
-        raise HoldExpired(
-            "確保時間(10分)が過ぎ、その時間は埋まりました",
-            "Your 10-minute hold ran out and the time was taken.",
-        )
+    else:  # the hold ran out: still fine if the time is open and the seats are free
+        _check_slot_open(slot, now, rules)
+        if _free(slot) < ticket.party_size:
+            raise HoldExpired(
+                "確保時間が過ぎ、その時間は埋まりました", "Your hold ran out and the time was taken."
+            )
     slot.booked += ticket.party_size
     return slot
 
@@ -183,7 +184,7 @@ def book(
 ) -> tuple[Reservation, str]:
     """Book the held seats; return the reservation and its secret (shown once, only the hash is kept)."""
     _check_contact_cap(session, details, now, rules)
-    slot = _take_held_seats(session, ticket, now)
+    slot = _take_held_seats(session, ticket, now, rules)
     secret = secrets.token_urlsafe(32)
     reservation = Reservation(
         booking_no=new_booking_no(),
@@ -257,7 +258,7 @@ def change(
     old_id = reservation.slot_id
     for slot_id in sorted({old_id, ticket.slot_id}):
         lock_slot(session, slot_id, now)
-    new_slot = _take_held_seats(session, ticket, now)
+    new_slot = _take_held_seats(session, ticket, now, rules)
     old_slot = session.get(Slot, old_id)
     assert old_slot is not None
     _release_booked(session, old_slot, reservation.party_size, now, rules)
