@@ -279,9 +279,9 @@ def by_number(
     session: Session, booking_no: str, birth_date: date | None, phone: str | None
 ) -> Reservation | None:
     """The reservation with BOOKING_NO whose birth date or phone matches."""
-    reservation = session.scalars(
-        select(Reservation).where(Reservation.booking_no == booking_no.strip().upper())
-    ).one_or_none()
+    letters = "".join(ch for ch in booking_no.upper() if ch.isalnum())
+    number = f"{letters[:4]}-{letters[4:]}"  # 'k7q2 m9px' or 'K7Q2M9PX' → 'K7Q2-M9PX'
+    reservation = session.scalars(select(Reservation).where(Reservation.booking_no == number)).one_or_none()
     if reservation is None:
         return None
     if birth_date is not None and reservation.birth_date == birth_date:
