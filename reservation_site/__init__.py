@@ -61,6 +61,7 @@ def create_app(
     app.jinja_env.globals.update(
         _=i18n.translate,
         english=i18n.english,
+        switch_url=i18n.switch_url,
         error_key=i18n.error_key,
         pick=i18n.pick,
         lang=i18n.lang,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import g, request, session
 
 LANGUAGES = ("ja", "en")
@@ -164,6 +166,13 @@ def translate(key: str, **values: object) -> str:
         return key
     text = pair[1] if lang() == "en" else pair[0]
     return text.format(**values) if values else text
+
+
+def switch_url(code: str) -> str:
+    """This page's address in language CODE, keeping its other query parameters (e.g. the month)."""
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    args["lang"] = code
+    return f"{request.path}?{urlencode(args)}"
 
 
 def error_key(error: object) -> str:

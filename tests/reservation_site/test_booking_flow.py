@@ -269,3 +269,8 @@ def test_the_details_leave_the_cookie_once_booked(client: FlaskClient, world: En
     flow.book(client, world)
     with client.session_transaction() as cookie:
         assert not {"form", "details", "hold"} & set(cookie.keys())
+
+
+def test_the_language_switch_keeps_the_month_shown(client: FlaskClient) -> None:
+    page = client.get("/p/card_pickup/honcho?m=2027-01").get_data(as_text=True)
+    assert 'href="/p/card_pickup/honcho?m=2027-01&amp;lang=en"' in page
