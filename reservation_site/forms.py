@@ -106,3 +106,11 @@ class LookupForm(FlaskForm):  # type: ignore[misc]
     booking_no = StringField("booking_no", filters=[_nfkc], validators=[REQUIRED, Length(max=20)])
     birth_date = StringField("birth_date", filters=[_nfkc], validators=[Optional(), Length(max=20), _birth])
     phone = StringField("phone", filters=[_nfkc], validators=[Optional(), Length(max=30)])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """One of birth date and phone is needed besides the number."""
+        valid = bool(super().validate(extra_validators))
+        if not self.birth_date.data and not self.phone.data:
+            self.birth_date.errors = [*self.birth_date.errors, "birth_or_phone"]
+            valid = False
+        return valid

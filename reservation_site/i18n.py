@@ -109,6 +109,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "予約番号と、生年月日または電話番号を入力してください。",
         "Enter your booking number and your date of birth or phone number.",
     ),
+    "birth_or_phone": ("生年月日か電話番号を入力してください", "Enter your date of birth or phone number"),
     "lookup_button": ("予約を探す", "Find booking"),
     "lookup_failed": (
         "予約が見つかりません。予約番号と生年月日・電話番号を確かめてください。",

@@ -274,3 +274,11 @@ def test_the_details_leave_the_cookie_once_booked(client: FlaskClient, world: En
 def test_the_language_switch_keeps_the_month_shown(client: FlaskClient) -> None:
     page = client.get("/p/card_pickup/honcho?m=2027-01").get_data(as_text=True)
     assert 'href="/p/card_pickup/honcho?m=2027-01&amp;lang=en"' in page
+
+
+def test_lookup_needs_a_birth_date_or_phone(client: FlaskClient) -> None:
+    page = client.get("/lookup")
+    refused = client.post("/lookup", data={"csrf_token": flow.csrf(page), "booking_no": "ABCD-EFGH"})
+    assert refused.status_code == 400
+    assert "生年月日か電話番号を入力してください" in refused.get_data(as_text=True)
+    assert 'value="ABCD-EFGH"' in refused.get_data(as_text=True)
