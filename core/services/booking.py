@@ -153,6 +153,8 @@ def _take_held_seats(session: Session, ticket: HoldTicket, now: datetime, rules:
 
 def _check_contact_cap(session: Session, details: Details, now: datetime, rules: BookingRules) -> None:
     digits = "".join(ch for ch in details.phone if ch.isdigit())
+    # Two bookings by the same phone at the same moment must not both slip under the cap.
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"contact:{digits}"))))
     same_contact = [func.regexp_replace(Reservation.phone, r"\D", "", "g") == digits]
     if details.email:
         same_contact.append(func.lower(Reservation.email) == details.email.lower())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
@@ -230,3 +231,42 @@ def test_holiday_openings_and_the_jlis_sunday_in_slot_generation(
                 "AND venue_id = (SELECT id FROM booking.venues WHERE code = 'katase')"
             )
         )
+
+
+def test_simultaneous_bookings_by_one_phone_stop_exactly_at_the_cap(
+    factory: sessionmaker[Session], world: Engine
+) -> None:
+    with world.connect() as conn:
+        slots = list(
+            conn.execute(
+                text(
+                    "SELECT s.id FROM booking.slots s JOIN booking.venues v ON v.id = s.venue_id "
+                    "WHERE v.code = 'tsujido' AND s.starts_at > '2026-12-14' ORDER BY s.starts_at LIMIT 8"
+                )
+            ).scalars()
+        )
+    tickets = []
+    for slot_id in slots:
+        with factory.begin() as s:
+            tickets.append(booking.hold_seats(s, slot_id, 1, NOW, RULES))
+    barrier, outcomes, lock = threading.Barrier(len(tickets)), [], threading.Lock()
+
+    def attempt(ticket: booking.HoldTicket) -> None:
+        barrier.wait(timeout=30)
+        try:
+            with factory.begin() as s:
+                booking.book(s, ticket, _details("0466-77-0000"), NOW, RULES)
+            result = "booked"
+        except BookingError:
+            result = "refused"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=attempt, args=(t,)) for t in tickets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["booked"] * RULES.max_active_per_contact + ["refused"] * (
+        len(tickets) - RULES.max_active_per_contact
+    )
