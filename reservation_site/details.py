@@ -66,6 +66,7 @@ def details_page() -> str | Response | tuple[str, int]:
         assert slot is not None
         procedure = web.procedure(db, slot.procedure_id)
         venue = web.venue(db, slot.venue_id)
+        anonymise_days = web.rules(db).anonymise_after_days
     assert procedure is not None
     pickup = procedure.needs_notice_no
     members = ticket.party_size - 1 if pickup else 0
@@ -87,6 +88,7 @@ def details_page() -> str | Response | tuple[str, int]:
         ticket=ticket,
         pickup=pickup,
         now=web.now(),
+        anonymise_days=anonymise_days,
     )
     return page, status
 

@@ -59,6 +59,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "member": ("{n}人目", "Person {n}"),
     "next": ("確認へ進む", "Continue"),
+    "privacy": (
+        "入力された情報は、この予約の受付と連絡のためだけに使います。来庁日から{days}日後に氏名・連絡先を消去します。",
+        "We use these details only for this booking and to contact you about it. Your name and contacts are "
+        "erased {days} days after the visit.",
+    ),
     "confirm_title": ("予約内容の確認", "Check your booking"),
     "confirm_button": ("予約する", "Book"),
     "procedure": ("手続き", "Procedure"),
