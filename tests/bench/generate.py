@@ -10,17 +10,17 @@ import time
 from datetime import date
 from pathlib import Path
 
+from core.domain.register import COLUMNS
 from rich.console import Console
 from rich.table import Table
 
-from core.domain.register import COLUMNS
 from etl.synth import generate
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1.0"))
 
 
 def raw_csv_baseline(rows: int, columns: int) -> float:
-    """Seconds to format and CP932-encode ROWS rows of COLUMNS short fields: the floor for any CSV writer here."""
+    """Seconds to format and CP932-encode ROWS rows of COLUMNS short fields: the floor for a CSV writer."""
     row = ["藤沢市朝日町1番1号"] * columns
     started = time.perf_counter()
     buffer = io.StringIO()
@@ -43,7 +43,10 @@ def run(console: Console) -> None:
         table.add_column(column)
     table.add_row("raw csv.writer + cp932 (baseline)", f"{baseline:.2f}", f"{rows:,}", "", "1.0")
     table.add_row(
-        "mynadesk data generate", f"{summary.seconds:.2f}", f"{rows:,}", f"{sizes / 1e6:.0f}",
+        "mynadesk data generate",
+        f"{summary.seconds:.2f}",
+        f"{rows:,}",
+        f"{sizes / 1e6:.0f}",
         f"{summary.seconds / baseline:.1f}",
     )
     console.print(table)
