@@ -20,7 +20,8 @@ err_console = Console(stderr=True)
 DEFAULT_AGENT_PORT = 47863
 
 
-def _pin(from_stdin: bool) -> str:
+def read_pin(from_stdin: bool) -> str:
+    """The PIN from stdin, or typed without echo."""
     if from_stdin:
         return sys.stdin.readline().strip()
     return str(typer.prompt("暗証番号(4桁) / PIN (4 digits)", hide_input=True))
@@ -65,7 +66,7 @@ def reader_read(
 ) -> None:
     """券面事項を読む / read name, address, birth date and sex (exit 3 wrong PIN, 4 locked, 5 no card)."""
     try:
-        info = read_card(reader_name, _pin(pin_stdin), wait)
+        info = read_card(reader_name, read_pin(pin_stdin), wait)
     except ReaderError as error:
         raise _fail(error) from error
     if as_json:

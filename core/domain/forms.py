@@ -1,0 +1,54 @@
+"""The counter's application forms MynaDesk fills in (書かない窓口), and where their values come from."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class FormKind(StrEnum):
+    """A form MynaDesk prints pre-filled."""
+
+    CERTIFICATE = "certificate"  # 電子証明書発行/更新申請書
+    PIN_RESET = "pin_reset"  # 暗証番号再設定申請書
+    FACE_CHANGE = "face_change"  # 券面記載事項変更届
+    RECEIPT = "receipt"  # カード受領書
+    NOTICE = "notice"  # 交付通知書 (再発行)
+
+    @property
+    def label_ja(self) -> str:
+        """The form's title."""
+        return _LABELS[self][0]
+
+    @property
+    def label_en(self) -> str:
+        """The form's English name."""
+        return _LABELS[self][1]
+
+
+_LABELS: dict[FormKind, tuple[str, str]] = {
+    FormKind.CERTIFICATE: (
+        "電子証明書発行/更新申請書",
+        "application for issuing or renewing the certificates",
+    ),
+    FormKind.PIN_RESET: ("暗証番号再設定申請書", "application for a PIN reset"),
+    FormKind.FACE_CHANGE: ("券面記載事項変更届", "notification of a change to the card face"),
+    FormKind.RECEIPT: ("カード受領書", "card receipt"),
+    FormKind.NOTICE: ("交付通知書(再発行)", "card issuance notice (reprint)"),
+}
+
+
+class FormSource(StrEnum):
+    """Where the printed personal items came from."""
+
+    CARD = "card"  # read from the chip at the counter
+    REGISTER = "register"  # the resident register's record
+
+    @property
+    def label_ja(self) -> str:
+        """Shown on the form's footer."""
+        return "ICチップ読取" if self is FormSource.CARD else "住民記録"
+
+
+def form_reference(form_id: int) -> str:
+    """The printed reference of a filled form (also in its QR code): `MDF-` + 8 digits."""
+    return f"MDF-{form_id:08d}"
