@@ -1,0 +1,113 @@
+"""Card read through the real PC/SC stack (pcscd + vpcd + the virtual card) and form render, p50/p95,
+beside raw baselines measured in the same run: a bare SELECT round trip and a trivial PDF.
+
+Targets (issue 6): read < 0.3 s, PDF < 0.3 s per form.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+
+from rich.console import Console
+from rich.table import Table
+from xhtml2pdf import pisa
+
+from core.domain.forms import FormKind, FormSource
+from core.domain.identity import PersonFace
+from reader import apdu
+from reader.pcsc import PcscReader
+from reader.protocol import read_basic_four
+from reports.forms import FormCard, FormPerson, form_values, render_form
+from tests.pcsc_stack import VIRTUAL_READER, missing_reason, pcscd_running, virtual_card
+
+READS = 50
+RENDERS = 20
+TARGET_SECONDS = 0.3
+CARD = {
+    "info": {
+        "name": "藤沢\u3000花子",
+        "address": "神奈川県藤沢市辻堂神台一丁目３番３９号　テラスモール湘南レジデンス１２０４号室",
+        "birth_date": "1985-04-12",
+        "sex": "2",
+    },
+    "long_form": True,
+}
+
+
+def timings(action: Callable[[], object], runs: int) -> list[float]:
+    """Seconds per run (one warm-up run first)."""
+    action()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def p50_p95(samples: list[float]) -> tuple[float, float]:
+    """Median and 95th percentile."""
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _card_rows() -> list[tuple[str, list[float]]]:
+    reader = PcscReader(VIRTUAL_READER)
+    with pcscd_running(), virtual_card(CARD):
+        with reader.connect() as transport:
+            select = timings(lambda: transport.transmit(apdu.select_application()), READS)
+        full = timings(lambda: read_basic_four(reader, "1234"), READS)
+    return [
+        ("raw: SELECT AP round trip (baseline)", select),
+        ("card read: connect→select→tries→verify→read", full),
+    ]
+
+
+def _form_rows() -> list[tuple[str, list[float]]]:
+    face = PersonFace(
+        "藤沢\u3000花子", "神奈川県藤沢市辻堂神台一丁目3番39号", date(1985, 4, 12), "2", "1204号室"
+    )
+    person = FormPerson(face, "フジサワ\u3000ハナコ", "2510041")
+    values = form_values(
+        FormKind.CERTIFICATE,
+        person,
+        source=FormSource.REGISTER,
+        card=FormCard("FJS-000123", date(2031, 4, 12)),
+        filled_on=date(2026, 11, 26),
+    )
+    printed = datetime(2026, 11, 26, 10, 0)
+
+    def trivial() -> None:
+        pisa.CreatePDF("<p>MynaDesk</p>", dest=io.BytesIO())
+
+    def form() -> None:
+        render_form(values, "MDF-00000001", staff="S0001", printed=printed, source=FormSource.REGISTER)
+
+    return [
+        ("raw: xhtml2pdf one-line page (baseline)", timings(trivial, RENDERS)),
+        ("form render: 電子証明書発行/更新申請書", timings(form, RENDERS)),
+    ]
+
+
+def run(console: Console) -> None:
+    """Measure and print."""
+    reason = missing_reason()
+    rows = _form_rows()
+    if reason is None:
+        rows = _card_rows() + rows
+    else:
+        console.print(f"card read skipped: {reason}")
+    table = Table(title="card reader and forms (issue 6)")
+    for column in ("measure", "runs", "p50 ms", "p95 ms", "target"):
+        table.add_column(column)
+    for name, samples in rows:
+        p50, p95 = p50_p95(samples)
+        target = (
+            "" if name.startswith("raw") else ("OK" if p95 < TARGET_SECONDS else "MISSED") + " (< 300 ms)"
+        )
+        table.add_row(name, str(len(samples)), f"{p50 * 1000:.1f}", f"{p95 * 1000:.1f}", target)
+    console.print(table)
