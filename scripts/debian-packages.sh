@@ -5,7 +5,7 @@ set -euo pipefail
 
 group="${1:-base}"
 base=(python3 python3-venv python3-dev gcc make libpcsclite-dev swig)
-test_extra=(pcscd vsmartcard-vpcd poppler-utils fonts-ipaexfont-gothic fonts-ipaexfont-mincho)
+test_extra=(pcscd vsmartcard-vpcd chromium chromium-driver poppler-utils fonts-ipaexfont-gothic fonts-ipaexfont-mincho)
 case "$group" in
   base) wanted=("${base[@]}") ;;
   test) wanted=("${base[@]}" "${test_extra[@]}") ;;
