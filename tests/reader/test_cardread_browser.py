@@ -120,39 +120,34 @@ def browser_page(tmp_path: Path) -> Iterator[Page]:
 
 @pytest.mark.usefixtures("stack")
 def test_the_page_reads_the_card_through_the_agent(browser_page: Page) -> None:
-    with virtual_card(CARD):
-        with page_and_agent(allowed=True) as url:
-            browser_page.goto(url)
-            browser_page.fill("#pin", "1234")
-            browser_page.click("#read")
-            expect(browser_page.locator("#name")).to_have_text("湘南\u3000太郎")
-            expect(browser_page.locator("#address")).to_have_text("神奈川県藤沢市鵠沼海岸七丁目１０番１５号")
-            expect(browser_page.locator("#birth_date")).to_have_text("1970-01-31")
-            expect(browser_page.locator("#sex")).to_have_text("男 (1)")
-            expect(browser_page.locator("#tries")).to_have_text("残り回数 3")
-            expect(browser_page.locator("#pin")).to_have_value("")
-            browser_page.screenshot(
-                path=str(Path(__file__).resolve().parents[1] / "artifacts" / "cardread.png")
-            )
+    with virtual_card(CARD), page_and_agent(allowed=True) as url:
+        browser_page.goto(url)
+        browser_page.fill("#pin", "1234")
+        browser_page.click("#read")
+        expect(browser_page.locator("#name")).to_have_text("湘南\u3000太郎")
+        expect(browser_page.locator("#address")).to_have_text("神奈川県藤沢市鵠沼海岸七丁目１０番１５号")
+        expect(browser_page.locator("#birth_date")).to_have_text("1970-01-31")
+        expect(browser_page.locator("#sex")).to_have_text("男 (1)")
+        expect(browser_page.locator("#tries")).to_have_text("残り回数 3")
+        expect(browser_page.locator("#pin")).to_have_value("")
+        browser_page.screenshot(path=str(Path(__file__).resolve().parents[1] / "artifacts" / "cardread.png"))
 
 
 @pytest.mark.usefixtures("stack")
 def test_a_wrong_pin_shows_the_tries_left(browser_page: Page) -> None:
-    with virtual_card(CARD):
-        with page_and_agent(allowed=True) as url:
-            browser_page.goto(url)
-            browser_page.fill("#pin", "9999")
-            browser_page.click("#read")
-            expect(browser_page.locator("#error")).to_contain_text("wrong_pin: 暗証番号が違います(残り 2 回)")
-            expect(browser_page.locator("#name")).to_have_text("")
+    with virtual_card(CARD), page_and_agent(allowed=True) as url:
+        browser_page.goto(url)
+        browser_page.fill("#pin", "9999")
+        browser_page.click("#read")
+        expect(browser_page.locator("#error")).to_contain_text("wrong_pin: 暗証番号が違います(残り 2 回)")
+        expect(browser_page.locator("#name")).to_have_text("")
 
 
 @pytest.mark.usefixtures("stack")
 def test_a_page_on_another_origin_gets_nothing(browser_page: Page) -> None:
-    with virtual_card(CARD):
-        with page_and_agent(allowed=False) as url:
-            browser_page.goto(url)
-            browser_page.fill("#pin", "1234")
-            browser_page.click("#read")
-            expect(browser_page.locator("#error")).to_contain_text("agent_unreachable")
-            expect(browser_page.locator("#name")).to_have_text("")
+    with virtual_card(CARD), page_and_agent(allowed=False) as url:
+        browser_page.goto(url)
+        browser_page.fill("#pin", "1234")
+        browser_page.click("#read")
+        expect(browser_page.locator("#error")).to_contain_text("agent_unreachable")
+        expect(browser_page.locator("#name")).to_have_text("")
