@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mynadesk import cli_compare
 from reader.errors import ReaderError
 from reader.tlv import CardInfo
 
@@ -73,6 +74,9 @@ def reader_read(
         typer.echo(json.dumps(info.as_json(), ensure_ascii=False))
     else:
         console.print(_table(info))
+
+
+app.command("compare")(cli_compare.reader_compare)
 
 
 @app.command("readers")

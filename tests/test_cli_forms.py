@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -127,3 +128,84 @@ def test_render_from_the_card_through_pcscd(forms_db: tuple[URL, Engine], tmp_pa
     assert source == "card"
     assert reads
     assert all("花子" not in str(detail) for detail in reads)
+
+
+def _compare(url: URL, pin: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MYNADESK_")}
+    env.update({"MYNADESK_DATABASE_URL": libpq(url), "COLUMNS": "200"})
+    command = [
+        "reader",
+        "compare",
+        "--person",
+        HANAKO["atena_no"],
+        "--pin-stdin",
+        "--json",
+        "--staff",
+        "S0202",
+    ]
+    return subprocess.run(
+        [sys.executable, "-m", "mynadesk", *command],
+        input=pin + "\n",
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.pcsc
+def test_compare_shows_the_moved_address_and_audits_the_read(forms_db: tuple[URL, Engine]) -> None:
+    require_stack()
+    url, engine = forms_db
+    moved = {
+        "info": {
+            "name": "藤沢　花子",
+            "address": "神奈川県藤沢市朝日町１番地１",
+            "birth_date": "1985-04-12",
+            "sex": "2",
+        }
+    }
+    with pcscd_running(), virtual_card(moved):
+        result = _compare(url, "1234")
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert {f["field"]: f["match"] for f in body["fields"]} == {
+        "name": "same",
+        "address": "different",
+        "birth_date": "same",
+        "sex": "same",
+    }
+    assert body["face_change_needed"] is True
+    with engine.connect() as conn:
+        outcomes = (
+            conn.execute(
+                text(
+                    "SELECT detail->>'outcome' FROM audit.log WHERE action = 'card_read' AND actor = 'S0202'"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert outcomes == ["ok"]
+
+
+@pytest.mark.pcsc
+def test_compare_with_a_wrong_pin_audits_the_refusal(forms_db: tuple[URL, Engine]) -> None:
+    require_stack()
+    url, engine = forms_db
+    with pcscd_running(), virtual_card():
+        result = _compare(url, "0000")
+    assert result.returncode == 3
+    with engine.connect() as conn:
+        outcomes = (
+            conn.execute(
+                text(
+                    "SELECT detail->>'outcome' FROM audit.log WHERE action = 'card_read' AND actor = 'S0202'"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert "wrong_pin" in outcomes

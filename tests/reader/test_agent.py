@@ -62,16 +62,24 @@ class Agent:
         return str(body["token"])
 
 
-@pytest.fixture
-def agent() -> Iterator[Agent]:
-    card = SoftCard(SoftCardConfig())
-    app = create_app(AgentSettings(allowed_origins=frozenset({CONSOLE})), lambda: card)
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[int, dict[str, SoftCard]]]:
+    """One agent for the module; each test puts a fresh software card behind it."""
+    holder = {"card": SoftCard()}
+    app = create_app(AgentSettings(allowed_origins=frozenset({CONSOLE})), lambda: holder["card"])
     server = create_server(app, host="127.0.0.1", port=0, threads=2)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield Agent(int(server.effective_port), card)  # type: ignore[union-attr]
+    yield int(server.effective_port), holder  # type: ignore[union-attr]
     server.close()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def agent(served: tuple[int, dict[str, SoftCard]]) -> Agent:
+    port, holder = served
+    holder["card"] = SoftCard(SoftCardConfig())
+    return Agent(port, holder["card"])
 
 
 def test_console_origin_reads_the_card_with_a_session_token(agent: Agent) -> None:
@@ -172,3 +180,33 @@ def test_the_client_script_is_served(agent: Agent) -> None:
     assert status == 200
     assert headers["content-type"].startswith("text/javascript")
     assert b"MynaDeskCardReader" in body
+
+
+def test_reader_serve_runs_the_agent_on_the_loopback(tmp_path: object) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from tests.pcsc_stack import ROOT
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "mynadesk", "reader", "serve", "--origin", CONSOLE, "--port", str(port)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                status, headers, body = Agent(port, SoftCard()).call("POST", "/v1/session")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the agent did not start"
+                time.sleep(0.1)
+        assert status == 200
+        assert headers["access-control-allow-origin"] == CONSOLE
+        assert len(body["token"]) >= 40
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
