@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -57,7 +57,7 @@ def fill_form(
         source=source,
         card=None if card is None else FormCard(card.notice_no, card.expires_on),
         card_face=card_face,
-        filled_on=moment.date() if isinstance(moment, datetime) else date.today(),
+        filled_on=moment.date(),
     )
     record = record_filled_form(
         session,
