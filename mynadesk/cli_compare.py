@@ -13,7 +13,7 @@ from rich.table import Table
 
 from core.config import Settings
 from core.domain.errors import DomainError
-from core.domain.identity import IdentityComparison, Match, PersonFace, compare_identity
+from core.domain.identity import IdentityComparison, Match, PersonFace
 from reader.errors import ReaderError
 from reader.tlv import CardInfo
 
@@ -32,36 +32,31 @@ def _audit_and_compare(
 ) -> IdentityComparison | None:
     """Record the read (or the refusal) in the audit log; compare with the register when the card was read."""
     from core.db.engine import app_url, locate_database, make_engine, make_session_factory
-    from core.services.audit import record_card_read
-    from core.services.residents import get_resident, register_face
+    from core.services.card_reads import compare_card_read
 
     settings = Settings.from_env()
     engine = make_engine(app_url(settings, locate_database(settings).owner_url))
+    card = None if info is None else PersonFace(info.name, info.address, info.birth_date, info.sex)
     try:
         with make_session_factory(engine).begin() as session:
-            resident = get_resident(session, atena_no)
-            record_card_read(
-                session,
-                actor=staff,
-                outcome=outcome,
-                subject_atena_no=resident.atena_no,
-                terminal=socket.gethostname(),
+            return compare_card_read(
+                session, atena_no, card, actor=staff, outcome=outcome, terminal=socket.gethostname()
             )
-            if info is None:
-                return None
-            card = PersonFace(info.name, info.address, info.birth_date, info.sex)
-            return compare_identity(card, register_face(resident))
     finally:
         engine.dispose()
 
 
 def _print(comparison: IdentityComparison) -> None:
+    from mynadesk.cli_reader import shown
+
     table = Table(title="カードと住民記録の照合 / card vs register")
     for column in ("項目 / item", "カード / card", "住民記録 / register", "結果 / result"):
         table.add_column(column)
     for field in comparison.fields:
         style = STYLES.get(field.match, "")
-        table.add_row(field.label_ja, field.card, field.register, f"[{style}]{field.match.label_ja}[/]")
+        table.add_row(
+            field.label_ja, shown(field.card), shown(field.register), f"[{style}]{field.match.label_ja}[/]"
+        )
     console.print(table)
     if comparison.face_change_needed:
         console.print(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from typing import Annotated
 
 import typer
@@ -33,15 +34,20 @@ def _fail(error: ReaderError) -> typer.Exit:
     return typer.Exit(error.exit_code)
 
 
+def shown(text: str) -> str:
+    """TEXT for a terminal: a private-use 外字 (invisible there) is shown as 〓."""
+    return "".join("〓" if unicodedata.category(ch) == "Co" else ch for ch in text)
+
+
 def _table(info: CardInfo) -> Table:
     table = Table(title="券面事項(基本4情報) / card's basic 4 items", show_header=False)
-    table.add_row("氏名 / name", info.name)
-    table.add_row("住所 / address", info.address)
+    table.add_row("氏名 / name", shown(info.name))
+    table.add_row("住所 / address", shown(info.address))
     table.add_row("生年月日 / birth date", info.birth_date.isoformat())
     table.add_row("性別 / sex", f"{info.sex_label} ({info.sex})")
     if info.has_gaiji:
         table.add_row(
-            "外字 / non-JIS characters", "あり: 券面と照合してください / present: check against the card face"
+            "外字 / non-JIS characters", "〓: 券面と照合してください / 〓: check against the card face"
         )
     return table
 
