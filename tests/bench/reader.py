@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import date, datetime
@@ -22,7 +24,7 @@ from reader import apdu
 from reader.pcsc import PcscReader
 from reader.protocol import read_basic_four
 from reports.forms import FormCard, FormPerson, form_values, render_form
-from tests.pcsc_stack import VIRTUAL_READER, missing_reason, pcscd_running, virtual_card
+from tests.pcsc_stack import ROOT, VIRTUAL_READER, missing_reason, pcscd_running, virtual_card
 
 READS = 50
 RENDERS = 20
@@ -90,7 +92,31 @@ def _form_rows() -> list[tuple[str, list[float]]]:
     return [
         ("raw: xhtml2pdf one-line page (baseline)", timings(trivial, RENDERS)),
         ("form render: 電子証明書発行/更新申請書", timings(form, RENDERS)),
+        ("form render, cold: first form in a new process (fonts load)", [_cold_render() for _ in range(3)]),
     ]
+
+
+COLD = """
+import time
+from datetime import date, datetime
+from core.domain.forms import FormKind, FormSource
+from core.domain.identity import PersonFace
+from reports.forms import FormPerson, form_values, render_form
+face = PersonFace("藤沢\u3000花子", "神奈川県藤沢市朝日町1番地1", date(1985, 4, 12), "2")
+source = FormSource.REGISTER
+values = form_values(FormKind.RECEIPT, FormPerson(face), source=source, filled_on=date(2026, 11, 26))
+started = time.perf_counter()
+render_form(values, "MDF-00000001", staff="S0001", printed=datetime(2026, 11, 26), source=source)
+print(time.perf_counter() - started)
+"""
+
+
+def _cold_render() -> float:
+    """Seconds for the first form in a fresh interpreter (imports excluded, font parsing included)."""
+    output = subprocess.run(
+        [sys.executable, "-c", COLD], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return float(output.stdout.strip().splitlines()[-1])
 
 
 def run(console: Console) -> None:
