@@ -1,4 +1,4 @@
-"""`mynadesk forms render`: print a pre-filled counter form for one resident (書かない窓口)."""
+"""`mynadesk forms render|reprint`: pre-filled counter forms for one resident (書かない窓口)."""
 
 from __future__ import annotations
 
@@ -88,3 +88,30 @@ def _fill(
     finally:
         engine.dispose()
     return result.reference
+
+
+@app.command("reprint")
+def forms_reprint(
+    reference: Annotated[
+        str, typer.Argument(help="帳票番号 MDF-… または QR の内容 / form reference or QR text")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="出力する PDF / PDF file to write")],
+    staff: Annotated[str, typer.Option(help="担当職員コード / staff code")] = f"cli:{getpass.getuser()}",
+) -> None:
+    """保存済みの帳票を再印刷 / print a stored form again from its record (audited)."""
+    from core.db.engine import app_url, locate_database, make_engine, make_session_factory
+    from reports.filling import reprint_form
+
+    settings = Settings.from_env()
+    engine = make_engine(app_url(settings, locate_database(settings).owner_url))
+    try:
+        with make_session_factory(engine).begin() as session:
+            result = reprint_form(session, reference, actor=staff, terminal=socket.gethostname())
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(result.pdf)
+    except DomainError as error:
+        err_console.print(f"[bold red]エラー / error:[/] {error}")
+        raise typer.Exit(2) from error
+    finally:
+        engine.dispose()
+    console.print(f"[green]再印刷しました / written:[/] {out} ({result.reference})")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.domain.forms import FormKind, FormSource, form_reference
 from core.domain.identity import PersonFace
-from core.services.forms import record_filled_form
+from core.services.forms import record_filled_form, reopen_filled_form
 from core.services.residents import get_resident, newest_card, register_face
 from reports.forms import FormCard, FormPerson, form_values, render_form
 
@@ -59,6 +59,7 @@ def fill_form(
         card_face=card_face,
         filled_on=moment.date(),
     )
+    values["printed_at"] = moment.isoformat()
     record = record_filled_form(
         session,
         kind=kind,
@@ -73,3 +74,19 @@ def fill_form(
     reference = form_reference(record.id)
     pdf = render_form(values, reference, staff=actor, printed=moment, source=source)
     return FilledFormResult(record.id, reference, pdf)
+
+
+def reprint_form(
+    session: Session, reference: str, *, actor: str, terminal: str | None = None, now: datetime | None = None
+) -> FilledFormResult:
+    """The same form again from its stored values (the reference and the original staff member stay)."""
+    form = reopen_filled_form(session, reference, actor=actor, terminal=terminal)
+    pdf = render_form(
+        form.form_values,
+        form_reference(form.id),
+        staff=form.created_by,
+        printed=datetime.fromisoformat(form.form_values["printed_at"]),
+        source=FormSource(form.source),
+        reprinted=now or datetime.now(JST),
+    )
+    return FilledFormResult(form.id, form_reference(form.id), pdf)

@@ -105,7 +105,13 @@ def _texts(values: dict[str, Any]) -> str:
 
 
 def render_form(
-    values: dict[str, Any], reference: str, *, staff: str, printed: datetime, source: FormSource
+    values: dict[str, Any],
+    reference: str,
+    *,
+    staff: str,
+    printed: datetime,
+    source: FormSource,
+    reprinted: datetime | None = None,
 ) -> bytes:
     """The form's PDF: the stored values, its reference and QR code, the staff member and the time."""
     kind = FormKind(values["kind"])
@@ -120,6 +126,7 @@ def render_form(
         "notice_qr": qr_data_uri(card["notice_no"]) if card.get("notice_no") else None,
         "staff": staff,
         "printed": printed,
+        "reprinted": reprinted,
         "source_label": source.label_ja,
         "has_gaiji": bool(unprintable(_texts(values))),
     }

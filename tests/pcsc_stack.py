@@ -84,13 +84,18 @@ def pcscd_running() -> Iterator[None]:
         return
     binary = pcscd_binary()
     assert binary is not None
-    process = subprocess.Popen([binary, "--foreground"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait(_virtual_readers, 15, "pcscd and its vpcd readers")
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
+        process = subprocess.Popen([binary, "--foreground"], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            try:
+                _wait(_virtual_readers, 15, "pcscd and its vpcd readers")
+            except TimeoutError as error:
+                log.seek(0)
+                raise TimeoutError(f"{error}; pcscd said: {log.read()[-2000:]}") from error
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 def _card_present() -> bool:
@@ -114,7 +119,12 @@ def virtual_card(
     command = [sys.executable, "-m", "reader.vpcd_card", "--config", handle.name, "--port", str(port)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        _wait(lambda: _card_present() or process.poll() is not None, 15, "the virtual card")
+        try:
+            _wait(lambda: _card_present() or process.poll() is not None, 15, "the virtual card")
+        except TimeoutError as error:
+            holders = subprocess.run(["ss", "-tanp"], capture_output=True, text=True, check=False).stdout
+            vpcd = "\n".join(line for line in holders.splitlines() if str(port) in line)
+            raise TimeoutError(f"{error}; connections on {port}:\n{vpcd}") from error
         if process.poll() is not None:
             raise RuntimeError(
                 f"virtual card exited: {process.stderr.read().decode() if process.stderr else ''}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -209,3 +210,28 @@ def test_compare_with_a_wrong_pin_audits_the_refusal(forms_db: tuple[URL, Engine
             .all()
         )
     assert "wrong_pin" in outcomes
+
+
+def test_reprint_writes_the_same_form_again(forms_db: tuple[URL, Engine], tmp_path: Path) -> None:
+    url, _ = forms_db
+    first = tmp_path / "receipt.pdf"
+    rendered = _forms(url, "receipt", "--person", HANAKO["atena_no"], "--out", str(first))
+    assert rendered.returncode == 0, rendered.stderr
+    reference = re.search(r"MDF-\d{8}", rendered.stdout)
+    assert reference is not None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MYNADESK_")}
+    env.update({"MYNADESK_DATABASE_URL": libpq(url), "COLUMNS": "200"})
+    again = tmp_path / "again.pdf"
+    result = subprocess.run(
+        [sys.executable, "-m", "mynadesk", "forms", "reprint", reference.group(), "--out", str(again)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    text_of = [PdfReader(io.BytesIO(p.read_bytes())).pages[0].extract_text() for p in (first, again)]
+    assert re.sub(r"・ 再印刷 [^・]*", "", text_of[1]) == text_of[0]
+    assert reference.group() in text_of[1]

@@ -52,3 +52,11 @@ class FormSource(StrEnum):
 def form_reference(form_id: int) -> str:
     """The printed reference of a filled form (also in its QR code): `MDF-` + 8 digits."""
     return f"MDF-{form_id:08d}"
+
+
+def parse_form_reference(reference: str) -> int | None:
+    """The filled form's id from its printed reference (`MDF-00000042` → 42), or None when malformed."""
+    text = reference.strip().upper().removeprefix("MYNADESK:FORM:")
+    if not text.startswith("MDF-") or not text[4:].isdigit():
+        return None
+    return int(text[4:])

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.db.models.forms import FilledForm
-from core.domain.forms import FormKind, FormSource, form_reference
+from core.domain.errors import DomainError
+from core.domain.forms import FormKind, FormSource, form_reference, parse_form_reference
 from core.services import audit
 
 FORBIDDEN_KEYS = frozenset({"kojin_bango", "my_number", "mynumber", "individual_number", "個人番号", "pin"})
@@ -49,6 +50,43 @@ def record_filled_form(
         subject_atena_no=subject_atena_no,
         summary=f"{kind.label_ja}を作成({source.label_ja})",
         detail={"kind": kind.value, "source": source.value, "fields": sorted(values)},
+        client_addr=client_addr,
+        terminal=terminal,
+    )
+    return form
+
+
+class FilledFormNotFound(DomainError):  # noqa: N818 - named for what staff see
+    """No filled form has this reference."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(
+            f"帳票 {reference} は見つかりません。QR コードか番号(MDF-…)を確認してください",
+            f"no filled form {reference}; check the QR code or the number (MDF-…)",
+        )
+
+
+def reopen_filled_form(
+    session: Session,
+    reference: str,
+    *,
+    actor: str,
+    terminal: str | None = None,
+    client_addr: str | None = None,
+) -> FilledForm:
+    """A stored form by its printed reference or QR text, for a reprint; the view is audited."""
+    form_id = parse_form_reference(reference)
+    form = None if form_id is None else session.get(FilledForm, form_id)
+    if form is None:
+        raise FilledFormNotFound(reference)
+    audit.record(
+        session,
+        actor=actor,
+        action="form_reprinted",
+        object_type="filled_form",
+        object_id=form_reference(form.id),
+        subject_atena_no=form.subject_atena_no,
+        summary=f"{FormKind(form.kind).label_ja}を再印刷",
         client_addr=client_addr,
         terminal=terminal,
     )

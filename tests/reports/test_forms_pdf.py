@@ -184,3 +184,26 @@ def test_an_unknown_person_is_refused_and_nothing_is_stored(session: Session) ->
         fill_form(session, FormKind.CERTIFICATE, "999999999999", actor="S0001", now=NOW)
     assert "宛名番号 999999999999" in refused.value.message_ja
     assert session.scalars(select(FilledForm)).all() == before
+
+
+def test_a_stored_form_reprints_from_its_record_by_reference_or_qr_text(session: Session) -> None:
+    from reports.filling import reprint_form
+
+    resident = add_resident(session)
+    first = fill_form(session, FormKind.PIN_RESET, resident.atena_no, actor="S0001", now=NOW)
+    again = reprint_form(session, f"MYNADESK:FORM:{first.reference}", actor="S0002", now=NOW)
+    assert again.reference == first.reference
+    reprint_text = pdf_text(again.pdf)
+    assert "再印刷 2026年11月26日(木) 10:05" in reprint_text
+    assert reprint_text.replace(" ・ 再印刷 2026年11月26日(木) 10:05", "") == pdf_text(first.pdf)
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "form_reprinted")).one()
+    assert (entry.actor, entry.object_id) == ("S0002", first.reference)
+
+
+@pytest.mark.parametrize("reference", ["MDF-99999999", "ABC", ""])
+def test_an_unknown_reference_is_refused(session: Session, reference: str) -> None:
+    from core.services.forms import FilledFormNotFound
+    from reports.filling import reprint_form
+
+    with pytest.raises(FilledFormNotFound):
+        reprint_form(session, reference, actor="S0002", now=NOW)
