@@ -111,10 +111,10 @@ def reader_serve(
 ) -> None:
     """ローカルエージェント / run the local HTTP agent the console calls (127.0.0.1 only)."""
     from reader.agent import AgentSettings, create_app, serve
-    from reader.pcsc import PcscReader
+    from reader.pcsc import PcscReader, reader_names
 
     settings = AgentSettings(allowed_origins=frozenset(o.rstrip("/") for o in origin), port=port)
-    agent = create_app(settings, lambda: PcscReader(reader_name, wait_seconds=2.0))
+    agent = create_app(settings, lambda: PcscReader(reader_name, wait_seconds=2.0), reader_names)
     console.print(
         f"カード読取エージェント / card agent: http://127.0.0.1:{port} (origins: {', '.join(origin)})"
     )

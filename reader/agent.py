@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template_string, request
 
 from reader.errors import ReaderError
 from reader.protocol import CardReader, read_basic_four, read_tries_left
@@ -24,6 +24,16 @@ from reader.protocol import CardReader, read_basic_four, read_tries_left
 TOKEN_HEADER = "X-MynaDesk-Token"  # noqa: S105 - a header name, not a secret
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 MAX_SESSIONS = 64
+STATUS_PAGE = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">
+<title>MynaDesk カード読取エージェント</title></head><body style="font-family: sans-serif">
+<h1>MynaDesk カード読取エージェント / card agent</h1>
+<p>起動しています / running.</p>
+<h2>リーダー / readers</h2>
+{% if readers %}<ul>{% for name in readers %}<li>{{ name }}</li>{% endfor %}</ul>{% endif %}
+{% if problem %}<p style="color: #b00">{{ problem }}</p>{% endif %}
+<h2>許可しているコンソール / allowed consoles</h2>
+<ul>{% for origin in origins %}<li>{{ origin }}</li>{% endfor %}</ul>
+</body></html>"""
 
 
 @dataclass(frozen=True)
@@ -80,8 +90,14 @@ def _host_is_loopback() -> bool:
     return host in LOOPBACK_HOSTS
 
 
-def create_app(settings: AgentSettings, reader_factory: Callable[[], CardReader]) -> Flask:
-    """The agent's Flask app; `reader_factory` gives the CardReader (PC/SC, or a software card in tests)."""
+def create_app(
+    settings: AgentSettings,
+    reader_factory: Callable[[], CardReader],
+    reader_names: Callable[[], list[str]] | None = None,
+) -> Flask:
+    """The agent's Flask app; `reader_factory` gives the CardReader (PC/SC, or a software card in tests).
+
+    `reader_names` lists the connected readers for the status page at `/` (for support staff)."""
     app = Flask(__name__, static_folder=None)
     sessions = Sessions(settings.session_seconds)
     card_lock = threading.Lock()
@@ -146,6 +162,18 @@ def create_app(settings: AgentSettings, reader_factory: Callable[[], CardReader]
             card_lock.release()
         card = {**info.as_json(), "sex_label": info.sex_label, "has_gaiji": info.has_gaiji}
         return jsonify({"ok": True, "card": card})
+
+    @app.get("/")
+    def status_page() -> Response:
+        try:
+            readers = reader_names() if reader_names else []
+            problem = "" if readers else "リーダーが接続されていません / no reader connected"
+        except ReaderError as error:
+            readers, problem = [], str(error)
+        html = render_template_string(
+            STATUS_PAGE, readers=readers, problem=problem, origins=sorted(settings.allowed_origins)
+        )
+        return Response(html, mimetype="text/html")
 
     @app.get("/cardread.js")
     def client_script() -> Response:

@@ -66,7 +66,11 @@ class Agent:
 def served() -> Iterator[tuple[int, dict[str, SoftCard]]]:
     """One agent for the module; each test puts a fresh software card behind it."""
     holder = {"card": SoftCard()}
-    app = create_app(AgentSettings(allowed_origins=frozenset({CONSOLE})), lambda: holder["card"])
+    app = create_app(
+        AgentSettings(allowed_origins=frozenset({CONSOLE})),
+        lambda: holder["card"],
+        lambda: ["Test Reader 00"],
+    )
     server = create_server(app, host="127.0.0.1", port=0, threads=2)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -210,3 +214,13 @@ def test_reader_serve_runs_the_agent_on_the_loopback(tmp_path: object) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_the_status_page_names_the_readers_and_the_allowed_consoles(agent: Agent) -> None:
+    status, headers, body = agent.call("GET", "/", origin=None)
+    assert status == 200
+    assert headers["content-type"].startswith("text/html")
+    page = body.decode()
+    assert "起動しています" in page
+    assert "Test Reader 00" in page
+    assert CONSOLE in page
