@@ -17,6 +17,7 @@ from importlib.resources import files
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template_string, request
+from werkzeug.exceptions import HTTPException
 
 from reader.errors import ReaderError
 from reader.protocol import CardReader, read_basic_four, read_tries_left
@@ -162,6 +163,18 @@ def create_app(
             card_lock.release()
         card = {**info.as_json(), "sex_label": info.sex_label, "has_gaiji": info.has_gaiji}
         return jsonify({"ok": True, "card": card})
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> tuple[Response, int] | HTTPException:
+        if isinstance(error, HTTPException):  # 404, 405 …: the usual answers
+            return error
+        app.logger.error("card agent error: %s", type(error).__name__)  # no traceback, no values, no PIN
+        return _error(
+            500,
+            "agent_error",
+            "エージェントで想定外のエラーが起きました。カードを置き直してもう一度読み取ってください",
+            f"unexpected agent error ({type(error).__name__}); replace the card and read again",
+        )
 
     @app.get("/")
     def status_page() -> Response:

@@ -224,3 +224,16 @@ def test_the_status_page_names_the_readers_and_the_allowed_consoles(agent: Agent
     assert "起動しています" in page
     assert "Test Reader 00" in page
     assert CONSOLE in page
+
+
+def test_an_unexpected_failure_still_answers_in_json(agent: Agent) -> None:
+    agent.card.transmit = lambda command: (_ for _ in ()).throw(OSError("reader unplugged"))  # type: ignore[method-assign]
+    status, _, body = agent.call("POST", "/v1/read", {"pin": "1234"}, token=agent.token())
+    assert status == 500
+    assert body["error"]["code"] == "agent_error"
+    assert "1234" not in json.dumps(body)
+
+
+def test_unknown_paths_are_404(agent: Agent) -> None:
+    status, _, _ = agent.call("GET", "/v1/nothing", token=agent.token())
+    assert status == 404
