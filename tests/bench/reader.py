@@ -6,21 +6,26 @@ Targets (issue 6): read < 0.3 s, PDF < 0.3 s per form.
 
 from __future__ import annotations
 
+import http.client
 import io
+import json
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import date, datetime
 
 from rich.console import Console
 from rich.table import Table
+from waitress.server import create_server
 from xhtml2pdf import pisa
 
 from core.domain.forms import FormKind, FormSource
 from core.domain.identity import PersonFace
 from reader import apdu
+from reader.agent import TOKEN_HEADER, AgentSettings, create_app
 from reader.pcsc import PcscReader
 from reader.protocol import read_basic_four
 from reports.forms import FormCard, FormPerson, form_values, render_form
@@ -63,10 +68,41 @@ def _card_rows() -> list[tuple[str, list[float]]]:
         with reader.connect() as transport:
             select = timings(lambda: transport.transmit(apdu.select_application()), READS)
         full = timings(lambda: read_basic_four(reader, "1234"), READS)
+        over_http = _agent_reads(reader)
     return [
         ("raw: SELECT AP round trip (baseline)", select),
         ("card read: connect→select→tries→verify→read", full),
+        ("card read through the agent: HTTP status + read", over_http),
     ]
+
+
+def _agent_reads(reader: PcscReader) -> list[float]:
+    """What the console's button costs: GET /v1/card then POST /v1/read over HTTP on the loopback."""
+    origin = "http://console.bench"
+    server = create_server(
+        create_app(AgentSettings(frozenset({origin})), lambda: reader), host="127.0.0.1", port=0
+    )
+    threading.Thread(target=server.run, daemon=True).start()
+    port = int(server.effective_port)  # type: ignore[union-attr]
+
+    def call(method: str, path: str, headers: dict[str, str], body: str | None = None) -> dict[str, object]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request(method, path, body=body, headers={"Origin": origin, **headers})
+        answer: dict[str, object] = json.loads(conn.getresponse().read())
+        conn.close()
+        return answer
+
+    token = str(call("POST", "/v1/session", {})["token"])
+    auth = {TOKEN_HEADER: token, "Content-Type": "application/json"}
+
+    def button() -> None:
+        call("GET", "/v1/card", auth)
+        assert call("POST", "/v1/read", auth, json.dumps({"pin": "1234"}))["ok"]
+
+    try:
+        return timings(button, READS)
+    finally:
+        server.close()
 
 
 def _form_rows() -> list[tuple[str, list[float]]]:
