@@ -6,6 +6,7 @@ import getpass
 import socket
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -19,6 +20,7 @@ from reader.errors import ReaderError
 app = typer.Typer(help="帳票 / forms: pre-filled counter forms as PDF.", no_args_is_help=True)
 console = Console()
 err_console = Console(stderr=True)
+JST = ZoneInfo("Asia/Tokyo")
 KINDS = ", ".join(f"{k.value} ({k.label_ja})" for k in FormKind)
 
 
@@ -115,3 +117,33 @@ def forms_reprint(
     finally:
         engine.dispose()
     console.print(f"[green]再印刷しました / written:[/] {out} ({result.reference})")
+
+
+@app.command("list")
+def forms_list(
+    person: Annotated[str, typer.Option("--person", help="宛名番号 / the resident's atena number")],
+    staff: Annotated[str, typer.Option(help="担当職員コード / staff code")] = f"cli:{getpass.getuser()}",
+) -> None:
+    """記入済み帳票の一覧 / the person's filled forms, newest first (audited)."""
+    from rich.table import Table
+
+    from core.db.engine import app_url, locate_database, make_engine, make_session_factory
+    from core.domain.forms import FormSource, form_reference
+    from core.services.forms import forms_of
+
+    settings = Settings.from_env()
+    engine = make_engine(app_url(settings, locate_database(settings).owner_url))
+    table = Table(title=f"記入済み帳票 / filled forms: {person}")
+    for column in ("番号 / reference", "帳票 / form", "記入元 / source", "作成 / created", "担当 / staff"):
+        table.add_column(column)
+    try:
+        with make_session_factory(engine).begin() as session:
+            for form in forms_of(session, person.strip(), actor=staff, terminal=socket.gethostname()):
+                created = f"{form.created_at.astimezone(JST):%Y-%m-%d %H:%M}"
+                source = FormSource(form.source).label_ja
+                table.add_row(
+                    form_reference(form.id), FormKind(form.kind).label_ja, source, created, form.created_by
+                )
+    finally:
+        engine.dispose()
+    console.print(table)

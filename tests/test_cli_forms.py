@@ -235,3 +235,28 @@ def test_reprint_writes_the_same_form_again(forms_db: tuple[URL, Engine], tmp_pa
     text_of = [PdfReader(io.BytesIO(p.read_bytes())).pages[0].extract_text() for p in (first, again)]
     assert re.sub(r"・ 再印刷 [^・]*", "", text_of[1]) == text_of[0]
     assert reference.group() in text_of[1]
+
+
+def test_list_shows_the_persons_forms_and_audits_the_view(
+    forms_db: tuple[URL, Engine], tmp_path: Path
+) -> None:
+    url, engine = forms_db
+    rendered = _forms(url, "notice", "--person", HANAKO["atena_no"], "--out", str(tmp_path / "n.pdf"))
+    assert rendered.returncode == 0, rendered.stderr
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MYNADESK_")}
+    env.update({"MYNADESK_DATABASE_URL": libpq(url), "COLUMNS": "200"})
+    command = ["forms", "list", "--person", HANAKO["atena_no"], "--staff", "S0303"]
+    result = subprocess.run(
+        [sys.executable, "-m", "mynadesk", *command],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "交付通知書(再発行)" in result.stdout
+    assert "MDF-" in result.stdout
+    with engine.connect() as conn:
+        views = conn.execute(text("SELECT count(*) FROM audit.log WHERE actor = 'S0303' AND action = 'view'"))
+        assert views.scalar_one() == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db.models.forms import FilledForm
@@ -91,3 +92,24 @@ def reopen_filled_form(
         terminal=terminal,
     )
     return form
+
+
+def forms_of(session: Session, atena_no: str, *, actor: str, terminal: str | None = None) -> list[FilledForm]:
+    """The person's filled forms, newest first; the view is audited."""
+    forms = list(
+        session.scalars(
+            select(FilledForm)
+            .where(FilledForm.subject_atena_no == atena_no)
+            .order_by(FilledForm.created_at.desc(), FilledForm.id.desc())
+        )
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="view",
+        object_type="filled_form_list",
+        subject_atena_no=atena_no,
+        summary=f"記入済み帳票の一覧を表示({len(forms)}件)",
+        terminal=terminal,
+    )
+    return forms
