@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from xhtml2pdf import default as xhtml2pdf_default
 from xhtml2pdf import pisa
 
 from core.domain.errors import DomainError
@@ -50,6 +52,15 @@ def printable(text: str | None) -> str:
 
 
 @lru_cache(maxsize=1)
+def register_fonts() -> None:
+    """Register the IPAex fonts with reportlab once per process (xhtml2pdf would re-read them per PDF)."""
+    for family, path in (("IPAexGothic", GOTHIC), ("IPAexMincho", MINCHO)):
+        pdfmetrics.registerFont(TTFont(family, str(path)))
+        pdfmetrics.registerFontFamily(family, normal=family, bold=family, italic=family, boldItalic=family)
+        xhtml2pdf_default.DEFAULT_FONT[family.lower()] = family
+
+
+@lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """The Jinja environment over reports/templates (autoescaped, strict about missing values)."""
     env = jinja2.Environment(
@@ -61,8 +72,6 @@ def environment() -> jinja2.Environment:
     env.filters["wareki"] = wareki
     env.filters["wareki_with_western"] = wareki_with_western
     env.filters["printed_at"] = printed_at
-    env.globals["font_gothic"] = GOTHIC.as_uri()
-    env.globals["font_mincho"] = MINCHO.as_uri()
     return env
 
 
@@ -77,6 +86,7 @@ def _link(uri: str, _relative: str) -> str:
 
 def render_pdf(name: str, context: dict[str, Any]) -> bytes:
     """Render templates/NAME.html to PDF bytes, with the Japanese fonts embedded."""
+    register_fonts()
     html = render_html(name, context)
     output = io.BytesIO()
     logging.getLogger("xhtml2pdf").setLevel(logging.ERROR)

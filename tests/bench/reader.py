@@ -12,14 +12,12 @@ import json
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from datetime import date, datetime
 
 from rich.console import Console
 from rich.table import Table
-from waitress.server import create_server
 from xhtml2pdf import pisa
 
 from core.domain.forms import FormKind, FormSource
@@ -30,6 +28,7 @@ from reader.pcsc import PcscReader
 from reader.protocol import read_basic_four
 from reports.forms import FormCard, FormPerson, form_values, render_form
 from tests.pcsc_stack import ROOT, VIRTUAL_READER, missing_reason, pcscd_running, virtual_card
+from tests.waitress_thread import served
 
 READS = 50
 RENDERS = 20
@@ -79,30 +78,27 @@ def _card_rows() -> list[tuple[str, list[float]]]:
 def _agent_reads(reader: PcscReader) -> list[float]:
     """What the console's button costs: GET /v1/card then POST /v1/read over HTTP on the loopback."""
     origin = "http://console.bench"
-    server = create_server(
-        create_app(AgentSettings(frozenset({origin})), lambda: reader), host="127.0.0.1", port=0
-    )
-    threading.Thread(target=server.run, daemon=True).start()
-    port = int(server.effective_port)  # type: ignore[union-attr]
+    with served(create_app(AgentSettings(frozenset({origin})), lambda: reader)) as port:
 
-    def call(method: str, path: str, headers: dict[str, str], body: str | None = None) -> dict[str, object]:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        conn.request(method, path, body=body, headers={"Origin": origin, **headers})
-        answer: dict[str, object] = json.loads(conn.getresponse().read())
-        conn.close()
-        return answer
+        def call(
+            method: str, path: str, headers: dict[str, str], body: str | None = None
+        ) -> dict[str, object]:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request(method, path, body=body, headers={"Origin": origin, **headers})
+            answer: dict[str, object] = json.loads(conn.getresponse().read())
+            conn.close()
+            return answer
 
-    token = str(call("POST", "/v1/session", {})["token"])
-    auth = {TOKEN_HEADER: token, "Content-Type": "application/json"}
+        auth = {
+            TOKEN_HEADER: str(call("POST", "/v1/session", {})["token"]),
+            "Content-Type": "application/json",
+        }
 
-    def button() -> None:
-        call("GET", "/v1/card", auth)
-        assert call("POST", "/v1/read", auth, json.dumps({"pin": "1234"}))["ok"]
+        def button() -> None:
+            call("GET", "/v1/card", auth)
+            assert call("POST", "/v1/read", auth, json.dumps({"pin": "1234"}))["ok"]
 
-    try:
         return timings(button, READS)
-    finally:
-        server.close()
 
 
 def _form_rows() -> list[tuple[str, list[float]]]:

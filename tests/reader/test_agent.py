@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from waitress.server import create_server
 
 from reader.agent import TOKEN_HEADER, AgentSettings, create_app
 from reader.softcard import SAMPLE_INFO, SoftCard, SoftCardConfig
+from tests.waitress_thread import served as served_app
 
 CONSOLE = "http://console.fujisawa.local:8050"
 EVIL = "http://evil.example"
@@ -71,12 +70,8 @@ def served() -> Iterator[tuple[int, dict[str, SoftCard]]]:
         lambda: holder["card"],
         lambda: ["Test Reader 00"],
     )
-    server = create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield int(server.effective_port), holder  # type: ignore[union-attr]
-    server.close()
-    thread.join(timeout=5)
+    with served_app(app) as port:
+        yield port, holder
 
 
 @pytest.fixture

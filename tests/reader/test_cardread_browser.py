@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
-from waitress.server import create_server
 
 from reader.agent import AgentSettings, create_app
 from reader.pcsc import PcscReader
 from tests.pcsc_stack import VIRTUAL_READER, pcscd_running, require_stack, virtual_card
+from tests.waitress_thread import served
 
 pytestmark = pytest.mark.pcsc
 
@@ -68,15 +68,13 @@ def page_and_agent(*, allowed: bool) -> Iterator[str]:
     page_server, page_port = _serve_page(agent)
     origins = frozenset({f"http://127.0.0.1:{page_port}"} if allowed else set())
     app = create_app(AgentSettings(origins), functools.partial(PcscReader, VIRTUAL_READER))
-    agent_server = create_server(app, host="127.0.0.1", port=0)
-    agent["url"] = f"http://127.0.0.1:{agent_server.effective_port}"  # type: ignore[union-attr]
-    thread = threading.Thread(target=agent_server.run, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{page_port}/"
+        with served(app) as agent_port:
+            agent["url"] = f"http://127.0.0.1:{agent_port}"
+            yield f"http://127.0.0.1:{page_port}/"
     finally:
-        agent_server.close()
         page_server.shutdown()
+        page_server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -89,27 +87,6 @@ def stack() -> Iterator[None]:
         pytest.skip(f"{reason} (not root: cannot install it here)")
     with pcscd_running():
         yield
-
-
-def _page_url(allowed: bool) -> Iterator[str]:
-    agent_server = create_server(
-        create_app(AgentSettings(frozenset()), functools.partial(PcscReader, VIRTUAL_READER)),
-        host="127.0.0.1",
-        port=0,
-    )
-    agent_url = f"http://127.0.0.1:{agent_server.effective_port}"  # type: ignore[union-attr]
-    page_server, page_port = _serve_page(agent_url)
-    origins = frozenset({f"http://127.0.0.1:{page_port}"} if allowed else set())
-    agent_server.application = create_app(  # type: ignore[union-attr]
-        AgentSettings(origins), functools.partial(PcscReader, VIRTUAL_READER)
-    )
-    thread = threading.Thread(target=agent_server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{page_port}/"
-    finally:
-        agent_server.close()
-        page_server.shutdown()
 
 
 @pytest.fixture
