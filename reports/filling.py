@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from core.domain.forms import FormKind, FormSource, form_reference
-from core.domain.identity import PersonFace
+from core.domain.identity import PersonFace, require_same_person
 from core.services.forms import record_filled_form, reopen_filled_form
 from core.services.residents import get_resident, newest_card, register_face
 from reports.forms import FormCard, FormPerson, form_values, render_form
@@ -48,6 +48,8 @@ def fill_form(
     moment = now or datetime.now(JST)
     resident = get_resident(session, atena_no)
     register = register_face(resident)
+    if card_face is not None:
+        require_same_person(card_face, register)
     card = newest_card(session, resident.atena_no)
     source = FormSource.CARD if card_face is not None else FormSource.REGISTER
     person = FormPerson(_person(register, card_face, kind), resident.name_kana, resident.postal_code)

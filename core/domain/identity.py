@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from core.domain.errors import DomainError
+
 _SPACES = re.compile(r"\s+")
 _DASHES = re.compile(r"[‐‑‒–—―−－ｰ─━]")
 _KANJI_DIGITS = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -201,3 +203,25 @@ def compare_identity(card: PersonFace, register: PersonFace) -> IdentityComparis
             FieldComparison("sex", "性別", card.sex, register.sex, _same(card.sex == register.sex)),
         )
     )
+
+
+class NotThisPerson(DomainError):  # noqa: N818 - named for what staff see
+    """The card's birth date or sex differ from the register record: probably another person's record."""
+
+    def __init__(self, comparison: IdentityComparison) -> None:
+        fields = [f for f in comparison.differences if f.field in ("birth_date", "sex")]
+        ja = "・".join(f"{f.label_ja}(カード {f.card} / 住民記録 {f.register})" for f in fields)
+        en = ", ".join(f"{f.field} (card {f.card} / register {f.register})" for f in fields)
+        super().__init__(
+            f"カードと住民記録で{ja}が違います。宛名番号が本人のものか確認してください",
+            f"the card and the register record differ in {en}; check that the atena number is this person's",
+        )
+        self.comparison = comparison
+
+
+def require_same_person(card: PersonFace, register: PersonFace) -> IdentityComparison:
+    """The comparison, or NotThisPerson when birth date or sex differ (forms must not mix two people)."""
+    comparison = compare_identity(card, register)
+    if not comparison.same_person_likely:
+        raise NotThisPerson(comparison)
+    return comparison

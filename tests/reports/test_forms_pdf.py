@@ -207,3 +207,18 @@ def test_an_unknown_reference_is_refused(session: Session, reference: str) -> No
 
     with pytest.raises(FilledFormNotFound):
         reprint_form(session, reference, actor="S0002", now=NOW)
+
+
+def test_a_card_of_another_person_is_refused_and_nothing_is_stored(session: Session) -> None:
+    from core.domain.identity import NotThisPerson
+
+    resident = add_resident(session)
+    someone_else = PersonFace("藤沢\u3000花子", "神奈川県藤沢市朝日町１番地１", date(1990, 1, 1), "2")
+    before = session.scalars(select(FilledForm)).all()
+    with pytest.raises(NotThisPerson) as refused:
+        fill_form(
+            session, FormKind.RECEIPT, resident.atena_no, actor="S0001", card_face=someone_else, now=NOW
+        )
+    assert "生年月日" in refused.value.message_ja
+    assert "1990-01-01" in refused.value.message_ja
+    assert session.scalars(select(FilledForm)).all() == before

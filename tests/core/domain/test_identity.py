@@ -112,3 +112,13 @@ def test_an_unknown_register_birth_date_is_unknown_not_different() -> None:
     assert _match(result, "birth_date") is Match.UNKNOWN
     assert result.same_person_likely
     assert Match.UNKNOWN.label_ja == "住民記録に値なし"
+
+
+def test_require_same_person_refuses_a_different_birth_date_and_names_it() -> None:
+    from core.domain.identity import NotThisPerson, require_same_person
+
+    assert require_same_person(_card(), _register()).same_person_likely
+    with pytest.raises(NotThisPerson) as refused:
+        require_same_person(_card(sex="1"), _register())
+    assert "性別" in refused.value.message_ja
+    assert "sex" in refused.value.message_en
