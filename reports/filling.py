@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from core.domain.forms import FormKind, FormSource, form_reference
+from core.domain.forms import FormKind, FormSource, form_reference, suggest_certificate_application
 from core.domain.identity import PersonFace, require_same_person
 from core.services.forms import record_filled_form, reopen_filled_form
-from core.services.residents import get_resident, newest_card, register_face
+from core.services.residents import certificate_facts, get_resident, newest_card, register_face
 from reports.forms import FormCard, FormPerson, form_values, render_form
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -62,6 +62,10 @@ def fill_form(
         filled_on=moment.date(),
     )
     values["printed_at"] = moment.isoformat()
+    if kind is FormKind.CERTIFICATE:
+        facts = [] if card is None else certificate_facts(session, card.id)
+        suggestion = suggest_certificate_application(facts, moment.date())
+        values["certificate_application"] = None if suggestion is None else suggestion.value
     record = record_filled_form(
         session,
         kind=kind,

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
+
+from core.domain.cards import CertificateState
+from core.domain.expiry import in_renewal_window
 
 
 class FormKind(StrEnum):
@@ -60,3 +65,34 @@ def parse_form_reference(reference: str) -> int | None:
     if not text.startswith("MDF-") or not text[4:].isdigit():
         return None
     return int(text[4:])
+
+
+class CertificateApplication(StrEnum):
+    """The 区分 of an 電子証明書発行/更新申請書."""
+
+    NEW = "new"  # 新規発行: the card has no certificate (none issued, or the resident declined)
+    RENEWAL = "renewal"  # 更新: a valid certificate inside its renewal window
+    REISSUE = "reissue"  # 失効後の再発行: expired or revoked
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    """One certificate of the card, as the ledger holds it."""
+
+    state: CertificateState
+    expires_on: date | None
+
+
+def suggest_certificate_application(
+    certificates: list[CertificateFacts], today: date
+) -> CertificateApplication | None:
+    """The 区分 MynaDesk pre-marks (staff confirm it with the resident); None when nothing fits yet."""
+    states = {c.state for c in certificates}
+    if not certificates or states <= {CertificateState.NONE}:
+        return CertificateApplication.NEW
+    if states & {CertificateState.EXPIRED, CertificateState.REVOKED}:
+        return CertificateApplication.REISSUE
+    valid = [c for c in certificates if c.state is CertificateState.VALID and c.expires_on is not None]
+    if valid and any(c.expires_on is not None and in_renewal_window(c.expires_on, today) for c in valid):
+        return CertificateApplication.RENEWAL
+    return None

@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.db.models.cards import Card
+from core.db.models.cards import Card, Certificate
 from core.db.models.register import Resident
+from core.domain.cards import CertificateState
 from core.domain.errors import DomainError
+from core.domain.forms import CertificateFacts
 from core.domain.identity import PersonFace
 
 RESIDENT_STATUS_LABELS = {1: "住民", 2: "転出", 3: "死亡", 9: "その他消除"}
@@ -51,3 +53,9 @@ def register_face(resident: Resident) -> PersonFace:
         sex=str(resident.sex),
         address_extra=resident.address_extra,
     )
+
+
+def certificate_facts(session: Session, card_id: int) -> list[CertificateFacts]:
+    """The card's certificates (state and expiry) as the form rules take them."""
+    rows = session.scalars(select(Certificate).where(Certificate.card_id == card_id))
+    return [CertificateFacts(CertificateState(row.state), row.expires_on) for row in rows]

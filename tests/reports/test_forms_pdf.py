@@ -222,3 +222,18 @@ def test_a_card_of_another_person_is_refused_and_nothing_is_stored(session: Sess
     assert "生年月日" in refused.value.message_ja
     assert "1990-01-01" in refused.value.message_ja
     assert session.scalars(select(FilledForm)).all() == before
+
+
+def test_the_certificate_form_pre_marks_a_reissue_for_an_expired_certificate(session: Session) -> None:
+    from core.db.models.cards import Certificate
+
+    resident = add_resident(session)
+    card = add_card(session, resident.atena_no)
+    session.add(Certificate(card_id=card.id, kind="user", state="expired", expires_on=date(2026, 4, 12)))
+    session.flush()
+    result = fill_form(session, FormKind.CERTIFICATE, resident.atena_no, actor="S0001", now=NOW)
+    text = pdf_text(result.pdf)
+    assert "■ 失効後の再発行" in text
+    assert "□ 更新" in text
+    assert "台帳からの判定" in text
+    save_png(result.pdf, "form-certificate-reissue")
