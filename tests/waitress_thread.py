@@ -29,6 +29,6 @@ def served(app: Any) -> Iterator[int]:
         yield int(server.effective_port)  # type: ignore[union-attr]
     finally:
         stopping.set()
+        server.task_dispatcher.shutdown()  # let the worker threads finish before their sockets go
         server.close()
-        server.task_dispatcher.shutdown()
         thread.join(timeout=5)
