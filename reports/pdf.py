@@ -30,10 +30,20 @@ class RenderError(DomainError):
 
 
 @lru_cache(maxsize=1)
+def register_fonts() -> None:
+    """Register the IPAex fonts with reportlab once per process (xhtml2pdf would re-read them per PDF)."""
+    for family, path in (("IPAexGothic", GOTHIC), ("IPAexMincho", MINCHO)):
+        pdfmetrics.registerFont(TTFont(family, str(path)))
+        pdfmetrics.registerFontFamily(family, normal=family, bold=family, italic=family, boldItalic=family)
+        xhtml2pdf_default.DEFAULT_FONT[family.lower()] = family
+
+
+@lru_cache(maxsize=1)
 def _covered() -> frozenset[int]:
     """Code points both IPAex fonts can draw."""
-    gothic = set(TTFont("ipaexg-cmap", str(GOTHIC)).face.charToGlyph)
-    mincho = set(TTFont("ipaexm-cmap", str(MINCHO)).face.charToGlyph)
+    register_fonts()
+    gothic = set(pdfmetrics.getFont("IPAexGothic").face.charToGlyph)
+    mincho = set(pdfmetrics.getFont("IPAexMincho").face.charToGlyph)
     return frozenset(gothic & mincho)
 
 
@@ -49,15 +59,6 @@ def printable(text: str | None) -> str:
         return ""
     missing = set(unprintable(text))
     return "".join(GETA if ch in missing else ch for ch in text)
-
-
-@lru_cache(maxsize=1)
-def register_fonts() -> None:
-    """Register the IPAex fonts with reportlab once per process (xhtml2pdf would re-read them per PDF)."""
-    for family, path in (("IPAexGothic", GOTHIC), ("IPAexMincho", MINCHO)):
-        pdfmetrics.registerFont(TTFont(family, str(path)))
-        pdfmetrics.registerFontFamily(family, normal=family, bold=family, italic=family, boldItalic=family)
-        xhtml2pdf_default.DEFAULT_FONT[family.lower()] = family
 
 
 @lru_cache(maxsize=1)
