@@ -110,10 +110,15 @@ def reader_serve(
     reader_name: Annotated[str | None, typer.Option("--reader", help="リーダー名 / reader name")] = None,
 ) -> None:
     """ローカルエージェント / run the local HTTP agent the console calls (127.0.0.1 only)."""
-    from reader.agent import AgentSettings, create_app, serve
+    from reader.agent import AgentSettings, create_app, parse_origin, serve
     from reader.pcsc import PcscReader, reader_names
 
-    settings = AgentSettings(allowed_origins=frozenset(o.rstrip("/") for o in origin), port=port)
+    try:
+        origins = frozenset(parse_origin(o) for o in origin)
+    except ValueError as error:
+        err_console.print(f"[bold red]エラー / error:[/] {error}")
+        raise typer.Exit(2) from error
+    settings = AgentSettings(allowed_origins=origins, port=port)
     agent = create_app(settings, lambda: PcscReader(reader_name, wait_seconds=2.0), reader_names)
     console.print(
         f"カード読取エージェント / card agent: http://127.0.0.1:{port} (origins: {', '.join(origin)})"

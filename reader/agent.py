@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, render_template_string, request
 from werkzeug.exceptions import HTTPException
@@ -45,6 +46,17 @@ class AgentSettings:
     port: int = 47863
     host: str = "127.0.0.1"
     session_seconds: int = 8 * 3600
+
+
+def parse_origin(value: str) -> str:
+    """A console origin as browsers send it (`https://host[:port]`); anything else is refused."""
+    parsed = urlsplit(value.strip().rstrip("/"))
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.path or parsed.query:
+        raise ValueError(
+            f"コンソールの URL は https://ホスト名[:ポート] の形で指定してください: {value!r} / "
+            f"an origin is scheme://host[:port] with no path: {value!r}"
+        )
+    return f"{parsed.scheme}://{parsed.netloc.lower()}"
 
 
 @dataclass

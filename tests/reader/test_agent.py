@@ -232,3 +232,37 @@ def test_an_unexpected_failure_still_answers_in_json(agent: Agent) -> None:
 def test_unknown_paths_are_404(agent: Agent) -> None:
     status, _, _ = agent.call("GET", "/v1/nothing", token=agent.token())
     assert status == 404
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://Console.City.lg.jp/", "https://console.city.lg.jp"),
+        ("http://127.0.0.1:8050", "http://127.0.0.1:8050"),
+    ],
+)
+def test_origins_are_normalised(value: str, expected: str) -> None:
+    from reader.agent import parse_origin
+
+    assert parse_origin(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["*", "console.city.lg.jp", "https://console.city.lg.jp/person", "file:///x"]
+)
+def test_an_origin_that_is_not_scheme_host_port_is_refused(value: str) -> None:
+    import subprocess
+    import sys
+
+    from tests.pcsc_stack import ROOT
+
+    result = subprocess.run(
+        [sys.executable, "-m", "mynadesk", "reader", "serve", "--origin", value, "--port", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "https://ホスト名[:ポート]" in result.stderr
