@@ -12,7 +12,7 @@ from rich.table import Table
 
 from core.config import Settings
 from core.domain.errors import DomainError
-from mynadesk import progress
+from mynadesk import cli_forms, cli_reader, progress
 from mynadesk.cli_site import site_app
 
 app = typer.Typer(
@@ -26,6 +26,8 @@ data_app = typer.Typer(help="データ / data: realistic synthetic input files."
 app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 app.add_typer(site_app, name="site")
+app.add_typer(cli_reader.app, name="reader")
+app.add_typer(cli_forms.app, name="forms")
 
 console = Console()
 
