@@ -6,7 +6,7 @@ import codecs
 import csv
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.domain.errors import DomainError
@@ -15,14 +15,13 @@ from core.domain.register import END_SUFFIX, InvalidEndLine, parse_end_line
 
 @dataclass(frozen=True)
 class RawExtract:
-    """A data file as read: its encoding, header, rows (with their line numbers) and digest."""
+    """A data file as read: its encoding, digest, header and text."""
 
     name: str
     encoding: str
     sha256: str
     header: list[str]
-    rows: list[list[str]]
-    lines: list[int]  # line number (1 = header) where each row starts
+    text: str = field(repr=False)
 
 
 class UnreadableFile(DomainError):  # noqa: N818
@@ -53,30 +52,26 @@ def decode(data: bytes) -> tuple[str, str]:
         ) from error
 
 
-def parse(name: str, data: bytes) -> RawExtract:
-    """Split a data file into header and rows (RFC 4180, CRLF or LF)."""
+def read_extract(name: str, data: bytes) -> RawExtract:
+    """Decode a data file and read its header line (the rows are parsed by PostgreSQL's COPY)."""
     text, encoding = decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    header: list[str] = []
-    try:
-        start = 1
-        for record in reader:
-            if not header:
-                header = [column.strip() for column in record]
-            elif record:
-                rows.append(record)
-                lines.append(start)
-            start = reader.line_num + 1
-    except csv.Error as error:
-        raise UnreadableFile(
-            f"{reader.line_num}行目: CSV として読めません({error})",
-            f"line {reader.line_num}: not valid CSV ({error})",
-        ) from error
-    if not header:
+    first_line = text.split("\n", 1)[0]
+    header = [column.strip() for column in next(csv.reader([first_line]), [])]
+    if not any(header):
         raise UnreadableFile("ファイルが空です(見出し行がありません)", "the file is empty (no header line)")
-    return RawExtract(name, encoding, hashlib.sha256(data).hexdigest(), header, rows, lines)
+    return RawExtract(name, encoding, hashlib.sha256(data).hexdigest(), header, text)
+
+
+def record_lines(text: str) -> list[int]:
+    """The line where each data record starts, when quoted fields hold line breaks (RFC 4180)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    lines: list[int] = []
+    start = 1
+    for record in reader:
+        if record and start > 1:
+            lines.append(start)
+        start = reader.line_num + 1
+    return lines
 
 
 def end_path(data_path: Path) -> Path:

@@ -25,23 +25,6 @@ from core.domain.register import STORED_COLUMNS, ExtractKind
 from core.services.audit import Actor, record
 
 STAGING_TABLE = "register_stage"
-_TYPES = {
-    "source_line": "integer",
-    "resident_kind": "smallint",
-    "resident_status": "smallint",
-    "birth_year": "smallint",
-    "birth_month": "smallint",
-    "birth_day": "smallint",
-    "birth_date": "date",
-    "sex": "smallint",
-    "move_date": "date",
-    "notified_date": "date",
-    "card_status": "smallint",
-    "residence_expiry": "date",
-    "updated_at": "timestamptz",
-    "has_gaiji": "boolean",
-}
-STAGE_COLUMNS: tuple[str, ...] = (*STORED_COLUMNS, "source_line")
 _COMPARED = [c for c in STORED_COLUMNS if c not in ("atena_no", "updated_at")]
 
 
@@ -67,16 +50,9 @@ class LoadSummary:
     file_id: int | None = None
 
 
-def create_staging(session: Session) -> None:
-    """A temporary table the validated rows are COPYed into (dropped at commit or by `drop_staging`)."""
-    columns = ", ".join(f"{c} {_TYPES.get(c, 'text')}" for c in STAGE_COLUMNS)
-    session.execute(text(f"DROP TABLE IF EXISTS {STAGING_TABLE}"))
-    session.execute(text(f"CREATE TEMP TABLE {STAGING_TABLE} ({columns}) ON COMMIT DROP"))
-
-
 def drop_staging(session: Session) -> None:
     """Drop the staging and diff tables (a dry run in a longer transaction)."""
-    session.execute(text(f"DROP TABLE IF EXISTS {STAGING_TABLE}, register_diff"))
+    session.execute(text(f"DROP TABLE IF EXISTS {STAGING_TABLE}, register_diff, register_dates, register_lines"))
 
 
 def find_loaded(session: Session, sha256: str) -> ExtractFile | None:
