@@ -270,7 +270,7 @@ def _row_errors(session: Session, header: list[str]) -> list[LoadError]:
             if not ja:
                 key = (received or "")[:10] if check.column == "updated_at" else received or ""
                 ja, en = date_errors.get(key, ("日付が不正です", "invalid date"))
-            errors.append((line, k, LoadError(line, check.column, received, ja, en)))
+            errors.append((line, COLUMNS.index(check.column), LoadError(line, check.column, received, ja, en)))
     errors += [(e.line or 0, -1, e) for e in _duplicates(session, header)]
     return [error for _, _, error in sorted(errors, key=lambda item: (item[0], item[1]))]
 

@@ -38,14 +38,16 @@ class LoadError:
     reason_en: str
 
     def __str__(self) -> str:
-        where_ja = f"{self.line}行目 " if self.line else ""
-        where_en = f"line {self.line} " if self.line else ""
+        ja = [f"{self.line}行目"] if self.line else []
+        en = [f"line {self.line}"] if self.line else []
         if self.column:
-            where_ja += f"{COLUMN_LABELS_JA.get(self.column, self.column)}({self.column}) "
-            where_en += f"{self.column} "
-        value_ja = f"「{self.value}」" if self.value is not None else ""
-        value_en = f"'{self.value}' " if self.value is not None else ""
-        return f"{where_ja}{value_ja}: {self.reason_ja} / {where_en}{value_en}: {self.reason_en}".strip()
+            ja.append(f"{COLUMN_LABELS_JA.get(self.column, self.column)}({self.column})")
+            en.append(self.column)
+        where_ja = " ".join(ja) + (f"「{self.value}」" if self.value is not None else "")
+        where_en = ", ".join(en) + (f" '{self.value}'" if self.value is not None else "")
+        head_ja = f"{where_ja}: " if where_ja else ""
+        head_en = f"{where_en}: " if where_en else ""
+        return f"{head_ja}{self.reason_ja} / {head_en}{self.reason_en}"
 
 
 @dataclass(frozen=True)
