@@ -143,3 +143,30 @@ def etl_alerts() -> None:
 
     with session_factory()() as session:
         print_alerts(load_alerts(session))
+
+
+@etl_app.command("pull")
+def etl_pull() -> None:
+    """FTP から新しい住民記録ファイルを取得して読み込む / fetch new extracts over FTP(S) and load them."""
+    from etl.pull import PullError, pull
+
+    settings = Settings.from_env()
+    if settings.ftp is None:
+        console.print("[bold red]MYNADESK_FTP_HOST が設定されていません / MYNADESK_FTP_HOST is not set[/]")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        with progress.bar(console) as report:
+            result = pull(settings.ftp, settings.register_dir, session_factory(), etl_actor(), progress=report)
+    except PullError as error:
+        console.print(f"[bold red]エラー / error:[/] {error}")
+        raise typer.Exit(EXIT_REJECTED) from error
+    for outcome in result.loaded + result.rejected:
+        console.print(f"[bold]{outcome.path.name}[/]")
+        print_outcome(outcome)
+    for name, why in result.skipped:
+        console.print(f"スキップ / skipped: {name} — {why}")
+    for name in result.waiting:
+        console.print(f"[yellow]保留(前のファイルが拒否されたため)/ waiting for the rejected file: {name}[/]")
+    if result.rejected:
+        console.print(f"拒否したファイルと報告 / rejected file and report: {settings.register_dir / 'errors'}")
+    raise typer.Exit(EXIT_REJECTED if result.rejected else EXIT_LOADED)
