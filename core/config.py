@@ -41,7 +41,9 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
         return False
     if value in ("1", "true", "yes", "on"):
         return True
-    raise ConfigError(f"{name} は 1 か 0 で指定してください: {value}", f"{name} must be 1 or 0, not {value!r}")
+    raise ConfigError(
+        f"{name} は 1 か 0 で指定してください: {value}", f"{name} must be 1 or 0, not {value!r}"
+    )
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,9 @@ class FtpSettings:
             return None
         port = env.get("MYNADESK_FTP_PORT") or "21"
         if not port.isdigit():
-            raise ConfigError(f"MYNADESK_FTP_PORT は数字です: {port}", f"MYNADESK_FTP_PORT must be a number: {port}")
+            raise ConfigError(
+                f"MYNADESK_FTP_PORT は数字です: {port}", f"MYNADESK_FTP_PORT must be a number: {port}"
+            )
         ca_file = env.get("MYNADESK_FTP_CA_FILE")
         return cls(
             host=host,

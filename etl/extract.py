@@ -47,8 +47,9 @@ def decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise UnreadableFile(
-            f"{line}行目: UTF-8 でも CP932 でも読めない文字があります(バイト {data[error.start:error.end].hex()})",
-            f"line {line}: bytes {data[error.start:error.end].hex()} are neither UTF-8 nor CP932",
+            f"{line}行目: UTF-8 でも CP932 でも読めない文字があります"
+            f"(バイト {data[error.start : error.end].hex()})",
+            f"line {line}: bytes {data[error.start : error.end].hex()} are neither UTF-8 nor CP932",
         ) from error
 
 

@@ -1,4 +1,4 @@
-"""Loading one register extract into PostgreSQL: read, COPY raw rows, validate set-based, merge — all or nothing.
+"""Loading a register extract into PostgreSQL: read, COPY raw rows, validate set-based, merge; all or nothing.
 
 The caller owns the transaction: commit when the outcome is `loaded`, roll back otherwise (a dry run too).
 """
@@ -71,7 +71,7 @@ def load_file(
     dry_run: bool = False,
     progress: Progress = _noop,
 ) -> LoadOutcome:
-    """Load PATH in the caller's transaction; every problem found is in `errors` (then nothing was applied)."""
+    """Load PATH in the caller's transaction; every problem found is in `errors` (then nothing applies)."""
     outcome = LoadOutcome(path, "rejected")
     try:
         extract_date, kind = parse_extract_file_name(path.name)
@@ -183,7 +183,9 @@ def _copy_raw(session: Session, raw: RawExtract) -> int:
 
 def _map_lines(session: Session, text_: str, rows: int) -> None:
     """Line numbers: row N is on line N + 1 unless quoted fields hold line breaks; then map them."""
-    session.execute(text("CREATE TEMP TABLE register_lines (row_no integer PRIMARY KEY, line integer) ON COMMIT DROP"))
+    session.execute(
+        text("CREATE TEMP TABLE register_lines (row_no integer PRIMARY KEY, line integer) ON COMMIT DROP")
+    )
     newlines = text_.count("\n") + (0 if text_.endswith("\n") else 1)
     if newlines == rows + 1:
         return
@@ -270,7 +272,9 @@ def _row_errors(session: Session, header: list[str]) -> list[LoadError]:
             if not ja:
                 key = (received or "")[:10] if check.column == "updated_at" else received or ""
                 ja, en = date_errors.get(key, ("日付が不正です", "invalid date"))
-            errors.append((line, COLUMNS.index(check.column), LoadError(line, check.column, received, ja, en)))
+            errors.append(
+                (line, COLUMNS.index(check.column), LoadError(line, check.column, received, ja, en))
+            )
     errors += [(e.line or 0, -1, e) for e in _duplicates(session, header)]
     return [error for _, _, error in sorted(errors, key=lambda item: (item[0], item[1]))]
 
@@ -288,7 +292,7 @@ def _values(session: Session, header: list[str], row_nos: list[int]) -> dict[int
 
 
 def _duplicates(session: Session, header: list[str]) -> list[LoadError]:
-    """宛名番号 and 住民票コード must be unique within the file, and a 住民票コード must not be another person's."""
+    """宛名番号 and 住民票コード are unique within the file; a 住民票コード must not be another person's."""
     errors: list[LoadError] = []
     for column in ("atena_no", "juminhyo_code"):
         v = value(column, header)
@@ -341,23 +345,24 @@ def _build_stage(session: Session, raw: RawExtract) -> None:
     """The typed staging table the merge reads (register_stage), from the validated raw rows."""
     h = raw.header
     v = {column: value(column, h) for column in COLUMNS}
-    gaiji = " || ".join(f"coalesce({v[c]}, '')" for c in ("name", "name_kana", "common_name", "address", "address_extra"))
-    gaiji = f"({gaiji}) ~ '{GAIJI_CLASS}'"
-    date_joins = " ".join(
-        f"LEFT JOIN register_dates d_{c} ON d_{c}.t = {v[c]}" for c in DATE_COLUMNS
+    gaiji = " || ".join(
+        f"coalesce({v[c]}, '')" for c in ("name", "name_kana", "common_name", "address", "address_extra")
     )
+    gaiji = f"({gaiji}) ~ '{GAIJI_CLASS}'"
+    date_joins = " ".join(f"LEFT JOIN register_dates d_{c} ON d_{c}.t = {v[c]}" for c in DATE_COLUMNS)
     select = f"""
-        SELECT {v['atena_no']} atena_no, {v['juminhyo_code']} juminhyo_code, {v['household_no']} household_no,
-            {v['relation']} relation, {v['resident_kind']}::smallint resident_kind,
-            {v['resident_status']}::smallint resident_status, {v['name']} "name", {v['name_kana']} name_kana,
-            {v['name_alpha']} name_alpha, {v['common_name']} common_name,
+        SELECT {v["atena_no"]} atena_no, {v["juminhyo_code"]} juminhyo_code, {v["household_no"]} household_no,
+            {v["relation"]} relation, {v["resident_kind"]}::smallint resident_kind,
+            {v["resident_status"]}::smallint resident_status, {v["name"]} "name", {v["name_kana"]} name_kana,
+            {v["name_alpha"]} name_alpha, {v["common_name"]} common_name,
             d_birth_date.year::smallint birth_year, d_birth_date.month::smallint birth_month,
-            d_birth_date.day::smallint birth_day, d_birth_date.iso birth_date, {v['sex']}::smallint sex,
-            replace({v['postal_code']}, '-', '') postal_code, {v['address']} address,
-            {v['address_extra']} address_extra, {v['area_code']} area_code, {v['move_reason']} move_reason,
-            d_move_date.iso move_date, d_notified_date.iso notified_date, {v['card_status']}::smallint card_status,
-            {v['nationality']} nationality, {v['residence_status']} residence_status,
-            d_residence_expiry.iso residence_expiry, ({v['updated_at']} || '+09')::timestamptz updated_at,
+            d_birth_date.day::smallint birth_day, d_birth_date.iso birth_date, {v["sex"]}::smallint sex,
+            replace({v["postal_code"]}, '-', '') postal_code, {v["address"]} address,
+            {v["address_extra"]} address_extra, {v["area_code"]} area_code, {v["move_reason"]} move_reason,
+            d_move_date.iso move_date, d_notified_date.iso notified_date,
+            {v["card_status"]}::smallint card_status,
+            {v["nationality"]} nationality, {v["residence_status"]} residence_status,
+            d_residence_expiry.iso residence_expiry, ({v["updated_at"]} || '+09')::timestamptz updated_at,
             ({gaiji}) has_gaiji, {_LINE} source_line
         FROM {RAW} r {date_joins}"""
     session.execute(text(f"DROP TABLE IF EXISTS {register_service.STAGING_TABLE}"))

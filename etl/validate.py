@@ -71,7 +71,8 @@ def check_header(header: list[str]) -> tuple[list[LoadError], list[str]]:
                     column,
                     None,
                     "個人番号の列があるファイルは受け付けません(ファイル全体を拒否しました。値は読んでいません)",
-                    "a file with an individual-number column is refused as a whole (its values were not read)",
+                    "a file with an individual-number column is refused as a whole"
+                    " (its values were not read)",
                 )
             )
     for column in sorted(REQUIRED_COLUMNS - set(header), key=COLUMNS.index):
@@ -124,7 +125,9 @@ def parse_dates(texts: Iterable[str]) -> list[DateRow]:
             parsed.append((text, None, None, None, None, error.message_ja, error.message_en))
             continue
         day = value.as_date()
-        parsed.append((text, value.year, value.month, value.day, day.isoformat() if day else None, None, None))
+        parsed.append(
+            (text, value.year, value.month, value.day, day.isoformat() if day else None, None, None)
+        )
     return parsed
 
 
@@ -152,7 +155,9 @@ def _pattern(column: str, regex: str, ja: str, en: str, v: str) -> RowCheck:
 
 
 def _length(column: str, limit: int, v: str) -> RowCheck:
-    return RowCheck(column, f"length({v}) > {limit}", f"{limit}文字を超えています", f"longer than {limit} characters")
+    return RowCheck(
+        column, f"length({v}) > {limit}", f"{limit}文字を超えています", f"longer than {limit} characters"
+    )
 
 
 def row_checks(header: list[str]) -> list[RowCheck]:
@@ -167,7 +172,13 @@ def row_checks(header: list[str]) -> list[RowCheck]:
         _pattern("atena_no", r"\d{1,15}", "1〜15桁の数字です", "1-15 digits", v["atena_no"]),
         _pattern("juminhyo_code", r"\d{11}", "11桁の数字です", "exactly 11 digits", v["juminhyo_code"]),
         _pattern("household_no", r"\d{1,15}", "1〜15桁の数字です", "1-15 digits", v["household_no"]),
-        _pattern("postal_code", r"\d{3}-?\d{4}", "7桁の数字(ハイフン可)です", "7 digits, hyphen allowed", v["postal_code"]),
+        _pattern(
+            "postal_code",
+            r"\d{3}-?\d{4}",
+            "7桁の数字(ハイフン可)です",
+            "7 digits, hyphen allowed",
+            v["postal_code"],
+        ),
         _pattern("area_code", r"\d{6}", "6桁の数字です", "exactly 6 digits", v["area_code"]),
         _pattern(
             "name_kana",
@@ -176,7 +187,13 @@ def row_checks(header: list[str]) -> list[RowCheck]:
             "use full-width katakana with an ideographic space between the parts",
             v["name_kana"],
         ),
-        _pattern("name_alpha", r"[A-Za-z][A-Za-z .,'\-]*", "英字で入力してください", "Latin letters only", v["name_alpha"]),
+        _pattern(
+            "name_alpha",
+            r"[A-Za-z][A-Za-z .,'\-]*",
+            "英字で入力してください",
+            "Latin letters only",
+            v["name_alpha"],
+        ),
         _pattern(
             "updated_at",
             r"\d{4}-\d{2}-\d{2} ([01]\d|2[0-3]):[0-5]\d:[0-5]\d",
@@ -185,7 +202,11 @@ def row_checks(header: list[str]) -> list[RowCheck]:
             v["updated_at"],
         ),
         _codes("resident_kind", {"1": "日本人", "2": "外国人住民"}, v["resident_kind"]),
-        _codes("resident_status", {"1": "住民", "2": "転出", "3": "死亡", "9": "その他消除"}, v["resident_status"]),
+        _codes(
+            "resident_status",
+            {"1": "住民", "2": "転出", "3": "死亡", "9": "その他消除"},
+            v["resident_status"],
+        ),
         _codes("sex", {"1": "男", "2": "女"}, v["sex"]),
         _codes("card_status", {"0": "なし", "1": "保有", "2": "廃止"}, v["card_status"]),
         _codes("move_reason", {r.value: r.label_ja for r in MoveReason}, v["move_reason"]),
@@ -200,11 +221,18 @@ def _row_rules(v: dict[str, str]) -> list[RowCheck]:
     foreign = f"{v['resident_kind']} = '2'"
     japanese = f"{v['resident_kind']} = '1'"
     checks = [
-        RowCheck(c, f"{foreign} AND {v[c]} IS NULL", "外国人住民は必須です", "required for a foreign resident")
+        RowCheck(
+            c, f"{foreign} AND {v[c]} IS NULL", "外国人住民は必須です", "required for a foreign resident"
+        )
         for c in ("name_alpha", "nationality", "residence_status")
     ]
     checks += [
-        RowCheck(c, f"{japanese} AND {v[c]} IS NOT NULL", "日本人住民には入れられません", "only for foreign residents")
+        RowCheck(
+            c,
+            f"{japanese} AND {v[c]} IS NOT NULL",
+            "日本人住民には入れられません",
+            "only for foreign residents",
+        )
         for c in ("name_alpha", "nationality", "residence_status", "residence_expiry")
     ]
     no_expiry = ", ".join(_quote(s) for s in sorted(NO_EXPIRY_RESIDENCE_STATUSES))

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import Settings
@@ -41,8 +40,12 @@ def session_factory() -> sessionmaker[Session]:
 
 @etl_app.command("load")
 def etl_load(
-    files: Annotated[list[Path], typer.Argument(help="住民記録ファイル / extract file(s) resident_<YYYYMMDD>_<kind>.csv")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="検査のみ(変更しない) / check only, change nothing")] = False,
+    files: Annotated[
+        list[Path], typer.Argument(help="住民記録ファイル / extract file(s) resident_<YYYYMMDD>_<kind>.csv")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="検査のみ(変更しない) / check only, change nothing")
+    ] = False,
 ) -> None:
     """住民記録ファイルを読み込む / load resident register extracts (all or nothing, in date order)."""
     missing = [path for path in files if not path.is_file()]
@@ -60,11 +63,10 @@ def etl_load(
 def load_one(factory: sessionmaker[Session], path: Path, *, dry_run: bool) -> int:
     """Load one file in its own transaction, print the outcome; return the exit code."""
     console.print(f"[bold]{path.name}[/]")
-    with factory() as session, progress.bar(console) as report:
-        with session.begin():
-            outcome = load_file(session, path, etl_actor(), dry_run=dry_run, progress=report)
-            if outcome.status != "loaded":
-                session.rollback()
+    with factory() as session, progress.bar(console) as report, session.begin():
+        outcome = load_file(session, path, etl_actor(), dry_run=dry_run, progress=report)
+        if outcome.status != "loaded":
+            session.rollback()
     print_outcome(outcome)
     return EXIT_REJECTED if outcome.status == "rejected" else EXIT_LOADED
 
@@ -73,7 +75,8 @@ def print_outcome(outcome: LoadOutcome) -> None:
     """Errors, or the summary and the alerts of a load."""
     if outcome.ignored_columns:
         console.print(
-            f"[yellow]未知の列を無視しました / ignored unknown columns:[/] {', '.join(outcome.ignored_columns)}"
+            "[yellow]未知の列を無視しました / ignored unknown columns:[/]"
+            f" {', '.join(outcome.ignored_columns)}"
         )
     if outcome.status == "rejected":
         console.print(
@@ -87,10 +90,15 @@ def print_outcome(outcome: LoadOutcome) -> None:
     assert summary is not None
     if outcome.status == "already_loaded":
         console.print(
-            f"[green]読込済みです(変更なし)/ already loaded as {summary.already_loaded_as}: nothing changed[/]"
+            f"[green]読込済みです(変更なし)/ already loaded as {summary.already_loaded_as}:"
+            " nothing changed[/]"
         )
         return
-    title = "検査結果(変更していません)/ dry run, nothing changed" if outcome.status == "dry_run" else "読込結果 / loaded"
+    title = (
+        "検査結果(変更していません)/ dry run, nothing changed"
+        if outcome.status == "dry_run"
+        else "読込結果 / loaded"
+    )
     table = Table(title=f"{title} — {outcome.encoding}")
     for column in ("区分 / outcome", "人数 / people"):
         table.add_column(column)
@@ -103,7 +111,9 @@ def print_outcome(outcome: LoadOutcome) -> None:
         table.add_row(label, f"{value:,}")
     if summary.kind == "full":
         table.add_row("ファイルにない消除者 / removed, no longer in a full file", f"{summary.aged_out:,}")
-        table.add_row("ファイルにない住民(要確認)/ residents missing from the file", f"{summary.missing_residents:,}")
+        table.add_row(
+            "ファイルにない住民(要確認)/ residents missing from the file", f"{summary.missing_residents:,}"
+        )
     console.print(table)
     reasons = Table(title="異動事由別 / by move reason")
     for column in ("異動事由 / reason", "新規 / new", "変更 / changed", "消除 / removed"):
@@ -156,7 +166,9 @@ def etl_pull() -> None:
         raise typer.Exit(EXIT_USAGE)
     try:
         with progress.bar(console) as report:
-            result = pull(settings.ftp, settings.register_dir, session_factory(), etl_actor(), progress=report)
+            result = pull(
+                settings.ftp, settings.register_dir, session_factory(), etl_actor(), progress=report
+            )
     except PullError as error:
         console.print(f"[bold red]エラー / error:[/] {error}")
         raise typer.Exit(EXIT_REJECTED) from error
@@ -168,5 +180,7 @@ def etl_pull() -> None:
     for name in result.waiting:
         console.print(f"[yellow]保留(前のファイルが拒否されたため)/ waiting for the rejected file: {name}[/]")
     if result.rejected:
-        console.print(f"拒否したファイルと報告 / rejected file and report: {settings.register_dir / 'errors'}")
+        console.print(
+            f"拒否したファイルと報告 / rejected file and report: {settings.register_dir / 'errors'}"
+        )
     raise typer.Exit(EXIT_REJECTED if result.rejected else EXIT_LOADED)

@@ -5,9 +5,9 @@ then merges them with set-based SQL in the caller's transaction (all or nothing)
 
 MynaDesk rule (people missing from a full extract): a full file holds everyone the register holds, including
 people removed in the last 400 days. Someone in our register but not in a full file is therefore either a
-removed person older than 400 days (normal: kept as is, counted as `aged_out`) or — if we still hold them as
-住民 — an inconsistency we must not guess about: the record is kept unchanged and a `missing_from_full` alert is
-raised for the register desk. No 異動 is ever invented.
+removed person older than 400 days (normal: kept as is, counted as `aged_out`) or — if we still hold them
+as 住民 — an inconsistency we must not guess about: the record is kept unchanged and a `missing_from_full`
+alert is raised for the register desk. No 異動 is ever invented.
 """
 
 from __future__ import annotations
@@ -52,12 +52,16 @@ class LoadSummary:
 
 def drop_staging(session: Session) -> None:
     """Drop the staging and diff tables (a dry run in a longer transaction)."""
-    session.execute(text(f"DROP TABLE IF EXISTS {STAGING_TABLE}, register_diff, register_dates, register_lines"))
+    session.execute(
+        text(f"DROP TABLE IF EXISTS {STAGING_TABLE}, register_diff, register_dates, register_lines")
+    )
 
 
 def find_loaded(session: Session, sha256: str) -> ExtractFile | None:
     """The loaded file with these bytes, if any."""
-    return session.scalar(select(ExtractFile).where(ExtractFile.sha256 == sha256, ExtractFile.status == "loaded"))
+    return session.scalar(
+        select(ExtractFile).where(ExtractFile.sha256 == sha256, ExtractFile.status == "loaded")
+    )
 
 
 def check_order(session: Session, file_name: str, extract_date: date) -> None:
@@ -108,8 +112,10 @@ def _summarise(session: Session, summary: LoadSummary) -> None:
 def _count_absent(session: Session, summary: LoadSummary) -> None:
     absent = session.execute(
         text(
-            f"""SELECT count(*) FILTER (WHERE r.resident_status <> 1), count(*) FILTER (WHERE r.resident_status = 1)
-            FROM register.residents r WHERE NOT EXISTS (SELECT 1 FROM {STAGING_TABLE} s WHERE s.atena_no = r.atena_no)"""
+            f"""SELECT count(*) FILTER (WHERE r.resident_status <> 1),
+                count(*) FILTER (WHERE r.resident_status = 1)
+            FROM register.residents r
+            WHERE NOT EXISTS (SELECT 1 FROM {STAGING_TABLE} s WHERE s.atena_no = r.atena_no)"""
         )
     ).one()
     summary.aged_out, summary.missing_residents = int(absent[0]), int(absent[1])
@@ -127,8 +133,8 @@ def _merge(session: Session, file_id: int, actor: Actor) -> None:
     )
     session.execute(
         text(
-            f"""INSERT INTO register.resident_versions ({cols}, version, valid_from, change_kind, changed_columns,
-                source_file_id, source_line, recorded_by)
+            f"""INSERT INTO register.resident_versions ({cols}, version, valid_from, change_kind,
+                changed_columns, source_file_id, source_line, recorded_by)
             SELECT {cols}, coalesce(old_version, 0) + 1, valid_from, outcome, nullif(changed_columns, ''),
                 :file_id, source_line, :actor FROM register_diff"""
         ),
@@ -205,7 +211,8 @@ def apply_staged(
 def describe(summary: LoadSummary) -> str:
     """One line: the counts of a load."""
     return (
-        f"新規 {summary.new:,} / 変更 {summary.changed:,} / 消除 {summary.removed:,} / 変更なし {summary.unchanged:,}"
+        f"新規 {summary.new:,} / 変更 {summary.changed:,} / 消除 {summary.removed:,}"
+        f" / 変更なし {summary.unchanged:,}"
         f" (new / changed / removed / unchanged)"
     )
 
@@ -228,7 +235,9 @@ def history(session: Session, atena_no: str) -> list[ResidentVersion]:
     """Every version of a person's record, oldest first."""
     return list(
         session.scalars(
-            select(ResidentVersion).where(ResidentVersion.atena_no == atena_no).order_by(ResidentVersion.version)
+            select(ResidentVersion)
+            .where(ResidentVersion.atena_no == atena_no)
+            .order_by(ResidentVersion.version)
         )
     )
 

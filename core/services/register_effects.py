@@ -1,8 +1,8 @@
 """What a register load does to cards (resident-extract.md 異動事由 table, card-lifecycle.md).
 
 Decisions (MynaDesk rules, documented in docs/register-load.md):
-- A card not yet handed over whose holder left the register (any B code) is BLOCKED (cards.blocked_reason), not
-  revoked: the counter revokes it (受取前転出 / 死亡) when the physical card is taken out of its box. The
+- A card not yet handed over whose holder left the register (any B code) is BLOCKED (cards.blocked_reason),
+  not revoked: the counter revokes it (受取前転出 / 死亡) when the physical card is taken out of its box. The
   handover check refuses it meanwhile, because the register shows the holder as not 住民.
 - B02 / B03 / B04 revoke a card in use (issued or expired) as 国外転出 / 死亡 / 職権消除 through change_state.
   A suspended card cannot be revoked for these reasons by the state machine: it gets an alert.
@@ -37,14 +37,16 @@ from core.domain.register import (
 from core.services.audit import Actor, record
 from core.services.cards import change_state
 
-_AFFECTED_SQL = """
+_MOVED = "(move_reason|move_date|resident_status)"
+_STAY = "(move_reason|move_date|residence_status|residence_expiry)"
+_AFFECTED_SQL = f"""
 SELECT d.atena_no, d.move_reason, d.move_date, d.source_line, d.is_new, d.birth_date, d.resident_kind,
        d.residence_status, d.residence_expiry, c.id AS card_id
 FROM register_diff d JOIN cards.cards c ON c.holder_atena_no = d.atena_no
 WHERE c.state NOT IN ('revoked', 'destroyed')
-  AND ((d.move_reason LIKE 'B%' AND (d.is_new OR d.changed_columns ~ '(^|,)(move_reason|move_date|resident_status)(,|$)'))
+  AND ((d.move_reason LIKE 'B%' AND (d.is_new OR d.changed_columns ~ '(^|,){_MOVED}(,|$)'))
     OR (d.move_reason IN ('C01', 'C02') AND d.changed_columns ~ '(^|,)(move_reason|move_date)(,|$)')
-    OR (d.move_reason = 'C04' AND d.changed_columns ~ '(^|,)(move_reason|move_date|residence_status|residence_expiry)(,|$)'))
+    OR (d.move_reason = 'C04' AND d.changed_columns ~ '(^|,){_STAY}(,|$)'))
 ORDER BY d.source_line, c.id
 """
 
@@ -189,8 +191,10 @@ def _revoke_in_use(ctx: _Context, change: _Change, card: Card, state: CardState)
             change,
             card,
             "needs_review",
-            f"{change.reason.label_ja}: 状態「{state.label_ja}」のカードは自動で廃止できません。確認してください",
-            f"{change.reason.value}: a card in state {state.value} cannot be revoked automatically; review it",
+            f"{change.reason.label_ja}: 状態「{state.label_ja}」のカードは自動で廃止できません。"
+            "確認してください",
+            f"{change.reason.value}: a card in state {state.value} cannot be revoked automatically;"
+            " review it",
         )
     change_state(
         ctx.session,
@@ -243,9 +247,13 @@ def _face_changed(ctx: _Context, change: _Change, card: Card) -> int:
 def _recompute_expiry(ctx: _Context, change: _Change, card: Card) -> int:
     if change.birth_date is None:
         return _alert(
-            ctx, change, card, "needs_review", "生年月日が不詳のため有効期限を再計算できません",
+            ctx,
+            change,
+            card,
+            "needs_review",
+            "生年月日が不詳のため有効期限を再計算できません",
             "birth date unknown: the card expiry cannot be recomputed",
-        )  # fmt: skip
+        )
     try:
         new = card_expiry(
             change.birth_date,
@@ -290,7 +298,8 @@ def _alert_missing(ctx: _Context) -> int:
             """INSERT INTO register.load_alerts (file_id, atena_no, kind, message_ja, message_en)
             SELECT :file_id, r.atena_no, 'missing_from_full',
                    '全件ファイルに含まれていない住民です(記録は変更していません)。住民記録の担当に確認してください',
-                   'a resident missing from the full extract (record left unchanged); check with the register desk'
+                   'a resident missing from the full extract (record left unchanged);'
+                   ' check with the register desk'
             FROM register.residents r WHERE r.resident_status = 1
               AND NOT EXISTS (SELECT 1 FROM register_stage s WHERE s.atena_no = r.atena_no)
               AND EXISTS (SELECT 1 FROM register.extract_files f WHERE f.id = :file_id AND f.kind = 'full')"""
@@ -308,6 +317,8 @@ def load_alerts(session: Session, file_id: int | None = None) -> list[LoadAlert]
             return []
     return list(
         session.scalars(
-            select(LoadAlert).where(LoadAlert.file_id == file_id).order_by(LoadAlert.source_line, LoadAlert.id)
+            select(LoadAlert)
+            .where(LoadAlert.file_id == file_id)
+            .order_by(LoadAlert.source_line, LoadAlert.id)
         )
     )

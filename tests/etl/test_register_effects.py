@@ -51,9 +51,13 @@ def events(session: Session, card: Card) -> list[CardEvent]:
 
 def moved_out(n: int, reason: str = "B01", status: int = 2) -> dict[str, str]:
     return person(
-        n, resident_status=status, move_reason=reason, move_date="2026-10-30", notified_date="2026-10-20",
+        n,
+        resident_status=status,
+        move_reason=reason,
+        move_date="2026-10-30",
+        notified_date="2026-10-20",
         updated_at="2026-11-01 16:00:00",
-    )  # fmt: skip
+    )
 
 
 def test_a_moved_out_residents_waiting_card_is_blocked_and_cannot_be_issued(
@@ -63,13 +67,18 @@ def test_a_moved_out_residents_waiting_card_is_blocked_and_cannot_be_issued(
     alerts = apply_delta(session, registered, [moved_out(1)])
     session.refresh(card)
     assert card.state == "reserved"
-    assert card.blocked_reason is not None and "受取前転出" in card.blocked_reason
+    assert card.blocked_reason is not None
+    assert "受取前転出" in card.blocked_reason
     [event] = events(session, card)
     assert (event.kind, event.source_file, event.source_line) == ("register_effect", DELTA, 2)
-    assert [(a.kind, a.card_id, a.move_reason, a.source_line) for a in alerts] == [("blocked", card.id, "B01", 2)]
+    assert [(a.kind, a.card_id, a.move_reason, a.source_line) for a in alerts] == [
+        ("blocked", card.id, "B01", 2)
+    ]
     with pytest.raises(HandoverBlocked):
         change_state(session, card.id, CardState.ISSUED, COUNTER)
-    revoked = change_state(session, card.id, CardState.REVOKED, COUNTER, reason=RevokeReason.MOVED_OUT_BEFORE_PICKUP)
+    revoked = change_state(
+        session, card.id, CardState.REVOKED, COUNTER, reason=RevokeReason.MOVED_OUT_BEFORE_PICKUP
+    )
     assert revoked.revoke_reason == "受取前転出"
 
 
@@ -82,11 +91,15 @@ def test_a_death_revokes_an_issued_card_and_blocks_a_waiting_one(session: Sessio
     assert (issued.state, issued.revoke_reason) == ("revoked", "死亡")
     [revocation] = events(session, issued)
     assert (revocation.to_state, revocation.source_file, revocation.source_line) == ("revoked", DELTA, 2)
-    assert waiting.state == "notified" and waiting.blocked_reason is not None and "死亡" in waiting.blocked_reason
+    assert waiting.state == "notified"
+    assert waiting.blocked_reason is not None
+    assert "死亡" in waiting.blocked_reason
     assert sorted(a.kind for a in alerts) == ["blocked", "revoked"]
 
 
-@pytest.mark.parametrize(("reason", "status", "revoke_reason"), [("B02", 2, "国外転出"), ("B04", 9, "職権消除")])
+@pytest.mark.parametrize(
+    ("reason", "status", "revoke_reason"), [("B02", 2, "国外転出"), ("B04", 9, "職権消除")]
+)
 def test_leaving_the_register_revokes_an_issued_card_with_the_right_reason(
     session: Session, registered: Path, reason: str, status: int, revoke_reason: str
 ) -> None:
@@ -102,7 +115,8 @@ def test_a_domestic_move_out_with_an_issued_card_leaves_the_ledger_without_a_sta
     card = add_card(session, holder(session, 1), state="issued")
     alerts = apply_delta(session, registered, [moved_out(1)])
     session.refresh(card)
-    assert card.state == "issued" and card.revoke_reason is None
+    assert card.state == "issued"
+    assert card.revoke_reason is None
     assert [e.kind for e in events(session, card)] == ["left_city"]
     assert [a.kind for a in alerts] == ["left_city"]
 
@@ -112,33 +126,68 @@ def test_an_address_change_needs_a_face_update_and_revokes_the_signature_certifi
 ) -> None:
     card = add_card(session, holder(session, 1), state="issued")
     for kind in ("user", "signature"):
-        session.add(Certificate(card_id=card.id, kind=kind, state="valid", issued_on=date(2026, 9, 1), expires_on=date(2031, 10, 10)))
+        session.add(
+            Certificate(
+                card_id=card.id,
+                kind=kind,
+                state="valid",
+                issued_on=date(2026, 9, 1),
+                expires_on=date(2031, 10, 10),
+            )
+        )
     session.flush()
     moved = person(
-        1, address="神奈川県藤沢市辻堂元町2丁目3番4号", area_code="030200", move_reason="C01",
-        move_date="2026-10-31", updated_at="2026-11-01 11:00:00",
-    )  # fmt: skip
+        1,
+        address="神奈川県藤沢市辻堂元町2丁目3番4号",
+        area_code="030200",
+        move_reason="C01",
+        move_date="2026-10-31",
+        updated_at="2026-11-01 11:00:00",
+    )
     alerts = apply_delta(session, registered, [moved])
     session.refresh(card)
     assert card.face_update_needed is True
-    states = dict(session.execute(select(Certificate.kind, Certificate.state).where(Certificate.card_id == card.id)).all())
+    states = dict(
+        session.execute(
+            select(Certificate.kind, Certificate.state).where(Certificate.card_id == card.id)
+        ).all()
+    )
     assert states == {"user": "valid", "signature": "revoked"}
     assert [a.kind for a in alerts] == ["face_update"]
     assert {e.kind for e in events(session, card)} == {"register_effect", "certificate"}
 
 
 def test_a_shorter_stay_shortens_a_foreign_residents_card(session: Session, registered: Path) -> None:
-    card = add_card(session, holder(session, 3), state="issued", issued_on=date(2024, 6, 1), expires_on=date(2027, 4, 30))
-    shorter = foreigner(3, move_reason="C04", move_date="2026-10-30", residence_status="特定活動", residence_expiry="2027-01-31", updated_at="2026-11-01 12:00:00")
+    card = add_card(
+        session, holder(session, 3), state="issued", issued_on=date(2024, 6, 1), expires_on=date(2027, 4, 30)
+    )
+    shorter = foreigner(
+        3,
+        move_reason="C04",
+        move_date="2026-10-30",
+        residence_status="特定活動",
+        residence_expiry="2027-01-31",
+        updated_at="2026-11-01 12:00:00",
+    )
     alerts = apply_delta(session, registered, [shorter])
     session.refresh(card)
     assert card.expires_on == date(2027, 1, 31)
     assert [a.kind for a in alerts] == ["expiry_changed"]
 
 
-def test_a_longer_stay_does_not_extend_the_card_but_says_it_can_be(session: Session, registered: Path) -> None:
-    card = add_card(session, holder(session, 3), state="issued", issued_on=date(2024, 6, 1), expires_on=date(2027, 4, 30))
-    longer = foreigner(3, move_reason="C04", move_date="2026-10-30", residence_expiry="2029-04-30", updated_at="2026-11-01 12:00:00")
+def test_a_longer_stay_does_not_extend_the_card_but_says_it_can_be(
+    session: Session, registered: Path
+) -> None:
+    card = add_card(
+        session, holder(session, 3), state="issued", issued_on=date(2024, 6, 1), expires_on=date(2027, 4, 30)
+    )
+    longer = foreigner(
+        3,
+        move_reason="C04",
+        move_date="2026-10-30",
+        residence_expiry="2029-04-30",
+        updated_at="2026-11-01 12:00:00",
+    )
     alerts = apply_delta(session, registered, [longer])
     session.refresh(card)
     assert card.expires_on == date(2027, 4, 30)
@@ -154,6 +203,7 @@ def test_alerts_of_the_last_load_are_kept_for_the_console(session: Session, regi
 def test_a_resident_missing_from_a_full_file_is_kept_and_flagged(session: Session, registered: Path) -> None:
     path = write_extract(registered, [person(1), foreigner(3)], name="resident_20261102_full.csv")
     outcome = load_file(session, path, ETL)
-    assert outcome.summary is not None and outcome.summary.missing_residents == 1
+    assert outcome.summary is not None
+    assert outcome.summary.missing_residents == 1
     assert [(a.kind, a.atena_no) for a in outcome.alerts] == [("missing_from_full", "100002")]
     assert holder(session, 2).resident_status == 1

@@ -1,4 +1,4 @@
-"""Loading resident register extracts (resident-extract.md): encodings, dates, columns, .end, order, history."""
+"""Loading register extracts (resident-extract.md): encodings, dates, columns, .end, order, history."""
 
 from __future__ import annotations
 
@@ -35,12 +35,22 @@ def messages(outcome: LoadOutcome) -> list[str]:
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-bom", "cp932"])
 @pytest.mark.parametrize("newline", ["\r\n", "\n"])
-def test_loads_every_encoding_with_crlf_or_lf(session: Session, tmp_path: Path, encoding: str, newline: str) -> None:
-    rows = [person(1), person(2, name="髙橋\u3000花子", name_kana="タカハシ\u3000ハナコ", address_extra="パーク辻堂 305号室")]
+def test_loads_every_encoding_with_crlf_or_lf(
+    session: Session, tmp_path: Path, encoding: str, newline: str
+) -> None:
+    rows = [
+        person(1),
+        person(
+            2, name="髙橋\u3000花子", name_kana="タカハシ\u3000ハナコ", address_extra="パーク辻堂 305号室"
+        ),
+    ]
     path = write_extract(
-        tmp_path, rows, encoding="utf-8" if encoding == "utf-8-bom" else encoding,
-        bom=encoding == "utf-8-bom", newline=newline,
-    )  # fmt: skip
+        tmp_path,
+        rows,
+        encoding="utf-8" if encoding == "utf-8-bom" else encoding,
+        bom=encoding == "utf-8-bom",
+        newline=newline,
+    )
     outcome = load(session, path)
     assert outcome.status == "loaded", messages(outcome)
     assert outcome.encoding == {"utf-8": "utf-8", "utf-8-bom": "utf-8-sig", "cp932": "cp932"}[encoding]
@@ -71,12 +81,26 @@ def test_reads_each_date_form(session: Session, tmp_path: Path, text: str, expec
 
 
 def test_keeps_unknown_date_parts_without_inventing_a_day(session: Session, tmp_path: Path) -> None:
-    rows = [person(1, birth_date="1950-00-00"), person(2, birth_date="19500300"), person(3, birth_date="3250000")]
+    rows = [
+        person(1, birth_date="1950-00-00"),
+        person(2, birth_date="19500300"),
+        person(3, birth_date="3250000"),
+    ]
     outcome = load(session, write_extract(tmp_path, rows))
     assert outcome.status == "loaded", messages(outcome)
     first, second, third = resident(session, 1), resident(session, 2), resident(session, 3)
-    assert (first.birth_year, first.birth_month, first.birth_day, first.birth_date) == (1950, None, None, None)
-    assert (second.birth_year, second.birth_month, second.birth_day, second.birth_date) == (1950, 3, None, None)
+    assert (first.birth_year, first.birth_month, first.birth_day, first.birth_date) == (
+        1950,
+        None,
+        None,
+        None,
+    )
+    assert (second.birth_year, second.birth_month, second.birth_day, second.birth_date) == (
+        1950,
+        3,
+        None,
+        None,
+    )
     assert (third.birth_year, third.birth_month, third.birth_date) == (1950, None, None)
 
 
@@ -94,18 +118,23 @@ def test_keeps_unknown_date_parts_without_inventing_a_day(session: Session, tmp_
         ("6010101", "元号コード"),
     ],
 )
-def test_refuses_an_impossible_date_and_says_where(session: Session, tmp_path: Path, text: str, reason: str) -> None:
+def test_refuses_an_impossible_date_and_says_where(
+    session: Session, tmp_path: Path, text: str, reason: str
+) -> None:
     outcome = load(session, write_extract(tmp_path, [person(1), person(2, birth_date=text)]))
     assert outcome.status == "rejected"
     [error] = outcome.errors
     assert (error.line, error.column, error.value) == (3, "birth_date", text)
-    assert reason in error.reason_ja and error.reason_en
+    assert reason in error.reason_ja
+    assert error.reason_en
     assert session.scalar(select(func.count()).select_from(Resident)) == 0
 
 
 def test_keeps_gaiji_byte_exact_and_flags_the_person(session: Session, tmp_path: Path) -> None:
     name = "\ue000田\u3000\ue010介"  # 𠮷田 祐介 with private-use code points
-    path = write_extract(tmp_path, [person(1, name=name, name_kana="ヨシダ\u3000ユウスケ"), person(2)], encoding="cp932")
+    path = write_extract(
+        tmp_path, [person(1, name=name, name_kana="ヨシダ\u3000ユウスケ"), person(2)], encoding="cp932"
+    )
     outcome = load(session, path)
     assert outcome.status == "loaded", messages(outcome)
     assert resident(session, 1).name.encode("utf-8") == name.encode("utf-8")
@@ -113,7 +142,9 @@ def test_keeps_gaiji_byte_exact_and_flags_the_person(session: Session, tmp_path:
     assert resident(session, 2).has_gaiji is False
 
 
-def test_reads_columns_in_any_order_and_reports_unknown_extra_columns_once(session: Session, tmp_path: Path) -> None:
+def test_reads_columns_in_any_order_and_reports_unknown_extra_columns_once(
+    session: Session, tmp_path: Path
+) -> None:
     columns = [*reversed(list(person(1))), "biko", "internal_flag"]
     outcome = load(session, write_extract(tmp_path, [person(1), person(2)], columns=columns))
     assert outcome.status == "loaded", messages(outcome)
@@ -139,7 +170,8 @@ def test_refuses_a_file_with_an_individual_number_column_without_reading_it(
     outcome = load(session, write_extract(tmp_path, [row], columns=[*person(1), column]))
     assert outcome.status == "rejected"
     [error] = outcome.errors
-    assert error.column == column and "個人番号" in error.reason_ja
+    assert error.column == column
+    assert "個人番号" in error.reason_ja
     assert all("123456789018" not in message for message in messages(outcome))
     assert session.scalar(select(func.count()).select_from(Resident)) == 0
 
@@ -182,7 +214,8 @@ def test_refuses_a_truncated_file_by_count_and_hash(session: Session, tmp_path: 
     outcome = load(session, path)
     assert outcome.status == "rejected"
     reasons = " ".join(e.reason_en for e in outcome.errors)
-    assert "record count" in reasons and "SHA-256" in reasons
+    assert "record count" in reasons
+    assert "SHA-256" in reasons
     assert session.scalar(select(func.count()).select_from(Resident)) == 0
 
 
@@ -195,7 +228,9 @@ def test_never_reads_a_data_file_without_its_end_flag(session: Session, tmp_path
 
 def test_refuses_an_older_file_after_a_newer_one(session: Session, tmp_path: Path) -> None:
     newer = write_extract(tmp_path, [person(1)], name="resident_20261102_full.csv")
-    older = write_extract(tmp_path, [person(1, address="神奈川県藤沢市鵠沼1番地")], name="resident_20261101_delta.csv")
+    older = write_extract(
+        tmp_path, [person(1, address="神奈川県藤沢市鵠沼1番地")], name="resident_20261101_delta.csv"
+    )
     assert load(session, newer).status == "loaded"
     outcome = load(session, older)
     assert outcome.status == "rejected"
@@ -209,7 +244,8 @@ def test_loading_the_same_file_twice_changes_nothing(session: Session, tmp_path:
     versions = session.scalar(select(func.count()).select_from(ResidentVersion))
     again = load(session, path)
     assert again.status == "already_loaded"
-    assert again.summary is not None and again.summary.already_loaded_as == path.name
+    assert again.summary is not None
+    assert again.summary.already_loaded_as == path.name
     assert session.scalar(select(func.count()).select_from(ResidentVersion)) == versions
     assert session.scalar(select(func.count()).select_from(ExtractFile)) == 1
 
@@ -223,9 +259,14 @@ def test_a_delta_with_the_same_content_counts_people_as_unchanged(session: Sessi
 
 
 def test_dry_run_reports_the_summary_and_changes_nothing(session: Session, tmp_path: Path) -> None:
-    outcome = load(session, write_extract(tmp_path, [person(1), person(2, resident_status=3, move_reason="B03")]), dry_run=True)
+    outcome = load(
+        session,
+        write_extract(tmp_path, [person(1), person(2, resident_status=3, move_reason="B03")]),
+        dry_run=True,
+    )
     assert outcome.status == "dry_run"
-    assert outcome.summary is not None and (outcome.summary.new, outcome.summary.removed) == (1, 1)
+    assert outcome.summary is not None
+    assert (outcome.summary.new, outcome.summary.removed) == (1, 1)
     assert session.scalar(select(func.count()).select_from(Resident)) == 0
     assert session.scalar(select(func.count()).select_from(ExtractFile)) == 0
 
@@ -233,25 +274,36 @@ def test_dry_run_reports_the_summary_and_changes_nothing(session: Session, tmp_p
 def test_history_shows_the_record_as_of_a_past_date(session: Session, tmp_path: Path) -> None:
     first = write_extract(tmp_path, [person(1, updated_at="2026-10-01 09:00:00")])
     moved = person(
-        1, address="神奈川県藤沢市鵠沼海岸3丁目5番2号", area_code="020300", move_reason="C01",
-        move_date="2026-11-01", notified_date="2026-11-02", updated_at="2026-11-02 10:30:00",
-    )  # fmt: skip
+        1,
+        address="神奈川県藤沢市鵠沼海岸3丁目5番2号",
+        area_code="020300",
+        move_reason="C01",
+        move_date="2026-11-01",
+        notified_date="2026-11-02",
+        updated_at="2026-11-02 10:30:00",
+    )
     delta = write_extract(tmp_path, [moved], name="resident_20261102_delta.csv")
     assert load(session, first).status == "loaded"
     outcome = load(session, delta)
-    assert outcome.summary is not None and outcome.summary.by_reason == {("changed", "C01"): 1}
+    assert outcome.summary is not None
+    assert outcome.summary.by_reason == {("changed", "C01"): 1}
     before = resident_as_of(session, "100001", datetime(2026, 10, 15, tzinfo=JST))
     after = resident_as_of(session, "100001", datetime(2026, 11, 3, tzinfo=JST))
-    assert before is not None and before.address == "神奈川県藤沢市朝日町1番1号"
-    assert after is not None and after.address == "神奈川県藤沢市鵠沼海岸3丁目5番2号"
+    assert before is not None
+    assert before.address == "神奈川県藤沢市朝日町1番1号"
+    assert after is not None
+    assert after.address == "神奈川県藤沢市鵠沼海岸3丁目5番2号"
     assert resident_as_of(session, "100001", datetime(2026, 9, 1, tzinfo=JST)) is None
     versions = history(session, "100001")
     assert [v.change_kind for v in versions] == ["new", "changed"]
     assert versions[0].valid_to == versions[1].valid_from
-    assert versions[1].changed_columns is not None and "address" in versions[1].changed_columns
+    assert versions[1].changed_columns is not None
+    assert "address" in versions[1].changed_columns
 
 
-def test_foreign_resident_fields_are_required_and_refused_for_japanese(session: Session, tmp_path: Path) -> None:
+def test_foreign_resident_fields_are_required_and_refused_for_japanese(
+    session: Session, tmp_path: Path
+) -> None:
     rows = [foreigner(1), foreigner(2, residence_expiry=""), person(3, nationality="日本")]
     outcome = load(session, write_extract(tmp_path, rows))
     assert [(e.line, e.column) for e in outcome.errors] == [(3, "residence_expiry"), (4, "nationality")]
@@ -267,6 +319,6 @@ def test_loads_a_generated_extract_end_to_end(session: Session, tmp_path: Path) 
     assert outcome.encoding == "cp932"
     assert outcome.summary is not None
     assert outcome.summary.new + outcome.summary.removed == summary.residents + summary.removed
-    assert session.scalar(select(func.count()).select_from(Resident).where(Resident.resident_status == 1)) == (
-        summary.residents
-    )
+    assert session.scalar(
+        select(func.count()).select_from(Resident).where(Resident.resident_status == 1)
+    ) == (summary.residents)

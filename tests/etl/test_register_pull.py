@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,14 +41,18 @@ def self_signed(folder: Path) -> Path:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     pem = folder / "server.pem"
     pem.write_bytes(
         cert.public_bytes(serialization.Encoding.PEM)
-        + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        + key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
     )
     return pem
 
@@ -62,7 +67,11 @@ class Server:
         if certfile is None:
             handler = type("Handler", (FTPHandler,), {})
         else:
-            handler = type("TlsHandler", (TLS_FTPHandler,), {"certfile": str(certfile), "tls_control_required": True, "tls_data_required": True})
+            handler = type(
+                "TlsHandler",
+                (TLS_FTPHandler,),
+                {"certfile": str(certfile), "tls_control_required": True, "tls_data_required": True},
+            )
         handler.authorizer = authorizer
         handler.passive_ports = None
         self.server = FTPServer(("127.0.0.1", 0), handler)
@@ -101,17 +110,22 @@ def test_pull_loads_complete_files_in_date_order_and_skips_one_still_uploading(
     write_extract(remote, [person(3)], name="resident_20261102_delta.csv")
     write_extract(remote, [person(4)], name="resident_20261103_delta.csv", end=False)  # .end not there yet
     result = pull(ftp, tmp_path / "register", etl_factory, ETL)
-    assert [o.path.name for o in result.loaded] == ["resident_20261101_full.csv", "resident_20261102_delta.csv"]
+    assert [o.path.name for o in result.loaded] == [
+        "resident_20261101_full.csv",
+        "resident_20261102_delta.csv",
+    ]
     assert [name for name, _ in result.skipped] == ["resident_20261103_delta.csv"]
     assert residents(etl_factory) == 3
     assert (tmp_path / "register" / "loaded" / "resident_20261102_delta.csv").is_file()
     assert (remote / "resident_20261101_full.csv").is_file()  # nothing deleted on the server
 
     again = pull(ftp, tmp_path / "register", etl_factory, ETL)
-    assert again.loaded == [] and again.rejected == []
+    assert again.loaded == []
+    assert again.rejected == []
     assert sorted(name for name, why in again.skipped if "already loaded" in why) == [
-        "resident_20261101_full.csv", "resident_20261102_delta.csv",
-    ]  # fmt: skip
+        "resident_20261101_full.csv",
+        "resident_20261102_delta.csv",
+    ]
 
 
 def test_a_rejected_file_stays_in_the_error_folder_with_its_report(
@@ -122,21 +136,25 @@ def test_a_rejected_file_stays_in_the_error_folder_with_its_report(
     result = pull(ftp, tmp_path / "register", etl_factory, ETL)
     [rejected] = result.rejected
     errors = tmp_path / "register" / "errors"
-    assert rejected.path == errors / "resident_20261101_full.csv" and rejected.path.is_file()
+    assert rejected.path == errors / "resident_20261101_full.csv"
+    assert rejected.path.is_file()
     report = (errors / "resident_20261101_full.csv.report.txt").read_text(encoding="utf-8")
     assert "3行目 性別(sex)「7」" in report
     assert result.waiting == ["resident_20261102_delta.csv"]
     assert residents(etl_factory) == 0
     with etl_factory() as session:
         assert session.scalar(select(func.count()).select_from(ExtractFile)) == 0
-    assert [why for _, why in pull(ftp, tmp_path / "register", etl_factory, ETL).skipped][0].startswith("前回拒否")
+    skipped = pull(ftp, tmp_path / "register", etl_factory, ETL).skipped
+    assert skipped[0][1].startswith("前回拒否")
 
 
 def test_pull_deletes_on_the_server_only_when_configured(
     ftp: FtpSettings, remote: Path, tmp_path: Path, etl_factory: sessionmaker[Session]
 ) -> None:
     write_extract(remote, [person(1)], name="resident_20261101_full.csv")
-    settings = FtpSettings(host=ftp.host, port=ftp.port, user=ftp.user, password=ftp.password, delete_after_load=True)
+    settings = FtpSettings(
+        host=ftp.host, port=ftp.port, user=ftp.user, password=ftp.password, delete_after_load=True
+    )
     assert len(pull(settings, tmp_path / "register", etl_factory, ETL).loaded) == 1
     assert sorted(p.name for p in remote.iterdir()) == []
 
@@ -146,7 +164,9 @@ def test_pull_over_ftps(remote: Path, tmp_path: Path, etl_factory: sessionmaker[
     server = Server(remote, certfile)
     try:
         write_extract(remote, [person(1)], name="resident_20261101_full.csv")
-        settings = FtpSettings(host="127.0.0.1", port=server.port, user="city", password="s3cret", tls=True, ca_file=certfile)
+        settings = FtpSettings(
+            host="127.0.0.1", port=server.port, user="city", password="s3cret", tls=True, ca_file=certfile
+        )
         result = pull(settings, tmp_path / "register", etl_factory, ETL)
     finally:
         server.close()
