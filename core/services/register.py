@@ -85,27 +85,27 @@ def _diff_sql() -> str:
     changed = ", ".join(f"CASE WHEN s.{c} IS DISTINCT FROM r.{c} THEN '{c}' END" for c in _COMPARED)
     return f"""
     CREATE TEMP TABLE register_diff ON COMMIT DROP AS
-    SELECT s.*, r.atena_no IS NULL AS is_new, r.resident_status AS old_status, r.version AS old_version,
-           greatest(s.updated_at, r.updated_at) AS valid_from,
-           CASE WHEN r.atena_no IS NULL THEN NULL ELSE concat_ws(',', {changed}) END AS changed_columns
-    FROM {STAGING_TABLE} s LEFT JOIN register.residents r ON r.atena_no = s.atena_no
+    SELECT * FROM (
+        SELECT d.*, CASE WHEN d.resident_status <> 1 AND (d.is_new OR d.old_status = 1) THEN 'removed'
+                         WHEN d.is_new THEN 'new' WHEN d.changed_columns <> '' THEN 'changed'
+                         ELSE 'unchanged' END AS outcome
+        FROM (
+            SELECT s.*, r.atena_no IS NULL AS is_new, r.resident_status AS old_status,
+                   r.version AS old_version, greatest(s.updated_at, r.updated_at) AS valid_from,
+                   CASE WHEN r.atena_no IS NULL THEN NULL ELSE concat_ws(',', {changed}) END AS changed_columns
+            FROM {STAGING_TABLE} s LEFT JOIN register.residents r ON r.atena_no = s.atena_no
+        ) d
+    ) x WHERE outcome <> 'unchanged' ORDER BY atena_no
     """
 
 
-_OUTCOME = """CASE WHEN resident_status <> 1 AND (is_new OR old_status = 1) THEN 'removed'
-                   WHEN is_new THEN 'new' WHEN changed_columns <> '' THEN 'changed' ELSE 'unchanged' END"""
-
-
 def _summarise(session: Session, summary: LoadSummary) -> None:
-    session.execute(text("ALTER TABLE register_diff ADD COLUMN outcome text"))
-    session.execute(text(f"UPDATE register_diff SET outcome = {_OUTCOME}"))
     for outcome, reason, people in session.execute(
         text("SELECT outcome, move_reason, count(*) FROM register_diff GROUP BY 1, 2")
     ):
         setattr(summary, outcome, getattr(summary, outcome) + people)
-        if outcome != "unchanged":
-            summary.by_reason[(outcome, reason)] = people
-    session.execute(text("DELETE FROM register_diff WHERE outcome = 'unchanged'"))
+        summary.by_reason[(outcome, reason)] = people
+    summary.unchanged = summary.rows - summary.new - summary.changed - summary.removed
     session.execute(text("ANALYZE register_diff"))
 
 

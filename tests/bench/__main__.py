@@ -6,9 +6,9 @@ import sys
 
 from rich.console import Console
 
-from tests.bench import generate
+from tests.bench import generate, register_load
 
-BENCHMARKS = {"generate": generate.run}
+BENCHMARKS = {"generate": generate.run, "register_load": register_load.run}
 
 
 def main(names: list[str]) -> int:

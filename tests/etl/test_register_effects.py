@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from core.db.models.cards import Card, CardEvent, Certificate
@@ -207,3 +207,10 @@ def test_a_resident_missing_from_a_full_file_is_kept_and_flagged(session: Sessio
     assert outcome.summary.missing_residents == 1
     assert [(a.kind, a.atena_no) for a in outcome.alerts] == [("missing_from_full", "100002")]
     assert holder(session, 2).resident_status == 1
+
+
+def test_the_etl_role_may_read_and_write_load_alerts(app_engine: Engine) -> None:
+    with app_engine.connect() as conn:
+        for privilege in ("SELECT", "INSERT"):
+            assert conn.scalar(text(f"SELECT has_table_privilege('register.load_alerts', '{privilege}')"))
+        assert conn.scalar(text("SELECT has_sequence_privilege('register.load_alerts_id_seq', 'USAGE')"))
