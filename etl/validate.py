@@ -132,8 +132,8 @@ def parse_dates(texts: Iterable[str]) -> list[DateRow]:
 
 
 def value(column: str, header: list[str], alias: str = "r") -> str:
-    """SQL for a cell as received, trimmed; NULL when empty or when the column is not in the file."""
-    return f"nullif(btrim({alias}.{column}), '')" if column in header else "NULL::text"
+    """SQL for a cell exactly as received; NULL when empty or when the column is not in the file."""
+    return f"nullif({alias}.{column}, '')" if column in header else "NULL::text"
 
 
 def _quote(text: str) -> str:

@@ -143,9 +143,15 @@ def _merge(session: Session, file_id: int, actor: Actor) -> None:
     session.execute(
         text(
             f"""INSERT INTO register.residents ({cols}, source_file_id, source_line, version)
-            SELECT {cols}, :file_id, source_line, coalesce(old_version, 0) + 1 FROM register_diff
-            ON CONFLICT (atena_no) DO UPDATE SET {updates}, source_file_id = EXCLUDED.source_file_id,
-                source_line = EXCLUDED.source_line, version = EXCLUDED.version"""
+            SELECT {cols}, :file_id, source_line, 1 FROM register_diff WHERE is_new"""
+        ),
+        params,
+    )
+    session.execute(
+        text(
+            f"""UPDATE register.residents r SET {updates.replace("EXCLUDED.", "d.")},
+                source_file_id = :file_id, source_line = d.source_line, version = d.old_version + 1
+            FROM register_diff d WHERE r.atena_no = d.atena_no AND NOT d.is_new"""
         ),
         params,
     )
