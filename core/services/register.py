@@ -92,7 +92,8 @@ def _diff_sql() -> str:
         FROM (
             SELECT s.*, r.atena_no IS NULL AS is_new, r.resident_status AS old_status,
                    r.version AS old_version, greatest(s.updated_at, r.updated_at) AS valid_from,
-                   CASE WHEN r.atena_no IS NULL THEN NULL ELSE concat_ws(',', {changed}) END AS changed_columns
+                   CASE WHEN r.atena_no IS NULL THEN NULL
+                        ELSE concat_ws(',', {changed}) END AS changed_columns
             FROM {STAGING_TABLE} s LEFT JOIN register.residents r ON r.atena_no = s.atena_no
         ) d
     ) x WHERE outcome <> 'unchanged' ORDER BY atena_no
