@@ -52,11 +52,12 @@ def copy_baseline(url: URL, path: Path) -> float:
 def write_delta(full: Path, folder: Path, share: float = 0.01) -> Path:
     """A delta of the next day: every 1/share-th person moved within the city (C01)."""
     text, encoding = decode(full.read_bytes())
-    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     day = AS_OF + timedelta(days=1)
     changed = []
-    for row in rows[:: int(1 / share)]:
-        if row["resident_status"] != "1":
+    every = int(1 / share)
+    for number, row in enumerate(reader):
+        if number % every or row["resident_status"] != "1":
             continue
         row.update(
             address=row["address"] + "の2",
@@ -67,7 +68,7 @@ def write_delta(full: Path, folder: Path, share: float = 0.01) -> Path:
         )
         changed.append(row)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=list(reader.fieldnames or []), lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(changed)
     data = buffer.getvalue().encode(encoding)
