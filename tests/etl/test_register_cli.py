@@ -130,3 +130,21 @@ def test_a_load_killed_in_the_middle_leaves_nothing_half_applied(
     code, output = run(committing_url, "load", str(path))
     assert code == 0, output
     assert counts(committing_engine)[0] > 1000
+
+
+def test_alerts_shows_what_the_last_load_raised(
+    committing_url: URL, committing_engine: Engine, tmp_path: Path
+) -> None:
+    assert run(committing_url, "load", str(write_extract(tmp_path, [person(1), person(2)])))[0] == 0
+    later = write_extract(tmp_path, [person(1)], name="resident_20261102_full.csv")
+    assert run(committing_url, "load", str(later))[0] == 0
+    code, output = run(committing_url, "alerts")
+    assert code == 0
+    assert "missing_from_full" in output
+    assert "100002" in output
+
+
+def test_pull_without_a_configured_server_is_a_usage_error(committing_url: URL, tmp_path: Path) -> None:
+    code, output = run(committing_url, "pull")
+    assert code == 2
+    assert "MYNADESK_FTP_HOST" in output

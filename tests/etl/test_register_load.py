@@ -322,3 +322,24 @@ def test_loads_a_generated_extract_end_to_end(session: Session, tmp_path: Path) 
     assert session.scalar(
         select(func.count()).select_from(Resident).where(Resident.resident_status == 1)
     ) == (summary.residents)
+
+
+def test_counts_lines_right_when_a_quoted_field_holds_a_line_break(session: Session, tmp_path: Path) -> None:
+    rows = [person(1, address_extra="コーポ藤沢\n201号室"), person(2, sex="0")]
+    outcome = load(session, write_extract(tmp_path, rows))
+    [error] = outcome.errors
+    assert (error.line, error.column) == (4, "sex")
+
+
+def test_refuses_a_row_with_too_many_fields_and_says_which_line(session: Session, tmp_path: Path) -> None:
+    text = csv_text([person(1), person(2)]).replace("2010-04-05 10:00:00\r\n", "2010-04-05 10:00:00,x\r\n", 1)
+    outcome = load(session, write_extract(tmp_path, [person(1), person(2)], data=text.encode()))
+    assert outcome.status == "rejected"
+    assert "line 2" in outcome.errors[0].reason_en
+
+
+def test_refuses_bytes_that_are_neither_utf8_nor_cp932(session: Session, tmp_path: Path) -> None:
+    data = csv_text([person(1)]).encode("cp932") + b"\x85\xff\r\n"
+    outcome = load(session, write_extract(tmp_path, [person(1)], data=data))
+    assert outcome.status == "rejected"
+    assert "CP932" in outcome.errors[0].reason_ja
