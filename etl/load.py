@@ -89,6 +89,7 @@ def load_file(
         outcome.summary = register_service.LoadSummary(path.name, kind.value, previous.record_count)
         outcome.summary.already_loaded_as, outcome.summary.file_id = previous.file_name, previous.id
         return outcome
+    _tune(session)
     if not _check(session, raw, expected, extract_date, outcome, progress):
         return outcome
     _build_stage(session, raw)
@@ -116,6 +117,19 @@ def load_file(
     progress("反映 / merge", 1, 1)
     outcome.status = "loaded"
     return outcome
+
+
+def _tune(session: Session) -> None:
+    """Memory for this transaction's sorts, hashes and temporary tables (a whole register is ~100 MB)."""
+    session.execute(text("SET LOCAL work_mem = '256MB'"))
+    driver = session.connection().connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    try:
+        # refused once the session has used a temporary table: then the default stays
+        with driver.transaction():
+            driver.execute("SET LOCAL temp_buffers = '512MB'")
+    except psycopg.errors.InvalidParameterValue:
+        pass
 
 
 def _check(
