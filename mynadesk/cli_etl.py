@@ -54,10 +54,15 @@ def etl_load(
             console.print(f"[bold red]ファイルがありません / no such file:[/] {path}")
         raise typer.Exit(EXIT_USAGE)
     factory = session_factory()
-    code = EXIT_LOADED
-    for path in sort_by_extract_date(files):
-        code = max(code, load_one(factory, path, dry_run=dry_run))
-    raise typer.Exit(code)
+    ordered = sort_by_extract_date(files)
+    for position, path in enumerate(ordered):
+        if load_one(factory, path, dry_run=dry_run) == EXIT_REJECTED:
+            for waiting in ordered[position + 1 :]:  # a later delta must not be applied over a missing one
+                console.print(
+                    f"[yellow]読み込みませんでした / not loaded (an earlier file was rejected): {waiting}[/]"
+                )
+            raise typer.Exit(EXIT_REJECTED)
+    raise typer.Exit(EXIT_LOADED)
 
 
 def load_one(factory: sessionmaker[Session], path: Path, *, dry_run: bool) -> int:

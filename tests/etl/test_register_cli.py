@@ -148,3 +148,16 @@ def test_pull_without_a_configured_server_is_a_usage_error(committing_url: URL, 
     code, output = run(committing_url, "pull")
     assert code == 2
     assert "MYNADESK_FTP_HOST" in output
+
+
+def test_load_applies_files_in_date_order_and_stops_at_a_rejected_one(
+    committing_url: URL, committing_engine: Engine, tmp_path: Path
+) -> None:
+    full = write_extract(tmp_path, [person(1)], name="resident_20261101_full.csv")
+    bad = write_extract(tmp_path, [person(2, sex="x")], name="resident_20261102_delta.csv")
+    later = write_extract(tmp_path, [person(3)], name="resident_20261103_delta.csv")
+    code, output = run(committing_url, "load", str(later), str(bad), str(full))
+    assert code == 1
+    assert "not loaded (an earlier file was rejected): " in output
+    with committing_engine.connect() as conn:
+        assert list(conn.scalars(select(ExtractFile.file_name))) == ["resident_20261101_full.csv"]
