@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
+from core.db.models.audit import AuditEntry
 from core.db.models.cards import Card, CardEvent, Certificate
 from core.db.models.register import LoadAlert, Resident
 from core.domain.cards import CardState, HandoverBlocked, RevokeReason
@@ -214,3 +215,17 @@ def test_the_etl_role_may_read_and_write_load_alerts(app_engine: Engine) -> None
         for privilege in ("SELECT", "INSERT"):
             assert conn.scalar(text(f"SELECT has_table_privilege('register.load_alerts', '{privilege}')"))
         assert conn.scalar(text("SELECT has_sequence_privilege('register.load_alerts_id_seq', 'USAGE')"))
+
+
+def test_a_load_and_each_card_effect_are_in_the_audit_log(session: Session, registered: Path) -> None:
+    card = add_card(session, holder(session, 2), state="issued")
+    apply_delta(session, registered, [moved_out(2, "B03", 3)])
+    entries = session.execute(
+        select(AuditEntry.action, AuditEntry.object_id)
+        .where(AuditEntry.actor == ETL.name)
+        .order_by(AuditEntry.id)
+    ).all()
+    actions = [action for action, _ in entries]
+    assert actions.count("register_load") == 2
+    assert ("card_state_change", str(card.id)) in entries
+    assert ("register_effect_revoked", str(card.id)) in entries
