@@ -38,6 +38,7 @@ from etl.validate import (
 Progress = Callable[[str, int, int], None]
 Status = Literal["loaded", "rejected", "already_loaded", "dry_run"]
 RAW = "register_raw"
+_COPY_CHUNK = 1 << 24  # characters per COPY write
 MAX_ERRORS = 100_000  # beyond this the file is plainly not an extract; the count is still reported
 
 
@@ -183,7 +184,8 @@ def _copy_raw(session: Session, raw: RawExtract) -> int:
     try:
         with driver.transaction(), driver.cursor() as cursor:
             with cursor.copy(f"COPY {RAW} ({', '.join(names)}) FROM STDIN (FORMAT csv, HEADER true)") as copy:
-                copy.write(raw.text)
+                for start in range(0, len(raw.text), _COPY_CHUNK):  # bounded memory at scale 10
+                    copy.write(raw.text[start : start + _COPY_CHUNK])
             rows = cursor.rowcount
     except psycopg.DataError as error:
         diag = error.diag
