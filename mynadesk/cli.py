@@ -13,6 +13,7 @@ from rich.table import Table
 from core.config import Settings
 from core.domain.errors import DomainError
 from mynadesk import cli_forms, cli_reader, progress
+from mynadesk.cli_etl import etl_app
 from mynadesk.cli_site import site_app
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(site_app, name="site")
 app.add_typer(cli_reader.app, name="reader")
 app.add_typer(cli_forms.app, name="forms")
+app.add_typer(etl_app, name="etl")
 
 console = Console()
 

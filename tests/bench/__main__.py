@@ -12,6 +12,7 @@ BENCHMARKS = {
     "generate": "tests.bench.generate",
     "booking": "tests.bench.booking",
     "reader": "tests.bench.reader",
+    "register_load": "tests.bench.register_load",
 }
 
 
