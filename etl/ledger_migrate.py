@@ -1,0 +1,43 @@
+"""`mynadesk migrate cards`: read, check and validate a ledger export, then migrate it in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from core.services.audit import Actor
+from core.services.ledger_migration import MigrationReport, migrate_ledger
+from etl.ledger import LedgerFile, LedgerRejected, read_ledger
+from etl.ledger_validate import validate_ledger
+
+CHUNK_BYTES = 1 << 20
+
+
+def _chunks(data: bytes) -> Iterator[bytes]:
+    view = memoryview(data)
+    for start in range(0, len(view), CHUNK_BYTES):
+        yield bytes(view[start : start + CHUNK_BYTES])
+
+
+def checked_ledger(path: Path, encoding: str | None = None) -> LedgerFile:
+    """The file, read and validated; raises LedgerRejected listing every error."""
+    ledger = read_ledger(path, encoding)
+    errors = validate_ledger(ledger)
+    if errors:
+        raise LedgerRejected(path.name, errors)
+    return ledger
+
+
+def migrate_cards(session: Session, path: Path, actor: Actor, encoding: str | None = None) -> MigrationReport:
+    """Validate PATH and migrate it in the caller's transaction (roll back for a dry run)."""
+    ledger = checked_ledger(path, encoding)
+    return migrate_ledger(
+        session,
+        header=ledger.header,
+        chunks=_chunks(ledger.utf8),
+        file_name=path.name,
+        sha256=ledger.sha256,
+        actor=actor,
+    )
