@@ -1,7 +1,7 @@
 """Reading the card ledger export (data/README.md): bytes → decoded text → Arrow table of strings.
 
-The file is checked against its `.end` flag, decoded (UTF-8 or CP932), and split into columns; every value stays
-text here. `etl.ledger_validate` checks the values; `core.services.ledger_migration` loads the rows.
+The file is checked against its `.end` flag, decoded (UTF-8 or CP932) and split into columns; every value
+stays text here. `etl.ledger_validate` checks the values; `core.services.ledger_migration` loads the rows.
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ class LedgerRejected(DomainError):  # noqa: N818 - named for what happened
 
     def __init__(self, file_name: str, errors: list[LedgerError]) -> None:
         super().__init__(
-            f"{file_name} は {len(errors):,} 件の誤りがあるため取り込みませんでした(データベースは変更していません)",
+            f"{file_name} は {len(errors):,} 件の誤りがあるため取り込みませんでした"
+            "(データベースは変更していません)",
             f"{file_name} was refused with {len(errors):,} error(s); the database was not changed",
         )
         self.file_name = file_name

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import Settings
 from core.domain.cards import CardState
@@ -26,7 +27,7 @@ EXIT_REJECTED = 1
 EXIT_USAGE = 2
 
 
-def app_session_factory():  # type: ignore[no-untyped-def]
+def app_session_factory() -> sessionmaker[Session]:
     """A session factory logged in as the console/ETL role (embedded server started if needed)."""
     from core.db.engine import app_url, locate_database, make_engine, make_session_factory
 

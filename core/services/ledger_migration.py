@@ -1,4 +1,4 @@
-"""Migrating the legacy card ledger: staged with COPY, then applied set-based (INSERT … SELECT, UPDATE … FROM).
+"""Migrating the legacy card ledger: staged with COPY, applied set-based (INSERT … SELECT, UPDATE … FROM).
 
 Re-runs are safe at any time: a card is created when its legacy id is new, updated when its ledger row changed
 since the last run (md5 of the row), and left alone otherwise. Holders are matched to the register by 宛名番号
@@ -193,7 +193,8 @@ WHERE (cards.certificates.state, cards.certificates.issued_on, cards.certificate
 """
 
 _EVENTS = f"""
-INSERT INTO cards.card_events (card_id, at, from_state, to_state, kind, reason, actor, source_file, source_line)
+INSERT INTO cards.card_events
+    (card_id, at, from_state, to_state, kind, reason, actor, source_file, source_line)
 SELECT card_pk, now(), old_state, state, '{EVENT_KIND}',
        CASE action WHEN 'create' THEN '既存システムから移行(新規) / migrated from the legacy ledger (new)'
                    ELSE '既存システムの変更を反映 / updated from the legacy ledger' END,
