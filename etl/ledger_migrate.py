@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from core.services.audit import Actor
-from core.services.ledger_migration import MigrationReport, migrate_ledger
-from etl.ledger import LedgerFile, LedgerRejected, read_ledger
-from etl.ledger_validate import validate_ledger
+from core.services.ledger_migration import MigrationReport, NoticeNumberTaken, migrate_ledger
+from etl.ledger import LedgerError, LedgerFile, LedgerRejected, read_ledger
+from etl.ledger_validate import ledger_warnings, validate_ledger
 
 CHUNK_BYTES = 1 << 20
 
@@ -33,11 +33,26 @@ def checked_ledger(path: Path, encoding: str | None = None) -> LedgerFile:
 def migrate_cards(session: Session, path: Path, actor: Actor, encoding: str | None = None) -> MigrationReport:
     """Validate PATH and migrate it in the caller's transaction (roll back for a dry run)."""
     ledger = checked_ledger(path, encoding)
-    return migrate_ledger(
-        session,
-        header=ledger.header,
-        chunks=_chunks(ledger.utf8),
-        file_name=path.name,
-        sha256=ledger.sha256,
-        actor=actor,
-    )
+    try:
+        report = migrate_ledger(
+            session,
+            header=ledger.header,
+            chunks=_chunks(ledger.utf8),
+            file_name=path.name,
+            sha256=ledger.sha256,
+            actor=actor,
+        )
+    except NoticeNumberTaken as taken:
+        errors = [
+            LedgerError(
+                line,
+                "notice_no",
+                notice_no,
+                f"この番号はデータベースのカード {other} のものです",
+                f"the number belongs to card {other} in the database",
+            )
+            for line, _card_id, notice_no, other in taken.clashes
+        ]
+        raise LedgerRejected(path.name, errors) from taken
+    report.warnings = [warning.describe() for warning in ledger_warnings(ledger)]
+    return report

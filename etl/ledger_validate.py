@@ -107,11 +107,14 @@ def _date_order(dates: dict[str, np.ndarray]) -> Iterator[tuple[str, Mask, str, 
         later = ~np.isnat(days) & (np.isnat(latest) | (days >= latest))
         latest = np.where(later, days, latest)
         latest_name = np.where(later, column, latest_name)
-    pairs = (
-        ("expires_on", "issued_on"),
-        ("user_cert_expires_on", "user_cert_issued_on"),
-        ("sign_cert_expires_on", "sign_cert_issued_on"),
-    )
+    bad = ~np.isnat(dates["expires_on"]) & (dates["expires_on"] < dates["issued_on"])
+    yield "expires_on", bad, "発行日より前の日付です", "the date is before issued_on"
+
+
+# Certificates the legacy system reissued after the card's 利用者証明用 had lapsed carry an expiry before their
+# issue date (capped by the 利用者証明用). They are history, not a reason to refuse the whole ledger: a warning.
+def _certificate_order(dates: dict[str, np.ndarray]) -> Iterator[tuple[str, Mask, str, str]]:
+    pairs = (("user_cert_expires_on", "user_cert_issued_on"), ("sign_cert_expires_on", "sign_cert_issued_on"))
     for column, start in pairs:
         bad = ~np.isnat(dates[column]) & ~np.isnat(dates[start]) & (dates[column] < dates[start])
         yield column, bad, f"{spec.COLUMN_LABELS_JA[start]}より前の日付です", f"the date is before {start}"
@@ -152,6 +155,23 @@ def _duplicates(table: pa.Table) -> Iterator[tuple[str, Mask, str, str]]:
         yield column, dup, "ほかの行と重複しています", "the same value appears on an earlier line"
 
 
+def _as_errors(table: pa.Table, rules: list[tuple[str, Mask, str, str]]) -> list[LedgerError]:
+    errors: list[LedgerError] = []
+    for column, bad, reason_ja, reason_en in rules:
+        values = _text(table, column)
+        for position in np.flatnonzero(bad).tolist():
+            value = values[position].as_py()
+            errors.append(LedgerError(position + FIRST_DATA_LINE, column, value, reason_ja, reason_en))
+    errors.sort(key=lambda e: (e.line or 0, spec.COLUMNS.index(e.column) if e.column in spec.COLUMNS else -1))
+    return errors
+
+
+def ledger_warnings(ledger: LedgerFile) -> list[LedgerError]:
+    """Oddities that are reported but do not stop the migration."""
+    dates = {column: parse_dates(ledger.table, column) for column in spec.DATE_COLUMNS}
+    return _as_errors(ledger.table, list(_certificate_order(dates)))
+
+
 def validate_ledger(ledger: LedgerFile) -> list[LedgerError]:
     """Every problem in the file's values (empty when the file may be loaded)."""
     table = ledger.table
@@ -165,11 +185,4 @@ def validate_ledger(ledger: LedgerFile) -> list[LedgerError]:
         *_consistency(table),
         *_duplicates(table),
     ]
-    errors: list[LedgerError] = []
-    for column, bad, reason_ja, reason_en in rules:
-        values = _text(table, column)
-        for position in np.flatnonzero(bad).tolist():
-            value = values[position].as_py()
-            errors.append(LedgerError(position + FIRST_DATA_LINE, column, value, reason_ja, reason_en))
-    errors.sort(key=lambda e: (e.line or 0, spec.COLUMNS.index(e.column) if e.column in spec.COLUMNS else -1))
-    return errors
+    return _as_errors(table, rules)

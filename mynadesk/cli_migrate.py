@@ -61,6 +61,10 @@ def print_report(report: MigrationReport, *, dry_run: bool, seconds: float) -> N
                 by_state.add_row(_label(state.value), f"{created:,}", f"{updated:,}")
         console.print(by_state)
     _print_unmatched(report)
+    if report.warnings:
+        console.print(f"[yellow]注意 / warnings: {len(report.warnings):,} 件(取り込みました / loaded)[/]")
+        for warning in report.warnings[:SHOWN_ERRORS]:
+            console.print(f"  {warning}", soft_wrap=True, markup=False)
 
 
 def _print_unmatched(report: MigrationReport) -> None:

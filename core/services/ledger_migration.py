@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from core.db.models.cards import LedgerMigration
+from core.domain.errors import DomainError
 from core.domain.ledger import COLUMNS, DATE_COLUMNS
 from core.services.audit import Actor, record
 
@@ -51,6 +52,7 @@ class MigrationReport:
     created_by_state: dict[str, int] = field(default_factory=dict)
     updated_by_state: dict[str, int] = field(default_factory=dict)
     unmatched: list[UnmatchedHolder] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # oddities reported without refusing the file
 
     @property
     def unknown_holders(self) -> int:
@@ -61,6 +63,26 @@ class MigrationReport:
     def code_mismatches(self) -> int:
         """Cards whose 宛名番号 is in the register with another 住民票コード."""
         return sum(1 for u in self.unmatched if u.match == "code_mismatch")
+
+
+class NoticeNumberTaken(DomainError):  # noqa: N818 - named for what happened
+    """Ledger rows carry 交付通知書番号 that other cards in the database already have."""
+
+    def __init__(self, clashes: list[tuple[int, str, str, str | None]]) -> None:
+        super().__init__(
+            f"交付通知書番号が台帳のほかのカードと重複しています({len(clashes):,} 件)",
+            f"{len(clashes):,} notice number(s) already belong to other cards in the database",
+        )
+        self.clashes = clashes  # (line, card_id, notice_no, the other card's legacy id)
+
+
+_NOTICE_CLASHES = f"""
+SELECT r.line, r.card_id, r.notice_no, c.legacy_id FROM {ROWS} r
+JOIN cards.cards c ON c.notice_no = r.notice_no AND c.id IS DISTINCT FROM r.card_pk
+WHERE r.action <> 'unchanged'
+  AND NOT EXISTS (SELECT 1 FROM {ROWS} o WHERE o.card_pk = c.id AND o.notice_no IS DISTINCT FROM c.notice_no)
+ORDER BY r.line
+"""
 
 
 def _raw(session: Session) -> psycopg.Connection[Any]:
@@ -231,6 +253,9 @@ def apply_ledger(session: Session, *, file_name: str, sha256: str, actor: Actor)
     session.execute(text(_CLASSIFY))
     session.execute(text(f"CREATE INDEX ON {ROWS} (action)"))
     session.execute(text(f"ANALYZE {ROWS}"))
+    clashes = [tuple(row) for row in session.execute(text(_NOTICE_CLASHES))]
+    if clashes:
+        raise NoticeNumberTaken(clashes)  # type: ignore[arg-type]
     report = MigrationReport(file_name)
     _counts(session, report)
     session.execute(text(_insert_cards()))

@@ -195,3 +195,17 @@ def test_cli_refuses_a_bad_file_with_exit_code_1_and_the_errors(
     assert _count(engine, "cards.cards") == before
     missing = CliRunner().invoke(app, ["migrate", "cards", str(tmp_path / "nothing.csv")])
     assert missing.exit_code == 2
+
+
+def test_a_notice_number_of_another_card_in_the_database_refuses_the_file(
+    session: Session, holder: Resident, tmp_path: Path
+) -> None:
+    from tests.factories import add_card
+
+    add_card(session, holder, legacy_id="X1", notice_no="E5H-000777")
+    rows = [ledger_row("0000000001"), ledger_row("0000000002", notice_no="E5H-000777")]
+    with pytest.raises(LedgerRejected) as caught:
+        migrate_cards(session, write_ledger(tmp_path / "cards_20261126.csv", rows), ACTOR)
+    [error] = caught.value.errors
+    assert (error.line, error.column, error.value) == (3, "notice_no", "E5H-000777")
+    assert "X1" in error.reason_ja

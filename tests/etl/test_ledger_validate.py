@@ -131,3 +131,12 @@ def test_bytes_that_are_neither_utf8_nor_cp932_are_refused_with_the_line(tmp_pat
     [error] = _errors(path)
     assert error.line == 3
     assert "decode" in error.reason_en
+
+
+def test_a_certificate_expiring_before_its_issue_is_a_warning_not_a_refusal(tmp_path: Path) -> None:
+    from etl.ledger_validate import ledger_warnings
+
+    row = ledger_row("0000000001", sign_cert_issued_on="2024-10-12", sign_cert_expires_on="2024-10-10")
+    ledger = checked_ledger(write_ledger(tmp_path / "cards_20261126.csv", [row]))
+    [warning] = ledger_warnings(ledger)
+    assert (warning.line, warning.column, warning.value) == (2, "sign_cert_expires_on", "2024-10-10")
