@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from core.services.audit import Actor
-from core.services.ledger_migration import MigrationReport, NoticeNumberTaken, migrate_ledger
+from core.services.ledger_migration import MigrationReport, NoticeNumberTaken, Progress, migrate_ledger
 from etl.ledger import LedgerError, LedgerFile, LedgerRejected, read_ledger
 from etl.ledger_validate import ledger_warnings, validate_ledger
 
@@ -30,7 +30,13 @@ def checked_ledger(path: Path, encoding: str | None = None) -> LedgerFile:
     return ledger
 
 
-def migrate_cards(session: Session, path: Path, actor: Actor, encoding: str | None = None) -> MigrationReport:
+def migrate_cards(
+    session: Session,
+    path: Path,
+    actor: Actor,
+    encoding: str | None = None,
+    progress: Progress | None = None,
+) -> MigrationReport:
     """Validate PATH and migrate it in the caller's transaction (roll back for a dry run)."""
     ledger = checked_ledger(path, encoding)
     try:
@@ -41,6 +47,7 @@ def migrate_cards(session: Session, path: Path, actor: Actor, encoding: str | No
             file_name=path.name,
             sha256=ledger.sha256,
             actor=actor,
+            progress=progress,
         )
     except NoticeNumberTaken as taken:
         errors = [

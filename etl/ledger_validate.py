@@ -111,8 +111,8 @@ def _date_order(dates: dict[str, np.ndarray]) -> Iterator[tuple[str, Mask, str, 
     yield "expires_on", bad, "発行日より前の日付です", "the date is before issued_on"
 
 
-# Certificates the legacy system reissued after the card's 利用者証明用 had lapsed carry an expiry before their
-# issue date (capped by the 利用者証明用). They are history, not a reason to refuse the whole ledger: a warning.
+# Certificates reissued after the card's 利用者証明用 had lapsed carry an expiry before their issue date
+# (capped by the 利用者証明用). That is history, not a reason to refuse the whole ledger: a warning.
 def _certificate_order(dates: dict[str, np.ndarray]) -> Iterator[tuple[str, Mask, str, str]]:
     pairs = (("user_cert_expires_on", "user_cert_issued_on"), ("sign_cert_expires_on", "sign_cert_issued_on"))
     for column, start in pairs:

@@ -18,6 +18,7 @@ from core.config import Settings
 from core.domain.cards import CardState
 from core.services.audit import Actor
 from core.services.ledger_migration import MigrationReport
+from mynadesk import progress
 
 app = typer.Typer(help="移行 / migration from the current system.", no_args_is_help=True)
 console = Console()
@@ -130,7 +131,8 @@ def migrate_cards_command(
     factory = app_session_factory()
     with factory() as session:
         try:
-            report = migrate_cards(session, file, actor, encoding)
+            with progress.bar(console) as report_step:
+                report = migrate_cards(session, file, actor, encoding, report_step)
         except LedgerRejected as rejected:
             session.rollback()
             _print_rejection(rejected)

@@ -4,12 +4,12 @@
 DuckDB file, in a fresh build directory, then swaps the `current` symlink to it atomically:
 
     <data dir>/analytics/
-        current -> builds/<UTC stamp>/        (os.replace of a symlink: readers see the old or the new build)
-        builds/<UTC stamp>/mynadesk.duckdb    (one table per mart, read with duckdb.connect(..., read_only=True))
+        current -> builds/<UTC stamp>/      (os.replace of a symlink: readers see the old or the new build)
+        builds/<UTC stamp>/mynadesk.duckdb  (a table per mart; duckdb.connect(..., read_only=True))
         builds/<UTC stamp>/marts/<name>.parquet
 
 Readers (the console) go through `core.analytics.queries`. Dates are JST calendar days; counts are integers.
-Personal data stays out: marts hold counts, except `waiting_cards`, which lists card ids (no names, no 宛名番号).
+Personal data stays out: marts hold counts; `waiting_cards` lists card ids (no names, no 宛名番号).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ HORIZON_MONTHS = 120  # expiry forecasts: this month and the next 119
 
 UNKNOWN_DISTRICT = ("00", "不明")
 UNKNOWN_AGE_BAND = "不詳"
-# (first age, last age or None, label): 15 is where the 署名用 certificate starts, 18/20 where cards run 10 years.
+# (first age, last age or None, label): 署名用 certificates start at 15, 10-year cards at 18 (20).
 AGE_BANDS: tuple[tuple[int, int | None, str], ...] = (
     (0, 14, "0-14"),
     (15, 19, "15-19"),

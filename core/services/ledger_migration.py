@@ -8,7 +8,7 @@ The caller owns the transaction: commit to keep the result, roll back for a dry 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -21,6 +21,8 @@ from core.domain.errors import DomainError
 from core.domain.ledger import COLUMNS, DATE_COLUMNS
 from core.services.audit import Actor, record
 
+Progress = Callable[[str, int, int], None]  # (step, done, total)
+PROGRESS_NAME = "カード台帳の移行 / migrating the card ledger"
 STAGE = "ledger_stage"
 ROWS = "ledger_rows"
 EVENT_KIND = "migrated"
@@ -122,7 +124,7 @@ SELECT s.*,
        CASE WHEN r.atena_no IS NULL THEN 'unknown'
             WHEN r.juminhyo_code IS DISTINCT FROM s.juminhyo_code THEN 'code_mismatch'
             ELSE 'matched' END AS holder_match,
-       c.id AS card_pk,
+       coalesce(c.id, nextval('cards.cards_id_seq')) AS card_pk,
        c.state AS old_state,
        c.holder_match AS old_holder_match,
        CASE WHEN c.id IS NULL THEN 'create'
@@ -171,7 +173,7 @@ def _insert_cards() -> str:
     columns = ", ".join(_CARD_VALUES)
     values = ", ".join(_CARD_VALUES.values())
     return (
-        f"INSERT INTO cards.cards ({columns}, updated_at) SELECT {values}, now() FROM {ROWS} "
+        f"INSERT INTO cards.cards (id, {columns}, updated_at) SELECT card_pk, {values}, now() FROM {ROWS} "
         "WHERE action = 'create' ORDER BY line"
     )
 
@@ -184,10 +186,6 @@ def _update_cards() -> str:
     )
 
 
-_LINK_CREATED = f"""
-UPDATE {ROWS} r SET card_pk = c.id FROM cards.cards c WHERE c.legacy_id = r.card_id AND r.action = 'create'
-"""
-
 _REMATCH = f"""
 UPDATE cards.cards c SET holder_match = r.holder_match, updated_at = now()
 FROM {ROWS} r
@@ -195,18 +193,23 @@ WHERE c.id = r.card_pk AND r.action = 'unchanged' AND r.old_holder_match IS DIST
 """
 
 
-def _certificate_select(kind: str, prefix: str) -> str:
+def _certificate_select(kind: str, prefix: str, action: str) -> str:
     return (
         f"SELECT card_pk, '{kind}', {prefix}_state, {prefix}_issued_on, {prefix}_expires_on, now() "
-        f"FROM {ROWS} WHERE action IN ('create', 'update')"
+        f"FROM {ROWS} WHERE action = '{action}'"
+    )
+
+
+def _insert_certificates(action: str) -> str:
+    return (
+        "INSERT INTO cards.certificates (card_id, kind, state, issued_on, expires_on, updated_at) "
+        f"{_certificate_select('user', 'user_cert', action)} UNION ALL "
+        f"{_certificate_select('signature', 'sign_cert', action)}"
     )
 
 
 _UPSERT_CERTIFICATES = f"""
-INSERT INTO cards.certificates (card_id, kind, state, issued_on, expires_on, updated_at)
-{_certificate_select("user", "user_cert")}
-UNION ALL
-{_certificate_select("signature", "sign_cert")}
+{_insert_certificates("update")}
 ON CONFLICT (card_id, kind) DO UPDATE
 SET state = excluded.state, issued_on = excluded.issued_on, expires_on = excluded.expires_on,
     updated_at = excluded.updated_at
@@ -246,24 +249,31 @@ def _counts(session: Session, report: MigrationReport) -> None:
     report.unmatched = [UnmatchedHolder(*row) for row in unmatched]
 
 
-def apply_ledger(session: Session, *, file_name: str, sha256: str, actor: Actor) -> MigrationReport:
+def _no_progress(step: str, done: int, total: int) -> None:
+    return None
+
+
+def apply_ledger(
+    session: Session, *, file_name: str, sha256: str, actor: Actor, progress: Progress | None = None
+) -> MigrationReport:
     """Apply the staged ledger to cards, certificates and events; record the run and an audit entry."""
+    report_step = progress or _no_progress
     session.execute(text("LOCK TABLE cards.cards IN SHARE ROW EXCLUSIVE MODE"))
     session.execute(text(f"DROP TABLE IF EXISTS {ROWS}"))
     session.execute(text(_CLASSIFY))
     session.execute(text(f"CREATE INDEX ON {ROWS} (action)"))
     session.execute(text(f"ANALYZE {ROWS}"))
-    clashes = [tuple(row) for row in session.execute(text(_NOTICE_CLASHES))]
+    clashes = [(r[0], r[1], r[2], r[3]) for r in session.execute(text(_NOTICE_CLASHES))]
     if clashes:
-        raise NoticeNumberTaken(clashes)  # type: ignore[arg-type]
+        raise NoticeNumberTaken(clashes)
     report = MigrationReport(file_name)
     _counts(session, report)
-    session.execute(text(_insert_cards()))
-    session.execute(text(_update_cards()))
-    session.execute(text(_LINK_CREATED))
-    report.rematched = session.execute(text(_REMATCH)).rowcount  # type: ignore[attr-defined]
-    session.execute(text(_UPSERT_CERTIFICATES))
-    session.execute(text(_EVENTS), {"actor": actor.name, "file_name": file_name})
+    steps = (_insert_cards(), _update_cards(), _insert_certificates("create"), _UPSERT_CERTIFICATES, _EVENTS)
+    for done, statement in enumerate(steps):
+        report_step(PROGRESS_NAME, done, len(steps))
+        session.execute(text(statement), {"actor": actor.name, "file_name": file_name})
+    report_step(PROGRESS_NAME, len(steps), len(steps))
+    report.rematched = session.connection().exec_driver_sql(_REMATCH).rowcount
     _record_run(session, report, sha256, actor)
     return report
 
@@ -313,8 +323,9 @@ def migrate_ledger(
     file_name: str,
     sha256: str,
     actor: Actor,
+    progress: Progress | None = None,
 ) -> MigrationReport:
     """Stage and apply one validated ledger export in the caller's transaction."""
     stage_ledger(session, header, chunks)
     session.execute(text(f"ANALYZE {STAGE}"))
-    return apply_ledger(session, file_name=file_name, sha256=sha256, actor=actor)
+    return apply_ledger(session, file_name=file_name, sha256=sha256, actor=actor, progress=progress)

@@ -6,9 +6,9 @@ import sys
 
 from rich.console import Console
 
-from tests.bench import generate
+from tests.bench import generate, ledger
 
-BENCHMARKS = {"generate": generate.run}
+BENCHMARKS = {"generate": generate.run, "ledger": ledger.run}
 
 
 def main(names: list[str]) -> int:
