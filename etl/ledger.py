@@ -67,7 +67,7 @@ class LedgerFile:
     header: tuple[str, ...]
     utf8: bytes  # the whole file as UTF-8, header included: what COPY reads
     table: pa.Table  # every column as text ("" when empty)
-    errors: list[LedgerError] = field(default_factory=list)
+    warnings: list[LedgerError] = field(default_factory=list)  # reported, not refused
 
     @property
     def rows(self) -> int:

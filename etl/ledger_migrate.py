@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from core.services.audit import Actor
 from core.services.ledger_migration import MigrationReport, NoticeNumberTaken, Progress, migrate_ledger
 from etl.ledger import LedgerError, LedgerFile, LedgerRejected, read_ledger
-from etl.ledger_validate import ledger_warnings, validate_ledger
+from etl.ledger_validate import ledger_warnings, parse_all_dates, validate_ledger
 
 CHUNK_BYTES = 1 << 20
 
@@ -22,11 +22,13 @@ def _chunks(data: bytes) -> Iterator[bytes]:
 
 
 def checked_ledger(path: Path, encoding: str | None = None) -> LedgerFile:
-    """The file, read and validated; raises LedgerRejected listing every error."""
+    """The file, read and validated (warnings attached); raises LedgerRejected listing every error."""
     ledger = read_ledger(path, encoding)
-    errors = validate_ledger(ledger)
+    dates = parse_all_dates(ledger.table)
+    errors = validate_ledger(ledger, dates)
     if errors:
         raise LedgerRejected(path.name, errors)
+    ledger.warnings.extend(ledger_warnings(ledger, dates))
     return ledger
 
 
@@ -61,5 +63,5 @@ def migrate_cards(
             for line, _card_id, notice_no, other in taken.clashes
         ]
         raise LedgerRejected(path.name, errors) from taken
-    report.warnings = [warning.describe() for warning in ledger_warnings(ledger)]
+    report.warnings = [warning.describe() for warning in ledger.warnings]
     return report

@@ -63,6 +63,16 @@ def _codes(table: pa.Table) -> Iterator[tuple[str, Mask, str, str]]:
 def parse_dates(table: pa.Table, column: str) -> np.ndarray:
     """The column as numpy datetime64[D]; NaT where empty or not a real calendar date."""
     text = _text(table, column)
+    empty_as_null = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    try:  # fast path: Arrow's strict ISO parser accepts the whole column
+        strict = pc.cast(empty_as_null, pa.date32()).to_numpy(zero_copy_only=False)
+        return np.asarray(strict.astype("datetime64[D]"))
+    except pa.ArrowInvalid:
+        return _parse_dates_one_by_one(table, column)
+
+
+def _parse_dates_one_by_one(table: pa.Table, column: str) -> np.ndarray:
+    text = _text(table, column)
     shaped = _matches(table, column, spec.DATE_PATTERN)
     parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
     # strptime rolls 2026-02-30 over to 03-02: a date is real only if it prints back the same.
@@ -150,8 +160,16 @@ def _consistency(table: pa.Table) -> Iterator[tuple[str, Mask, str, str]]:
 
 def _duplicates(table: pa.Table) -> Iterator[tuple[str, Mask, str, str]]:
     for column in ("card_id", "notice_no"):
-        values = pd.Series(_text(table, column).to_numpy(zero_copy_only=False))
-        dup = values.duplicated(keep="first").to_numpy() & _present(table, column)
+        counts = pc.value_counts(_text(table, column))
+        values_seen = counts.field("values")
+        repeated = pc.filter(
+            values_seen, pc.and_(pc.greater(counts.field("counts"), 1), pc.not_equal(values_seen, ""))
+        )
+        dup = np.zeros(table.num_rows, dtype=bool)
+        if len(repeated):  # only then find the later occurrences (rare, so the slower pandas path is fine)
+            candidates = _mask(pc.is_in(_text(table, column), value_set=repeated))
+            values = pd.Series(_text(table, column).to_numpy(zero_copy_only=False))
+            dup = candidates & values.duplicated(keep="first").to_numpy() & _present(table, column)
         yield column, dup, "ほかの行と重複しています", "the same value appears on an earlier line"
 
 
@@ -166,16 +184,21 @@ def _as_errors(table: pa.Table, rules: list[tuple[str, Mask, str, str]]) -> list
     return errors
 
 
-def ledger_warnings(ledger: LedgerFile) -> list[LedgerError]:
+def ledger_warnings(ledger: LedgerFile, dates: dict[str, np.ndarray] | None = None) -> list[LedgerError]:
     """Oddities that are reported but do not stop the migration."""
-    dates = {column: parse_dates(ledger.table, column) for column in spec.DATE_COLUMNS}
+    dates = dates or parse_all_dates(ledger.table)
     return _as_errors(ledger.table, list(_certificate_order(dates)))
 
 
-def validate_ledger(ledger: LedgerFile) -> list[LedgerError]:
+def parse_all_dates(table: pa.Table) -> dict[str, np.ndarray]:
+    """Every date column as datetime64[D] (NaT when empty or invalid)."""
+    return {column: parse_dates(table, column) for column in spec.DATE_COLUMNS}
+
+
+def validate_ledger(ledger: LedgerFile, dates: dict[str, np.ndarray] | None = None) -> list[LedgerError]:
     """Every problem in the file's values (empty when the file may be loaded)."""
     table = ledger.table
-    dates = {column: parse_dates(table, column) for column in spec.DATE_COLUMNS}
+    dates = dates or parse_all_dates(table)
     rules = [
         *_required(table),
         *_patterns(table),

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from core.config import Settings
 from core.domain.errors import DomainError
-from mynadesk import cli_migrate, progress
+from mynadesk import cli_analytics, cli_migrate, progress
 
 app = typer.Typer(
     help="MynaDesk — マイナンバーカード予約・交付管理 / My Number card reservations and issuance.",
@@ -25,6 +25,7 @@ data_app = typer.Typer(help="データ / data: realistic synthetic input files."
 app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 app.add_typer(cli_migrate.app, name="migrate")
+app.add_typer(cli_analytics.app, name="analytics")  # moves under `etl` when PART A's `etl` app is merged
 
 console = Console()
 

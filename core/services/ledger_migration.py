@@ -120,7 +120,6 @@ _ROW_HASH = "md5(ROW(" + ", ".join(f"s.{c}" for c in COLUMNS) + ")::text)"
 _CLASSIFY = f"""
 CREATE TEMP TABLE {ROWS} ON COMMIT DROP AS
 SELECT s.*,
-       {_ROW_HASH} AS row_hash,
        CASE WHEN r.atena_no IS NULL THEN 'unknown'
             WHEN r.juminhyo_code IS DISTINCT FROM s.juminhyo_code THEN 'code_mismatch'
             ELSE 'matched' END AS holder_match,
@@ -128,9 +127,9 @@ SELECT s.*,
        c.state AS old_state,
        c.holder_match AS old_holder_match,
        CASE WHEN c.id IS NULL THEN 'create'
-            WHEN c.legacy_row_hash IS DISTINCT FROM {_ROW_HASH} THEN 'update'
+            WHEN c.legacy_row_hash IS DISTINCT FROM s.row_hash THEN 'update'
             ELSE 'unchanged' END AS action
-FROM {STAGE} s
+FROM (SELECT *, {_ROW_HASH} AS row_hash FROM {STAGE} s) s
 LEFT JOIN register.residents r ON r.atena_no = s.atena_no
 LEFT JOIN cards.cards c ON c.legacy_id = s.card_id
 """

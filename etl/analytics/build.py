@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from core.analytics.marts import (
     BUILDS_DIR,
@@ -116,19 +116,25 @@ def _new_build_folder(root: Path) -> tuple[Path, Path]:
     return builds / f".building-{stamp}-{os.getpid()}", builds / stamp
 
 
+def _extract(database: Engine | Connection) -> Extract:
+    if isinstance(database, Connection):  # the caller's transaction (tests, or a job that holds one)
+        return extract(database)
+    with database.connect() as connection:
+        connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return extract(connection)
+
+
 def build_analytics(
-    engine: Engine, data_dir: Path, as_of: date, progress: Progress | None = None
+    database: Engine | Connection, data_dir: Path, as_of: date, progress: Progress | None = None
 ) -> BuildSummary:
-    """Build every mart from PostgreSQL and publish the build atomically."""
+    """Build every mart from PostgreSQL (one snapshot) and publish the build atomically."""
     report = progress or (lambda _name, _done, _total: None)
     started = time.perf_counter()
     root = analytics_root(data_dir)
     building, final = _new_build_folder(root)
     try:
         report(PROGRESS_NAME, 0, 4)
-        with engine.connect() as connection:
-            connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            source = extract(connection)
+        source = _extract(database)
         report(PROGRESS_NAME, 1, 4)
         marts = transform_all(source, as_of)
         report(PROGRESS_NAME, 2, 4)

@@ -93,7 +93,9 @@ def card_stock(cards: pa.Table, waiting: pa.Table, as_of: date) -> pa.Table:
                greatest(DATE '{as_of}' - {_STATE_SINCE}, 0) AS age_days,
                coalesce(w.notice_over_90_days, false) AS over_90, coalesce(w.reminder_due, false) AS reminder,
                coalesce(w.disposal_due, false) AS disposal
-        FROM cards c LEFT JOIN waiting w ON w.card_id = c.id
+        FROM cards c LEFT JOIN (
+            SELECT card_id, notice_over_90_days, reminder_due, disposal_due FROM waiting
+        ) w ON w.card_id = c.id
     )
     SELECT a.state, s.state_label, s.state_order, a.office,
            {band} AS days_band, {band_order} AS days_band_order,
