@@ -1,11 +1,10 @@
-"""Analytics marts on a small handmade dataset in the real PostgreSQL: exact numbers, read back through DuckDB."""
+"""Analytics marts from a small handmade dataset in the real PostgreSQL: exact numbers, read via DuckDB."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.engine import URL
@@ -13,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from core.analytics import queries
 from core.analytics.marts import MARTS, current_duckdb
-from core.db.models.booking import Procedure, Reservation, Slot, Venue
-from core.db.models.cards import Certificate
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
+from core.db.models.booking import Procedure, Reservation, Slot, Venue
+from core.db.models.cards import Certificate
 from etl.analytics.build import build_analytics
 from tests.conftest import recreate_database
 from tests.factories import add_card, add_resident
@@ -113,7 +112,7 @@ def test_card_stock_counts_states_and_undelivered_cards(built: Path) -> None:
         "reminded": 1,
     }
     assert totals["disposal_due"].sum() == 1
-    # the notified card's notice is 178 days old and no reminder went out; the reminded one already had its reminder
+    # the notified card's notice is 178 days old, no reminder yet; the reminded card had its reminder
     assert dict(zip(totals["state"], totals["reminder_due"], strict=True))["notified"] == 1
     assert totals["reminder_due"].sum() == 1
     waiting = queries.waiting_cards(built)
