@@ -1,0 +1,88 @@
+"""The analytics build is swapped in atomically: readers see the old build or the new, never half of one."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from core.analytics import queries
+from core.analytics.marts import BUILDS_DIR, CURRENT_LINK, analytics_root, current_duckdb
+from etl.analytics import build
+from tests.factories import add_card, add_resident
+
+AS_OF = date(2026, 11, 26)
+
+
+def _issued(session: Session, count: int) -> None:
+    for _ in range(count):
+        add_card(session, add_resident(session), "issued", expires_on=date(2030, 1, 1), handed_over_on=AS_OF)
+
+
+def _issued_in(path: Path) -> int:
+    totals = queries.stock_by_state(path)
+    return int(totals.loc[totals["state"] == "issued", "cards"].sum())
+
+
+def test_a_reader_of_the_old_build_keeps_working_while_a_new_one_is_swapped_in(
+    session: Session, connection: Connection, tmp_path: Path
+) -> None:
+    _issued(session, 2)
+    build.build_analytics(connection, tmp_path, AS_OF)
+    before = _issued_in(current_duckdb(tmp_path))
+    reader = duckdb.connect(str(current_duckdb(tmp_path)), read_only=True)
+    try:
+        _issued(session, 3)
+        for _ in range(4):  # more builds than KEEP_BUILDS: the reader's build may be pruned from the folder
+            build.build_analytics(connection, tmp_path, AS_OF)
+        old = reader.execute("SELECT sum(cards) FROM card_stock WHERE state = 'issued'").fetchone()
+        assert old is not None
+        assert old[0] == before
+    finally:
+        reader.close()
+    assert _issued_in(current_duckdb(tmp_path)) == before + 3
+    builds = sorted(p.name for p in (analytics_root(tmp_path) / BUILDS_DIR).iterdir())
+    assert len(builds) == 3
+    assert not [name for name in builds if name.startswith(".")]
+
+
+def test_a_failed_build_leaves_the_current_build_in_place_and_nothing_half_written(
+    session: Session, connection: Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _issued(session, 1)
+    first = build.build_analytics(connection, tmp_path, AS_OF)
+    link = analytics_root(tmp_path) / CURRENT_LINK
+
+    def crash_while_writing(marts: dict[str, object], folder: Path) -> None:
+        (folder / "marts").mkdir(parents=True)
+        (folder / "marts" / "card_stock.parquet").write_bytes(b"half")
+        raise KeyboardInterrupt  # as if the process were stopped in the middle of writing
+
+    monkeypatch.setattr(build, "write_build", crash_while_writing)
+    with pytest.raises(KeyboardInterrupt):
+        build.build_analytics(connection, tmp_path, AS_OF)
+    assert link.resolve() == first.path.resolve()
+    assert [p.name for p in (analytics_root(tmp_path) / BUILDS_DIR).iterdir()] == [first.path.name]
+    assert _issued_in(current_duckdb(tmp_path)) >= 1
+
+
+def test_queries_say_what_to_do_when_no_build_exists(tmp_path: Path) -> None:
+    with pytest.raises(queries.AnalyticsMissing) as caught:
+        queries.card_stock(current_duckdb(tmp_path))
+    assert "mynadesk etl analytics" in caught.value.message_ja
+
+
+def test_the_readers_only_ever_find_complete_builds_behind_the_link(
+    session: Session, connection: Connection, tmp_path: Path
+) -> None:
+    _issued(session, 1)
+    build.build_analytics(connection, tmp_path, AS_OF)
+    link = analytics_root(tmp_path) / CURRENT_LINK
+    assert link.is_symlink()
+    target = link.resolve()
+    assert (target / "mynadesk.duckdb").is_file()
+    assert len(list((target / "marts").glob("*.parquet"))) == 11
