@@ -39,5 +39,7 @@ demo: $(STAMP)
 		$(BIN)/mynadesk data generate --out $(GENERATED) --scale $(SCALE) --seed $(SEED) && \
 		touch $(GENERATED)/.complete-$(SCALE)-$(SEED); \
 	else echo "データは生成済みです / data already generated: $(GENERATED)"; fi
+	$(BIN)/mynadesk migrate cards "$$(ls $(GENERATED)/cards_*.csv | sort | tail -n 1)"
+	$(BIN)/mynadesk analytics build
 	$(BIN)/mynadesk db status
 	@echo "生成データ / generated files: $(abspath $(GENERATED))"

@@ -38,10 +38,11 @@ CERTIFICATES_SCHEMA = pa.schema(
 )
 
 RESIDENTS_SQL = """
-SELECT r.birth_date, r.area_code,
-       EXISTS (SELECT 1 FROM cards.cards c
-               WHERE c.holder_atena_no = r.atena_no AND c.state IN ('issued', 'suspended')) AS holds_card
-FROM register.residents r WHERE r.resident_status = 1
+SELECT r.birth_date, r.area_code, h.holder_atena_no IS NOT NULL AS holds_card
+FROM register.residents r
+LEFT JOIN (SELECT DISTINCT holder_atena_no FROM cards.cards WHERE state IN ('issued', 'suspended')) h
+       ON h.holder_atena_no = r.atena_no
+WHERE r.resident_status = 1
 """
 RESIDENTS_SCHEMA = pa.schema([("birth_date", D), ("area_code", S), ("holds_card", BOOL)])
 

@@ -6,9 +6,9 @@ import sys
 
 from rich.console import Console
 
-from tests.bench import generate, ledger
+from tests.bench import analytics, generate, ledger
 
-BENCHMARKS = {"generate": generate.run, "ledger": ledger.run}
+BENCHMARKS = {"generate": generate.run, "ledger": ledger.run, "analytics": analytics.run}
 
 
 def main(names: list[str]) -> int:
