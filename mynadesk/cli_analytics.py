@@ -6,6 +6,7 @@ moves this command under `mynadesk etl analytics` (register `build_command` on t
 
 from __future__ import annotations
 
+import getpass
 from datetime import date, datetime, timedelta, timezone
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from core.config import Settings
+from core.services.audit import Actor
 from mynadesk import progress
 
 app = typer.Typer(help="分析データ / analytics: Parquet marts and DuckDB.", no_args_is_help=True)
@@ -42,7 +44,8 @@ def build_command(
     engine = make_engine(app_url(settings, locate_database(settings).owner_url))
     try:
         with progress.bar(console) as report:
-            summary = build_analytics(engine, settings.data_dir, day, report)
+            actor = Actor(f"analytics:{getpass.getuser()}", role="etl")
+            summary = build_analytics(engine, settings.data_dir, day, report, actor)
     finally:
         engine.dispose()
     table = Table(

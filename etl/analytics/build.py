@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
 
 from core.analytics.marts import (
     BUILDS_DIR,
@@ -28,11 +29,13 @@ from core.analytics.marts import (
     PARQUET_DIR,
     analytics_root,
 )
+from core.services.audit import Actor, record
 from etl.analytics import rules, transform, transform_booking
 from etl.analytics.extract import Extract, extract
 
 Progress = Callable[[str, int, int], None]
 PROGRESS_NAME = "分析データ / analytics"
+ANALYTICS_ACTOR = Actor("analytics", role="etl")
 
 
 @dataclass(frozen=True)
@@ -124,8 +127,28 @@ def _extract(database: Engine | Connection) -> Extract:
         return extract(connection)
 
 
+def _audit(database: Engine | Connection, actor: Actor, summary: BuildSummary, as_of: date) -> None:
+    """The build read register data (birth dates, addresses) to aggregate it: say so in the audit log."""
+    detail = {"as_of": as_of.isoformat(), "rows": summary.rows, "seconds": round(summary.seconds, 2)}
+    text = f"分析データ作成 / analytics build ({as_of})"
+    if isinstance(database, Connection):
+        with Session(bind=database, join_transaction_mode="create_savepoint") as session:
+            record(
+                session, actor, "analytics_build", "analytics", summary.path.name, summary=text, detail=detail
+            )
+            session.commit()
+        return
+    with Session(database) as session:
+        record(session, actor, "analytics_build", "analytics", summary.path.name, summary=text, detail=detail)
+        session.commit()
+
+
 def build_analytics(
-    database: Engine | Connection, data_dir: Path, as_of: date, progress: Progress | None = None
+    database: Engine | Connection,
+    data_dir: Path,
+    as_of: date,
+    progress: Progress | None = None,
+    actor: Actor = ANALYTICS_ACTOR,
 ) -> BuildSummary:
     """Build every mart from PostgreSQL (one snapshot) and publish the build atomically."""
     report = progress or (lambda _name, _done, _total: None)
@@ -148,4 +171,6 @@ def build_analytics(
     publish(root, final)
     report(PROGRESS_NAME, 4, 4)
     rows = {name: table.num_rows for name, table in marts.items()}
-    return BuildSummary(final, rows, time.perf_counter() - started)
+    summary = BuildSummary(final, rows, time.perf_counter() - started)
+    _audit(database, actor, summary, as_of)
+    return summary

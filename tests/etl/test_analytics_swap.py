@@ -86,3 +86,23 @@ def test_the_readers_only_ever_find_complete_builds_behind_the_link(
     target = link.resolve()
     assert (target / "mynadesk.duckdb").is_file()
     assert len(list((target / "marts").glob("*.parquet"))) == 11
+
+
+def test_a_build_is_written_to_the_audit_log(
+    session: Session, connection: Connection, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from core.db.models.audit import AuditEntry
+    from core.services.audit import Actor
+
+    summary = build.build_analytics(connection, tmp_path, AS_OF, actor=Actor("analytics:test", role="etl"))
+    entry = (
+        session.execute(
+            select(AuditEntry).where(AuditEntry.action == "analytics_build").order_by(AuditEntry.id.desc())
+        )
+        .scalars()
+        .first()
+    )
+    assert entry is not None
+    assert (entry.actor, entry.object_id) == ("analytics:test", summary.path.name)
