@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import Settings
 from core.domain.cards import CardState
+from core.domain.ledger import COLUMN_LABELS_JA
 from core.services.audit import Actor
 from core.services.ledger_migration import MigrationReport
 from mynadesk import progress
@@ -61,6 +62,11 @@ def print_report(report: MigrationReport, *, dry_run: bool, seconds: float) -> N
             if created or updated:
                 by_state.add_row(_label(state.value), f"{created:,}", f"{updated:,}")
         console.print(by_state)
+    if report.changed_columns:
+        changed = Table("項目 / column", "更新枚数 / cards", title="更新される項目 / what the updates change")
+        for column, count in sorted(report.changed_columns.items(), key=lambda item: -item[1]):
+            changed.add_row(f"{COLUMN_LABELS_JA.get(column, column)} ({column})", f"{count:,}")
+        console.print(changed)
     _print_unmatched(report)
     if report.warnings:
         console.print(f"[yellow]注意 / warnings: {len(report.warnings):,} 件(取り込みました / loaded)[/]")

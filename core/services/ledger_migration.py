@@ -55,6 +55,7 @@ class MigrationReport:
     updated_by_state: dict[str, int] = field(default_factory=dict)
     unmatched: list[UnmatchedHolder] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # oddities reported without refusing the file
+    changed_columns: dict[str, int] = field(default_factory=dict)  # ledger column → cards it changes
 
     @property
     def unknown_holders(self) -> int:
@@ -227,6 +228,48 @@ FROM {ROWS} WHERE action IN ('create', 'update')
 """
 
 
+_NOT_COMPARED = frozenset({"legacy_id", "legacy_row_hash", "holder_match"})
+
+
+def _changed_columns_sql() -> str:
+    tests = [
+        f"count(*) FILTER (WHERE c.{column} IS DISTINCT FROM {expr.replace('hold = 1', 'r.hold = 1')})"
+        if column == "on_hold"
+        else f"count(*) FILTER (WHERE c.{column} IS DISTINCT FROM r.{expr})"
+        for column, expr in _CARD_VALUES.items()
+        if column not in _NOT_COMPARED
+    ]
+    for prefix, kind in (("user_cert", "u"), ("sign_cert", "g")):
+        for part in ("state", "issued_on", "expires_on"):
+            tests.append(f"count(*) FILTER (WHERE {kind}.{part} IS DISTINCT FROM r.{prefix}_{part})")
+    return (
+        f"SELECT {', '.join(tests)} FROM {ROWS} r JOIN cards.cards c ON c.id = r.card_pk "
+        "LEFT JOIN cards.certificates u ON u.card_id = c.id AND u.kind = 'user' "
+        "LEFT JOIN cards.certificates g ON g.card_id = c.id AND g.kind = 'signature' "
+        "WHERE r.action = 'update'"
+    )
+
+
+def _changed_column_names() -> list[str]:
+    names = [column for column in _CARD_VALUES if column not in _NOT_COMPARED]
+    names = ["hold" if n == "on_hold" else n for n in names]
+    mapped = {
+        "holder_atena_no": "atena_no",
+        "holder_juminhyo_code": "juminhyo_code",
+        "legacy_updated_at": "updated_at",
+    }
+    names = [mapped.get(n, n) for n in names]
+    return names + [
+        f"{p}_{part}" for p in ("user_cert", "sign_cert") for part in ("state", "issued_on", "expires_on")
+    ]
+
+
+def _changed_columns(session: Session) -> dict[str, int]:
+    """For the cards to update: how many change in each ledger column."""
+    counts = session.execute(text(_changed_columns_sql())).one()
+    return {name: int(n) for name, n in zip(_changed_column_names(), counts, strict=True) if n}
+
+
 def _counts(session: Session, report: MigrationReport) -> None:
     rows = session.execute(text(f"SELECT action, state, count(*) FROM {ROWS} GROUP BY action, state"))
     for action, state, count in rows:
@@ -246,6 +289,8 @@ def _counts(session: Session, report: MigrationReport) -> None:
         )
     )
     report.unmatched = [UnmatchedHolder(*row) for row in unmatched]
+    if report.updated:
+        report.changed_columns = _changed_columns(session)
 
 
 def _no_progress(step: str, done: int, total: int) -> None:

@@ -95,6 +95,7 @@ def test_a_rerun_creates_new_updates_changed_and_leaves_unchanged_cards(
     assert (report.created, report.updated, report.unchanged) == (1, 1, 1)
     assert report.updated_by_state == {"issued": 1}
     assert report.created_by_state == {"produced": 1}
+    assert report.changed_columns == {"state": 1, "handed_over_on": 1, "updated_at": 1}
     changed = _card(session, "0000000002")
     assert changed.state == "issued"
     assert str(changed.handed_over_on) == "2020-06-10"
