@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from sqlalchemy import Connection
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from core.analytics import queries
@@ -106,3 +107,20 @@ def test_a_build_is_written_to_the_audit_log(
     )
     assert entry is not None
     assert (entry.actor, entry.object_id) == ("analytics:test", summary.path.name)
+
+
+def test_cli_builds_the_analytics_under_the_data_dir(
+    database_url: URL, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from mynadesk.cli import app
+
+    monkeypatch.setenv("MYNADESK_DATABASE_URL", database_url.render_as_string(hide_password=False))
+    monkeypatch.setenv("MYNADESK_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["analytics", "build", "--as-of", "2026-11-26"])
+    assert result.exit_code == 0, result.output
+    assert "card_stock" in result.output
+    assert str(queries.build_info(current_duckdb(tmp_path)).iloc[0]["as_of"])[:10] == "2026-11-26"
+    bad = CliRunner().invoke(app, ["analytics", "build", "--as-of", "26/11/2026"])
+    assert bad.exit_code == 2
