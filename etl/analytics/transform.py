@@ -45,7 +45,7 @@ def _band_case(
     return f"CASE {' '.join(label)} END", f"CASE {' '.join(order)} END"
 
 
-def _run(query: str, **tables: pa.Table) -> pa.Table:
+def run_sql(query: str, **tables: pa.Table) -> pa.Table:
     con = duckdb.connect(":memory:")
     try:
         con.execute(_MACROS.format(unknown=UNKNOWN_DISTRICT[0]))
@@ -56,7 +56,7 @@ def _run(query: str, **tables: pa.Table) -> pa.Table:
         con.close()
 
 
-def _ordered(table: pa.Table, mart: str) -> pa.Table:
+def in_contract_order(table: pa.Table, mart: str) -> pa.Table:
     """The mart's columns in contract order (and nothing else)."""
     return table.select(list(MARTS[mart].column_names))
 
@@ -105,7 +105,7 @@ def card_stock(cards: pa.Table, waiting: pa.Table, as_of: date) -> pa.Table:
     FROM aged a JOIN states s USING (state)
     GROUP BY ALL ORDER BY state_order, office, days_band_order
     """
-    return _ordered(_run(query, cards=cards, waiting=waiting, states=states), "card_stock")
+    return in_contract_order(run_sql(query, cards=cards, waiting=waiting, states=states), "card_stock")
 
 
 def _horizon(as_of: date) -> tuple[str, str]:
@@ -138,8 +138,8 @@ def expiries_monthly(cards: pa.Table, certificates: pa.Table, as_of: date) -> pa
     FROM aged a LEFT JOIN districts d USING (district_code)
     GROUP BY ALL ORDER BY month, kind, district_code, age_band_order
     """
-    return _ordered(
-        _run(query, cards=cards, certificates=certificates, districts=districts()), "expiries_monthly"
+    return in_contract_order(
+        run_sql(query, cards=cards, certificates=certificates, districts=districts()), "expiries_monthly"
     )
 
 
@@ -160,8 +160,8 @@ def expiry_notice_waves(cards: pa.Table, stay_bound: pa.Table, as_of: date) -> p
     WHERE notice_month >= {start} AND notice_month < {end}
     GROUP BY ALL ORDER BY notice_month, district_code
     """
-    return _ordered(
-        _run(query, cards=cards, stay_bound=stay_bound, districts=districts()), "expiry_notice_waves"
+    return in_contract_order(
+        run_sql(query, cards=cards, stay_bound=stay_bound, districts=districts()), "expiry_notice_waves"
     )
 
 
@@ -177,7 +177,7 @@ def issuance_daily(cards: pa.Table) -> pa.Table:
            sum(produced)::BIGINT AS produced, sum(handed_over)::BIGINT AS handed_over
     FROM events GROUP BY ALL ORDER BY day, office, application_kind
     """
-    return _ordered(_run(query, cards=cards), "issuance_daily")
+    return in_contract_order(run_sql(query, cards=cards), "issuance_daily")
 
 
 def renewals_monthly(cards: pa.Table) -> pa.Table:
@@ -199,7 +199,7 @@ def renewals_monthly(cards: pa.Table) -> pa.Table:
            sum(e)::BIGINT AS cards_expiring
     FROM months GROUP BY month ORDER BY month
     """
-    return _ordered(_run(query, cards=cards), "renewals_monthly")
+    return in_contract_order(run_sql(query, cards=cards), "renewals_monthly")
 
 
 def holding_by_district_age(residents: pa.Table, as_of: date) -> pa.Table:
@@ -219,4 +219,6 @@ def holding_by_district_age(residents: pa.Table, as_of: date) -> pa.Table:
     FROM aged a LEFT JOIN districts d USING (district_code)
     GROUP BY ALL ORDER BY district_code, age_band_order
     """
-    return _ordered(_run(query, residents=residents, districts=districts()), "holding_by_district_age")
+    return in_contract_order(
+        run_sql(query, residents=residents, districts=districts()), "holding_by_district_age"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from etl.analytics.transform import _ordered, _run
+from etl.analytics.transform import in_contract_order, run_sql
 
 _NAMES = """
 LEFT JOIN venues v ON v.id = x.venue_id LEFT JOIN procedures p ON p.id = x.procedure_id
@@ -26,7 +26,9 @@ def slot_capacity(slots: pa.Table, venues: pa.Table, procedures: pa.Table) -> pa
            CASE WHEN x.capacity > 0 THEN (x.booked + x.held) / x.capacity END AS utilisation
     FROM x {_NAMES} ORDER BY x.day, x.venue_id, x.procedure_id
     """
-    return _ordered(_run(query, slots=slots, venues=venues, procedures=procedures), "slot_capacity")
+    return in_contract_order(
+        run_sql(query, slots=slots, venues=venues, procedures=procedures), "slot_capacity"
+    )
 
 
 def bookings_daily(reservations: pa.Table, venues: pa.Table, procedures: pa.Table) -> pa.Table:
@@ -50,6 +52,6 @@ def bookings_daily(reservations: pa.Table, venues: pa.Table, procedures: pa.Tabl
                 THEN x.no_show / (x.checked_in + x.completed + x.no_show) END AS no_show_rate
     FROM x {_NAMES} ORDER BY x.day, x.venue_id, x.procedure_id
     """
-    return _ordered(
-        _run(query, reservations=reservations, venues=venues, procedures=procedures), "bookings_daily"
+    return in_contract_order(
+        run_sql(query, reservations=reservations, venues=venues, procedures=procedures), "bookings_daily"
     )
