@@ -46,6 +46,7 @@ def _band_case(
 
 
 def run_sql(query: str, **tables: pa.Table) -> pa.Table:
+    """QUERY over the Arrow TABLES in a fresh in-memory DuckDB (with the age and district macros)."""
     con = duckdb.connect(":memory:")
     try:
         con.execute(_MACROS.format(unknown=UNKNOWN_DISTRICT[0]))
