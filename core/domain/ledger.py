@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from core.domain.cards import CardState, CertificateState, RevokeReason
 
 # Column name → 項目 (Japanese label used in error messages), in file order.
@@ -113,8 +111,3 @@ CODE_SETS: dict[str, frozenset[str]] = {
     "sign_cert_state": CERTIFICATE_STATES,
 }
 DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-
-
-def ledger_file_pattern() -> re.Pattern[str]:
-    """File names of ledger exports: `cards_<YYYYMMDD>.csv`."""
-    return re.compile(r"cards_([0-9]{8})\.csv")

@@ -175,11 +175,20 @@ def test_cli_dry_run_reports_the_changes_and_changes_nothing(
     path = write_ledger(tmp_path / "cards_20261126.csv", [ledger_row("0000000101"), ledger_row("0000000102")])
     tables = ("cards.cards", "cards.certificates", "cards.card_events", "cards.ledger_migrations")
     before = {t: _count(engine, t) for t in tables}
-    result = CliRunner().invoke(app, ["migrate", "cards", str(path), "--dry-run"])
+    listing = tmp_path / "unmatched.csv"
+    result = CliRunner().invoke(
+        app, ["migrate", "cards", str(path), "--dry-run", "--unmatched-csv", str(listing)]
+    )
     assert result.exit_code == 0, result.output
     assert "新規 / created" in result.output
     assert "--dry-run" in result.output
     assert "0000000101" in result.output  # listed: the holder is not in the register
+    lines = listing.read_text(encoding="utf-8-sig").splitlines()
+    assert lines == [
+        "line,card_id,atena_no,juminhyo_code,state,match",
+        "2,0000000101,10000001,12345678901,issued,unknown",
+        "3,0000000102,10000001,12345678901,issued,unknown",
+    ]
     assert {t: _count(engine, t) for t in tables} == before
 
 
