@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import Settings
-from core.domain.cards import CardState
+from core.domain.cards import CardState, ResidentStatus
 from core.domain.ledger import COLUMN_LABELS_JA
 from core.services.audit import Actor
 from core.services.ledger_migration import MigrationReport
@@ -68,6 +68,7 @@ def print_report(report: MigrationReport, *, dry_run: bool, seconds: float) -> N
             changed.add_row(f"{COLUMN_LABELS_JA.get(column, column)} ({column})", f"{count:,}")
         console.print(changed)
     _print_unmatched(report)
+    _print_not_resident(report)
     if report.warnings:
         console.print(f"[yellow]注意 / warnings: {len(report.warnings):,} 件(取り込みました / loaded)[/]")
         for warning in report.warnings[:SHOWN_ERRORS]:
@@ -96,6 +97,29 @@ def _print_unmatched(report: MigrationReport) -> None:
             f"ほか {len(report.unmatched) - SHOWN_UNMATCHED:,} 件(全件は --unmatched-csv で出力)"
             f" / {len(report.unmatched) - SHOWN_UNMATCHED:,} more (write all with --unmatched-csv)"
         )
+
+
+def _print_not_resident(report: MigrationReport) -> None:
+    if not report.holders_not_resident:
+        return
+    table = Table(
+        "行 / line",
+        "カード管理番号 / card",
+        "宛名番号 / atena_no",
+        "状態 / state",
+        "住民状態 / register",
+        title="所有者が住民でない使用中・交付前のカード(交付はできません)"
+        " / cards in use or waiting whose holder is no longer a resident (they cannot be handed over)",
+    )
+    for h in report.holders_not_resident[:SHOWN_UNMATCHED]:
+        status = ResidentStatus(h.resident_status)
+        table.add_row(
+            str(h.line), h.card_id, h.atena_no, _label(h.state), f"{status.label_ja} / {status.label_en}"
+        )
+    console.print(table)
+    if len(report.holders_not_resident) > SHOWN_UNMATCHED:
+        more = len(report.holders_not_resident) - SHOWN_UNMATCHED
+        console.print(f"ほか {more:,} 件 / {more:,} more")
 
 
 def write_unmatched(report: MigrationReport, path: Path) -> None:

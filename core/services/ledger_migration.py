@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from core.db.models.cards import LedgerMigration
+from core.domain.cards import PRE_ISSUE_STATES, CardState
 from core.domain.errors import DomainError
 from core.domain.ledger import COLUMNS, DATE_COLUMNS
 from core.services.audit import Actor, record
@@ -41,6 +42,23 @@ class UnmatchedHolder:
     match: str  # "unknown" or "code_mismatch"
 
 
+@dataclass(frozen=True)
+class HolderNotResident:
+    """A card in use or waiting whose holder the register shows as moved out, dead or removed."""
+
+    line: int
+    card_id: str
+    atena_no: str
+    state: str
+    resident_status: int
+
+
+# States in which a card still matters to its holder: waiting at the city, or in use.
+LIVE_STATES = frozenset(
+    {s.value for s in PRE_ISSUE_STATES} | {CardState.ISSUED.value, CardState.SUSPENDED.value}
+)
+
+
 @dataclass
 class MigrationReport:
     """What a run created, updated and left alone, and which holders it could not match."""
@@ -56,6 +74,7 @@ class MigrationReport:
     unmatched: list[UnmatchedHolder] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # oddities reported without refusing the file
     changed_columns: dict[str, int] = field(default_factory=dict)  # ledger column → cards it changes
+    holders_not_resident: list[HolderNotResident] = field(default_factory=list)
 
     @property
     def unknown_holders(self) -> int:
@@ -127,6 +146,7 @@ SELECT s.*,
        coalesce(c.id, nextval('cards.cards_id_seq')) AS card_pk,
        c.state AS old_state,
        c.holder_match AS old_holder_match,
+       r.resident_status AS holder_status,
        CASE WHEN c.id IS NULL THEN 'create'
             WHEN c.legacy_row_hash IS DISTINCT FROM s.row_hash THEN 'update'
             ELSE 'unchanged' END AS action
@@ -289,6 +309,14 @@ def _counts(session: Session, report: MigrationReport) -> None:
         )
     )
     report.unmatched = [UnmatchedHolder(*row) for row in unmatched]
+    gone = session.execute(
+        text(
+            f"SELECT line, card_id, atena_no, state, holder_status FROM {ROWS} "
+            "WHERE holder_status <> 1 AND state IN :live ORDER BY line"
+        ).bindparams(bindparam("live", expanding=True)),
+        {"live": sorted(LIVE_STATES)},
+    )
+    report.holders_not_resident = [HolderNotResident(*row) for row in gone]
     if report.updated:
         report.changed_columns = _changed_columns(session)
 

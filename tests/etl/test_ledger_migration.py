@@ -128,6 +128,20 @@ def test_cards_of_unknown_holders_are_kept_flagged_and_listed(
     assert (unknown.holder_atena_no, unknown.holder_match) == ("99999999", "unknown")
 
 
+def test_live_cards_of_holders_who_left_the_register_are_listed(session: Session, tmp_path: Path) -> None:
+    add_resident(session, atena_no="10000055", juminhyo_code="12345678901", resident_status=3)
+    rows = [
+        ledger_row("0000000001", atena_no="10000055"),
+        ledger_row(
+            "0000000002", atena_no="10000055", state="revoked", revoke_reason="死亡", revoked_on="2026-01-05"
+        ),
+    ]
+    report = migrate_cards(session, write_ledger(tmp_path / "cards_20261126.csv", rows), ACTOR)
+    assert [(h.line, h.card_id, h.state, h.resident_status) for h in report.holders_not_resident] == [
+        (2, "0000000001", "issued", 3)
+    ]
+
+
 def test_a_holder_loaded_later_is_matched_on_the_next_run(session: Session, tmp_path: Path) -> None:
     path = write_ledger(tmp_path / "cards_20261126.csv", [ledger_row("0000000001", atena_no="10000077")])
     assert migrate_cards(session, path, ACTOR).unknown_holders == 1
