@@ -13,6 +13,7 @@ from etl.ledger import LedgerError, LedgerFile, LedgerRejected, read_ledger
 from etl.ledger_validate import ledger_warnings, parse_all_dates, validate_ledger
 
 CHUNK_BYTES = 1 << 20
+CHECKING = "ファイルの検査 / checking the file"
 
 
 def _chunks(data: bytes) -> Iterator[bytes]:
@@ -40,7 +41,10 @@ def migrate_cards(
     progress: Progress | None = None,
 ) -> MigrationReport:
     """Validate PATH and migrate it in the caller's transaction (roll back for a dry run)."""
+    step = progress or (lambda _name, _done, _total: None)
+    step(CHECKING, 0, 2)
     ledger = checked_ledger(path, encoding)
+    step(CHECKING, 2, 2)
     try:
         report = migrate_ledger(
             session,
