@@ -233,3 +233,18 @@ def test_a_notice_number_of_another_card_in_the_database_refuses_the_file(
     [error] = caught.value.errors
     assert (error.line, error.column, error.value) == (3, "notice_no", "E5H-000777")
     assert "X1" in error.reason_ja
+
+
+def test_a_card_whose_juminhyo_code_differs_cannot_be_handed_over(
+    session: Session, holder: Resident, tmp_path: Path
+) -> None:
+    from core.domain.cards import CardState
+    from core.domain.errors import DomainError
+    from core.services.cards import change_state
+
+    row = ledger_row("0000000001", juminhyo_code="00000000000", state="reserved", handed_over_on="")
+    migrate_cards(session, write_ledger(tmp_path / "cards_20261126.csv", [row]), ACTOR)
+    card = _card(session, "0000000001")
+    with pytest.raises(DomainError) as refused:
+        change_state(session, card.id, CardState.ISSUED, Actor("clerk"))
+    assert "住民票コード" in refused.value.message_ja
