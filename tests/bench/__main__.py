@@ -13,6 +13,8 @@ BENCHMARKS = {
     "booking": "tests.bench.booking",
     "reader": "tests.bench.reader",
     "register_load": "tests.bench.register_load",
+    "ledger": "tests.bench.ledger",
+    "analytics": "tests.bench.analytics",
 }
 
 
