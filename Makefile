@@ -4,8 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DATA_DIR ?= data
-GENERATED ?= $(DATA_DIR)/generated
+export MYNADESK_DATA_DIR ?= $(abspath data)
+GENERATED ?= $(MYNADESK_DATA_DIR)/generated
 SCALE ?= 1.0
 SEED ?= 42
 

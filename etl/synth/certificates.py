@@ -63,7 +63,7 @@ def build(
     struck = signs & (changed > sign_issued) & (changed < end) & (changed < sign_expires)
     resigned = struck & (rng.random(len(rows)) < RESIGNED_SHARE)
     again = np.minimum(changed + uniform_int(rng, 0, 14, size=len(rows)), np.minimum(end, expires) - 1)
-    resigned &= again > changed
+    resigned &= (again > changed) & (again < user_expires)  # a new 署名用 needs a valid 利用者証明用
     r_rows = np.flatnonzero(resigned)
     sign_issued[r_rows] = again[r_rows]
     sign_expires[r_rows] = ctx.rules.signature_expiry(
