@@ -12,7 +12,7 @@ from rich.table import Table
 
 from core.config import Settings
 from core.domain.errors import DomainError
-from mynadesk import progress
+from mynadesk import cli_console, progress
 
 app = typer.Typer(
     help="MynaDesk — マイナンバーカード予約・交付管理 / My Number card reservations and issuance.",
@@ -24,6 +24,8 @@ db_app = typer.Typer(help="データベース / database: migrations and status.
 data_app = typer.Typer(help="データ / data: realistic synthetic input files.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
+app.add_typer(cli_console.console_app, name="console")
+app.add_typer(cli_console.staff_app, name="staff")
 
 console = Console()
 

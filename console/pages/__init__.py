@@ -1,0 +1,16 @@
+"""The console's pages: each module registers its page(s) and callbacks with the access registry."""
+
+from __future__ import annotations
+
+from dash import Dash
+
+from console.access import AccessRegistry
+from console.pages import admin_audit, admin_users, batch, home, issuance, ledger, person
+
+MODULES = (home, ledger, person, batch, issuance, admin_users, admin_audit)
+
+
+def register_all(app: Dash, registry: AccessRegistry) -> None:
+    """Register every page module."""
+    for module in MODULES:
+        module.register(app, registry)

@@ -1,0 +1,34 @@
+"""Console: expression indexes so the card ledger finds people by name or kana typed without spaces.
+
+Revision ID: 0005
+Revises: 0001
+Create Date: 2026-11-26 19:40:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# The console compares names with every space (half and full width) removed; these indexes serve its prefix search.
+INDEXES = {
+    "ix_residents_name_compact": "name",
+    "ix_residents_name_kana_compact": "name_kana",
+}
+
+
+def upgrade() -> None:
+    for index, column in INDEXES.items():
+        op.execute(
+            f"CREATE INDEX {index} ON register.residents "
+            f"((translate({column}, ' \u3000', '')) text_pattern_ops)"
+        )
+
+
+def downgrade() -> None:
+    for index in INDEXES:
+        op.execute(f"DROP INDEX IF EXISTS register.{index}")
