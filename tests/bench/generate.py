@@ -43,7 +43,10 @@ def run(console: Console) -> None:
         table.add_column(column)
     table.add_row("raw csv.writer + cp932 (baseline)", f"{baseline:.2f}", f"{rows:,}", "", "1.0")
     table.add_row(
-        "mynadesk data generate", f"{summary.seconds:.2f}", f"{rows:,}", f"{sizes / 1e6:.0f}",
+        "mynadesk data generate",
+        f"{summary.seconds:.2f}",
+        f"{rows:,}",
+        f"{sizes / 1e6:.0f}",
         f"{summary.seconds / baseline:.1f}",
     )
     console.print(table)
