@@ -49,7 +49,8 @@ def _csrf_token() -> str:
 
 
 def _check_csrf() -> None:
-    if not secrets.compare_digest(request.form.get("csrf_token", ""), session.get("csrf_token", "")):
+    expected = str(session.get("csrf_token", ""))
+    if not expected or not secrets.compare_digest(request.form.get("csrf_token", ""), expected):
         abort(
             400, "フォームの有効期限が切れました。もう一度送信してください / the form expired, send it again"
         )
@@ -91,13 +92,16 @@ def login() -> Any:
         return _login_page(next_url=next_url)
     _check_csrf()
     staff_code = request.form.get("staff_code", "").strip()
-    try:
-        with context.unit_of_work() as s:
+    refused: LoginRefused | None = None
+    with context.unit_of_work() as s:  # a refusal is committed too: it counts towards the lockout
+        try:
             staff = staff_service.authenticate(
                 s, staff_code, request.form.get("password", ""), context.actor()
             )
-    except LoginRefused as error:
-        flash(f"{error.message_ja}({error.message_en})", "danger")
+        except LoginRefused as error:
+            refused = error
+    if refused is not None:
+        flash(f"{refused.message_ja}({refused.message_en})", "danger")
         return _login_page(staff_code, next_url, 401)
     session.clear()
     login_user(context.LoginUser(staff))

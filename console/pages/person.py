@@ -123,6 +123,13 @@ def cards_section(record: PersonRecord) -> Any:
     )
 
 
+def _event_text(from_state: str | None, to_state: str | None, kind: str) -> str:
+    if to_state is None:
+        return c.EVENT_KINDS.get(kind, kind)
+    before = CardState(from_state).label_ja if from_state else "登録"
+    return f"{before} → {CardState(to_state).label_ja}"
+
+
 def _timeline(record: PersonRecord) -> Any:
     notice = {v.card.id: v.card.notice_no for v in record.cards}
     items = [
@@ -130,8 +137,7 @@ def _timeline(record: PersonRecord) -> Any:
             [
                 html.Code(c.fmt(e.at)),
                 f" {notice.get(e.card_id) or e.card_id}: ",
-                f"{CardState(e.from_state).label_ja if e.from_state else ''} → "
-                f"{CardState(e.to_state).label_ja if e.to_state else e.kind}",
+                _event_text(e.from_state, e.to_state, e.kind),
                 html.Small(f"({e.actor}{' / ' + e.reason if e.reason else ''})", className="text-muted"),
             ]
         )
@@ -151,9 +157,9 @@ def _bookings(record: PersonRecord) -> Any:
             c.fmt(b.starts_at),
             b.venue,
             b.procedure,
-            b.status,
+            c.BOOKING_STATUS.get(b.status, b.status),
             b.notice_no or "",
-            b.channel,
+            c.CHANNEL.get(b.channel, b.channel),
         ],
     )
 

@@ -252,7 +252,7 @@ def person_record(session: Session, atena_no: str, actor: Actor) -> PersonRecord
         session.scalars(
             select(CardEvent)
             .where(CardEvent.card_id.in_(card_ids))
-            .order_by(CardEvent.at.desc(), CardEvent.id)
+            .order_by(CardEvent.at.desc(), CardEvent.id.desc())
         )
     )
     views = [CardView(c, [cert for cert in certificates if cert.card_id == c.id]) for c in cards]
