@@ -1,5 +1,5 @@
-"""Console fixtures: a database of its own (the console commits), one user per role, seeded residents and cards,
-the app, a live server on 127.0.0.1 and a real Chromium driven by Playwright."""
+"""Console fixtures: a database of its own (the console commits), one user per role, seeded residents and
+cards, the app, a live server on 127.0.0.1 and a real Chromium driven by Playwright."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""The console in a real Chromium: each role's pages, refusals, the counter's whole card flow, no outside requests."""
+"""The console in a real Chromium: each role's pages and refusals, the card flow, no outside requests."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -133,7 +134,7 @@ def test_the_admin_reads_and_exports_the_audit_log(page: Any, live_server: str) 
     with page.expect_download() as download:
         page.click("#audit-export")
     path = download.value.path()
-    text = open(path, encoding="utf-8-sig").read()  # noqa: PTH123
+    text = Path(path).read_text(encoding="utf-8-sig")
     assert text.startswith("番号,日時,職員番号")
     assert USERS[Role.ADMIN] in text
     shot(page, "admin-audit")

@@ -1,4 +1,4 @@
-"""The issuance flow: register check, identity check, handover with certificates; batches are all or nothing."""
+"""Issuance: register check, identity check, handover with certificates; batches are all or nothing."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def test_the_register_check_blocks_moved_out_or_deceased_people_with_the_reason(
 def test_an_incomplete_identity_check_stops_the_handover(session: Session) -> None:
     card = add_card(session, add_resident(session), "reserved")
     unchecked = IdentityCheck("", face_matches=True, pins_set=False, receipt_signed=True)
-    with pytest.raises(DomainError, match="本人確認書類.*暗証番号"):
+    with pytest.raises(DomainError, match=r"本人確認書類.*暗証番号"):
         issuance.hand_over(session, card.id, CLERK, unchecked)
     assert card.state == "reserved"
 
@@ -136,7 +136,9 @@ def test_a_batch_with_one_bad_line_changes_nothing_and_says_why(session: Session
     assert good.state == "preset"
     messages = [line.message for line in report.failures]
     assert len(messages) == 4
-    assert "交付済" in messages[0] and "形式" in messages[1] and "台帳にない" in messages[2]
+    assert "交付済" in messages[0]
+    assert "形式" in messages[1]
+    assert "台帳にない" in messages[2]
     assert "二度" in messages[3]
 
 
