@@ -25,8 +25,10 @@ from console.context import ConsoleOptions
 from core.config import APP_ROLE, Settings
 from core.db.engine import make_engine, role_url
 from core.db.migrate import upgrade
-from core.db.models.booking import Procedure, Reservation, Slot, Venue
+from core.db.models.booking import Procedure, Reservation, Slot, SlotTemplate, Venue
+from core.db.models.cards import Certificate
 from core.db.models.staff import User
+from core.domain.expiry import card_expiry, user_certificate_expiry
 from core.domain.roles import Role
 from core.services import staff
 from core.services.audit import Actor
@@ -93,6 +95,74 @@ def _seed_booking(session: Session, notice_no: str) -> None:
             channel="web",
         )
     )
+    early = Slot(
+        venue_id=venue.id,
+        procedure_id=procedure.id,
+        starts_at=start.replace(hour=9, minute=0),
+        ends_at=start.replace(hour=9, minute=15),
+        capacity=2,
+        booked=1,
+    )
+    session.add(early)
+    session.flush()
+    session.add(
+        Reservation(
+            booking_no="R-TEST-0002",
+            secret_hash="y" * 64,
+            slot_id=early.id,
+            procedure_id=procedure.id,
+            status="no_show",
+            name="欠席 者",
+            channel="phone",
+        )
+    )
+    for weekday in range(5):
+        session.add(
+            SlotTemplate(
+                venue_id=venue.id,
+                procedure_id=procedure.id,
+                weekday=weekday,
+                starts_at=time(8, 30),
+                ends_at=time(17, 0),
+                slot_minutes=15,
+                capacity=2,
+            )
+        )
+
+
+ISSUED_PEOPLE = 40
+
+
+def issued_population() -> list[tuple[date, date, bool]]:
+    """(birth, 発行日, printed expiry?) of the seeded cards in use: spread so expiries fall over ten years."""
+    people = []
+    for i in range(ISSUED_PEOPLE):
+        birth = date(1940 + i, 1 + i % 12, 1 + i % 28)
+        issued = date(2016 + i % 9, 1 + (i * 5) % 12, 1 + (i * 7) % 28)
+        people.append((birth, issued, i % 2 == 0))
+    return people
+
+
+def _seed_in_use(session: Session) -> None:
+    districts = ("鵠沼海岸", "辻堂元町", "湘南台", "片瀬", "長後")
+    for i, (birth, issued, printed) in enumerate(issued_population()):
+        resident = add_resident(session, birth_date=birth, address=f"神奈川県藤沢市{districts[i % 5]}{i}番地")
+        expiry = card_expiry(birth, issued)
+        card = add_card(
+            session,
+            resident,
+            "issued",
+            issued_on=issued,
+            expires_on=expiry if printed else None,
+            notice_no=f"USE-{i:06d}",
+            handed_over_at=datetime.now(JST),
+        )
+        cert = user_certificate_expiry(birth, issued, expiry)
+        session.add(
+            Certificate(card_id=card.id, kind="user", state="valid", issued_on=issued, expires_on=cert)
+        )
+    blocked = add_card(session, add_resident(session, resident_status=3), "notified", notice_no="BLK-000001")
+    blocked.blocked_reason = "住民記録: 死亡(B03)"
 
 
 def _seed(session: Session) -> Seed:
@@ -118,6 +188,7 @@ def _seed(session: Session) -> Seed:
     for notice in boxes:
         add_card(session, add_resident(session), "preset", notice_no=notice, notified_on=None)
     _seed_booking(session, "FJS-100001")
+    _seed_in_use(session)
     return Seed(person.atena_no, "ツジドウ ウミコ", "FJS-100002", "FJS-100001", boxes)
 
 

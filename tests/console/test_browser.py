@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
 from flask import Flask
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from console.access import AccessRegistry
+from core.db.models.cards import Card, Certificate
+from core.db.models.register import Resident
+from core.domain.expiry import add_months, card_expiry
 from core.domain.roles import Role
+from core.services.overview import WAITING_STATES
 from tests.console.conftest import PASSWORD, USERS, Seed, shot
+from tests.factories import JST
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
@@ -156,3 +164,58 @@ def test_the_console_makes_no_request_outside_this_machine(
         url for url in requested if urlparse(url).hostname not in LOCAL_HOSTS and not url.startswith("data:")
     ]
     assert outside == []
+
+
+def _expected_expiries(owner: Engine, today: date, months: int) -> tuple[int, int]:
+    """Card and certificate expiries in the horizon, computed here from the domain rules over the ledger."""
+    start = today.replace(day=1)
+    end = add_months(start, months)
+    cards = certs = 0
+    with Session(owner) as s:
+        rows = s.execute(
+            select(Card, Resident.birth_date)
+            .join(Resident, Resident.atena_no == Card.holder_atena_no)
+            .where(Card.state.in_(("issued", "suspended")), Resident.resident_status == 1)
+        ).all()
+        for card, birth in rows:
+            expiry = card.expires_on or card_expiry(birth, card.issued_on, card.applied_on)
+            cards += start <= expiry < end
+            cert = s.scalar(
+                select(Certificate.expires_on).where(
+                    Certificate.card_id == card.id, Certificate.kind == "user", Certificate.state == "valid"
+                )
+            )
+            certs += cert is not None and cert < expiry and start <= cert < end
+    return cards, certs
+
+
+@pytest.mark.parametrize(("months", "label"), [(36, "36か月"), (120, "10年")])
+def test_the_forecast_page_matches_expiries_computed_from_the_domain_rules(
+    page: Any, live_server: str, console_db: tuple[Engine, Engine, Seed], months: int, label: str
+) -> None:
+    _log_in(page, live_server, Role.MANAGER)
+    _open(page, f"{live_server}/forecast")
+    page.click(f"text={label}")
+    cards, certs = _expected_expiries(console_db[0], datetime.now(JST).date(), months)
+    assert cards > 5
+    page.wait_for_selector(f"#fc-summary-text >> text=カード有効期限 {cards:,}件、電子証明書 {certs:,}件")
+    page.fill("#fc-capacity", "0")
+    page.wait_for_selector("#fc-gap-table")
+    assert page.locator(".js-plotly-plot").count() == 3
+    shot(page, f"forecast-{months}")
+
+
+def test_the_overview_shows_live_numbers_from_the_ledger(
+    page: Any, live_server: str, console_db: tuple[Engine, Engine, Seed]
+) -> None:
+    with Session(console_db[0]) as s:
+        waiting = s.scalar(select(func.count()).select_from(Card).where(Card.state.in_(WAITING_STATES)))
+    _log_in(page, live_server, Role.MANAGER)
+    _open(page, f"{live_server}/overview")
+    page.wait_for_selector("#kpi-waiting .display-6")
+    assert page.inner_text("#kpi-waiting .display-6") == f"{waiting:,}"
+    assert page.inner_text("#kpi-noshow .display-6") == "1"
+    assert page.inner_text("#kpi-blocked .display-6") == "1"
+    assert "住民記録: 死亡(B03)" in page.inner_text("#ov-blocked")
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length === 4")
+    shot(page, "overview")
