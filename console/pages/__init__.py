@@ -5,9 +5,20 @@ from __future__ import annotations
 from dash import Dash
 
 from console.access import AccessRegistry
-from console.pages import admin_audit, admin_users, batch, forecast, home, issuance, ledger, overview, person
+from console.pages import (
+    admin_audit,
+    admin_users,
+    batch,
+    forecast,
+    home,
+    issuance,
+    ledger,
+    overview,
+    person,
+    statistics,
+)
 
-MODULES = (home, overview, forecast, ledger, person, batch, issuance, admin_users, admin_audit)
+MODULES = (home, overview, forecast, ledger, person, batch, issuance, statistics, admin_users, admin_audit)
 
 
 def register_all(app: Dash, registry: AccessRegistry) -> None:

@@ -86,13 +86,13 @@ class Expiry:
     count: int = 1
 
 
-def _district_sql() -> ColumnElement[str]:
+def district_sql() -> ColumnElement[str]:
     rest = func.substr(Resident.address, func.strpos(Resident.address, "藤沢市") + 3)
     whens = [(rest.like(f"{name}%"), literal(name)) for name in sorted(DISTRICTS, key=len, reverse=True)]
     return case(*whens, else_=literal(OTHER_DISTRICT))
 
 
-def _age_sql(today: date) -> ColumnElement[float]:
+def age_sql(today: date) -> ColumnElement[float]:
     return func.date_part("year", func.age(cast(literal(today), Date), Resident.birth_date))
 
 
@@ -100,7 +100,7 @@ def _band(age: float | None) -> str:
     return age_band(int(age)) if age is not None else "不明"
 
 
-def _positions(count: int) -> list[ColumnElement[Any]]:
+def positions(count: int) -> list[ColumnElement[Any]]:
     """GROUP BY 1, 2, …: the select's expressions carry bound parameters, so group by position."""
     return [literal_column(str(i)) for i in range(1, count + 1)]
 
@@ -122,14 +122,14 @@ def ledger_expiries(session: Session, today: date, horizon_months: int) -> list[
     the horizon plus the renewal window (their demand starts inside the horizon)."""
     start = month_start(today)
     end = add_months(start, horizon_months + RENEWAL_WINDOW_MONTHS)
-    district, age = _district_sql(), _age_sql(today)
+    district, age = district_sql(), age_sql(today)
     in_use = (Card.state.in_(IN_USE_STATES), Resident.resident_status == 1)
     month = func.date_trunc("month", Card.expires_on)
     printed = session.execute(
         select(cast(month, Date), district, age, _notice_sql(), func.count())
         .join(Resident, Resident.atena_no == Card.holder_atena_no)
         .where(*in_use, Card.expires_on >= start, Card.expires_on < end)
-        .group_by(*_positions(4))
+        .group_by(*positions(4))
     ).all()
     result = [Expiry("card", m, str(d), _band(a), bool(n), int(c)) for m, d, a, n, c in printed]
     result += _computed_card_expiries(session, start, end)
@@ -147,7 +147,7 @@ def ledger_expiries(session: Session, today: date, horizon_months: int) -> list[
             # renewed together with the card: one visit, counted with the card
             (Card.expires_on.is_(None)) | (Certificate.expires_on < Card.expires_on),
         )
-        .group_by(*_positions(3))
+        .group_by(*positions(3))
     ).all()
     result += [Expiry("certificate", m, str(d), _band(a), False, int(c)) for m, d, a, c in certs]
     return result
@@ -163,8 +163,8 @@ def _computed_card_expiries(session: Session, start: date, end: date) -> list[Ex
             Resident.resident_kind,
             Resident.residence_status,
             Resident.residence_expiry,
-            _district_sql(),
-            _age_sql(start),
+            district_sql(),
+            age_sql(start),
         )
         .join(Resident, Resident.atena_no == Card.holder_atena_no)
         .where(Card.state.in_(IN_USE_STATES), Resident.resident_status == 1, Card.expires_on.is_(None))

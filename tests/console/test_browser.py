@@ -219,3 +219,25 @@ def test_the_overview_shows_live_numbers_from_the_ledger(
     assert "住民記録: 死亡(B03)" in page.inner_text("#ov-blocked")
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length === 4")
     shot(page, "overview")
+
+
+def test_the_analyst_exports_suppressed_statistics(page: Any, live_server: str) -> None:
+    _log_in(page, live_server, Role.ANALYST)
+    _open(page, f"{live_server}/statistics")
+    page.click("#st-measure")
+    page.click("text=無断キャンセル")
+    page.click("#st-dimension")
+    page.click("text=会場")
+    page.click("#st-show")
+    page.wait_for_selector("#st-rows")
+    table = page.inner_text("#st-rows")
+    assert "<5" in table
+    with page.expect_download() as download:
+        page.click("#st-csv")
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert "5未満は「<5」" in text
+    cells = [cell for line in text.splitlines()[2:] for cell in line.split(",")[1:]]
+    assert cells
+    assert all(cell == "<5" or cell == "0" or int(cell) >= 5 for cell in cells)
+    page.wait_for_selector("#st-chart .js-plotly-plot")
+    shot(page, "statistics")
