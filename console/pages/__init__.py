@@ -15,10 +15,25 @@ from console.pages import (
     ledger,
     overview,
     person,
+    reservations,
+    reservations_setup,
     statistics,
 )
 
-MODULES = (home, overview, forecast, ledger, person, batch, issuance, statistics, admin_users, admin_audit)
+MODULES = (
+    home,
+    overview,
+    forecast,
+    ledger,
+    person,
+    batch,
+    issuance,
+    reservations,
+    reservations_setup,
+    statistics,
+    admin_users,
+    admin_audit,
+)
 
 
 def register_all(app: Dash, registry: AccessRegistry) -> None:

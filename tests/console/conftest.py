@@ -116,6 +116,26 @@ def _seed_booking(session: Session, notice_no: str) -> None:
             channel="phone",
         )
     )
+    late = Slot(
+        venue_id=venue.id,
+        procedure_id=procedure.id,
+        starts_at=start.replace(hour=15, minute=0),
+        ends_at=start.replace(hour=15, minute=15),
+        capacity=2,
+        booked=1,
+    )
+    session.add(late)
+    session.flush()
+    session.add(
+        Reservation(
+            booking_no="R-TEST-0003",
+            secret_hash="z" * 64,
+            slot_id=late.id,
+            procedure_id=procedure.id,
+            name="取消 予定",
+            channel="web",
+        )
+    )
     for weekday in range(5):
         session.add(
             SlotTemplate(

@@ -241,3 +241,31 @@ def test_the_analyst_exports_suppressed_statistics(page: Any, live_server: str) 
     assert all(cell == "<5" or cell == "0" or int(cell) >= 5 for cell in cells)
     page.wait_for_selector("#st-chart .js-plotly-plot")
     shot(page, "statistics")
+
+
+def test_the_booking_clerk_runs_the_day_and_configures_venues(page: Any, live_server: str) -> None:
+    _log_in(page, live_server, Role.BOOKING)
+    _open(page, f"{live_server}/reservations")
+    page.wait_for_selector("#rv-rows")
+    page.fill("#rv-booking", "R-TEST-0003")
+    page.click("#rv-cancel")
+    page.wait_for_selector("text=予約 R-TEST-0003: 取消")
+    page.select_option("#rv-walk-slot", index=1)
+    page.fill("#rv-walk-name", "窓口 来庁")
+    page.click("#rv-walk")
+    page.wait_for_selector("text=窓口受付 W")
+    rows = page.inner_text("#rv-rows")
+    assert "窓口 来庁" in rows
+    assert "受付済" in rows
+    assert "取消" in rows
+    page.wait_for_selector("#rv-cal .js-plotly-plot")
+    shot(page, "reservations-day")
+    _open(page, f"{live_server}/reservations/setup")
+    page.fill("#rs-v-code", "TSJ")
+    page.fill("#rs-v-ja", "辻堂市民センター")
+    page.fill("#rs-v-en", "Tsujido Civic Center")
+    page.click("#rs-v-save")
+    page.wait_for_selector("#rs-venues >> text=辻堂市民センター")
+    page.click("#rs-t-add")
+    page.wait_for_selector("text=会場・手続・曜日を選んでください")
+    shot(page, "reservations-setup")
