@@ -56,6 +56,7 @@ AGE_BANDS = (
     (75, 200, "75+"),
 )
 IN_USE_STATES = ("issued", "suspended")
+UNKNOWN_AGE = "不明"
 
 
 def month_start(day: date) -> date:
@@ -96,8 +97,15 @@ def age_sql(today: date) -> ColumnElement[float]:
     return func.date_part("year", func.age(cast(literal(today), Date), Resident.birth_date))
 
 
-def _band(age: float | None) -> str:
-    return age_band(int(age)) if age is not None else "不明"
+def band_sql(today: date) -> ColumnElement[str]:
+    """The age band on TODAY, computed by the database (keeps the groups few)."""
+    age = age_sql(today)
+    whens = [(age.between(low, high), literal(label)) for low, high, label in AGE_BANDS]
+    return case(*whens, else_=literal(UNKNOWN_AGE))
+
+
+def _band(band: str | None) -> str:
+    return band or UNKNOWN_AGE
 
 
 def positions(count: int) -> list[ColumnElement[Any]]:
@@ -122,7 +130,7 @@ def ledger_expiries(session: Session, today: date, horizon_months: int) -> list[
     the horizon plus the renewal window (their demand starts inside the horizon)."""
     start = month_start(today)
     end = add_months(start, horizon_months + RENEWAL_WINDOW_MONTHS)
-    district, age = district_sql(), age_sql(today)
+    district, age = district_sql(), band_sql(today)
     in_use = (Card.state.in_(IN_USE_STATES), Resident.resident_status == 1)
     month = func.date_trunc("month", Card.expires_on)
     printed = session.execute(
@@ -164,7 +172,7 @@ def _computed_card_expiries(session: Session, start: date, end: date) -> list[Ex
             Resident.residence_status,
             Resident.residence_expiry,
             district_sql(),
-            age_sql(start),
+            band_sql(start),
         )
         .join(Resident, Resident.atena_no == Card.holder_atena_no)
         .where(Card.state.in_(IN_USE_STATES), Resident.resident_status == 1, Card.expires_on.is_(None))
@@ -283,8 +291,10 @@ def build_forecast(
         rows[row].capacity = cap
     forecast = Forecast(list(rows.values()), model=model)
     shares = model.shares()
+    due: Counter[date] = Counter()  # everything expiring per month: the demand follows it
     for item in expiries:
         month = month_start(item.expires_on)
+        due[month] += item.count
         if month in rows:
             if item.kind == "card":
                 rows[month].card_expiries += item.count
@@ -294,9 +304,11 @@ def build_forecast(
             forecast.by_age[(month, item.age_band)] += item.count
         if item.notice and (notice := expiry_notice_month(item.expires_on)) in rows:
             rows[notice].notices += item.count
-        opens = month_start(renewal_window_opens(item.expires_on))
+    # The window opens three months before expiry (same day), so in the month three months earlier.
+    for month, count in due.items():
+        opens = month_start(renewal_window_opens(month))
         for offset, share in enumerate(shares):
             visit = add_months(opens, offset)
             if visit in rows:
-                rows[visit].demand += item.count * model.take_up * share
+                rows[visit].demand += count * model.take_up * share
     return forecast

@@ -16,7 +16,7 @@ from core.db.models.cards import Card, CardEvent
 from core.db.models.register import Resident
 from core.domain.errors import DomainError
 from core.services.audit import Actor, record
-from core.services.forecast import age_band, age_sql, district_sql, positions
+from core.services.forecast import band_sql, district_sql, positions
 
 JST = timezone(timedelta(hours=9))
 MIN_CELL = 5  # cells under this are suppressed (秘匿) in every table and export
@@ -59,7 +59,7 @@ def _card_select(query: StatsQuery, at: Any, extra: list[Any]) -> Select[Any]:
     if query.dimension == "district":
         dimension = district_sql()
     elif query.dimension == "age":
-        dimension = age_sql(query.until)
+        dimension = band_sql(query.until)
     start, end = _bounds(query)
     return (
         select(_period(at, query.period), dimension, func.count())
@@ -117,8 +117,6 @@ def table(session: Session, query: StatsQuery) -> pd.DataFrame:
         raise StatisticsError("期間の終わりが始まりより前です", "the period ends before it starts")
     rows = session.execute(_statement(query)).all()
     frame = pd.DataFrame(rows, columns=["period", "group", "count"])
-    if query.dimension == "age":
-        frame["group"] = [age_band(int(a)) if a is not None else "不明" for a in frame["group"]]
     if frame.empty:
         return pd.DataFrame()
     pivot = frame.pivot_table(index="period", columns="group", values="count", aggfunc="sum", fill_value=0)

@@ -45,6 +45,7 @@ class Card(Base):
         Index("ix_cards_holder", "holder_atena_no"),
         Index("ix_cards_state", "state"),
         Index("ix_cards_expires_on", "expires_on"),
+        Index("ix_cards_handed_over_at", "handed_over_at"),  # migration 0005: issuance per day
         {"schema": SCHEMA},
     )
 

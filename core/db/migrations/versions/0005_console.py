@@ -1,4 +1,4 @@
-"""Console: expression indexes so the card ledger finds people by name or kana typed without spaces.
+"""Console: indexes for finding people by name or kana typed without spaces, and for issuance per day.
 
 Revision ID: 0005
 Revises: 0001
@@ -27,8 +27,11 @@ def upgrade() -> None:
             f"CREATE INDEX {index} ON register.residents "
             f"((translate({column}, ' \u3000', '')) text_pattern_ops)"
         )
+    # issuance per day (overview, statistics)
+    op.create_index("ix_cards_handed_over_at", "cards", ["handed_over_at"], unique=False, schema="cards")
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cards_handed_over_at", table_name="cards", schema="cards")
     for index in INDEXES:
         op.execute(f"DROP INDEX IF EXISTS register.{index}")
