@@ -37,7 +37,7 @@ def _fail(error: Exception, code: int = 1) -> typer.Exit:
 
 @db_app.command("upgrade")
 def db_upgrade(
-    revision: Annotated[str, typer.Argument(help="目標リビジョン / target revision")] = "head",
+    revision: Annotated[str, typer.Argument(help="目標リビジョン / target revision")] = "heads",
 ) -> None:
     """スキーマを最新にする / apply database migrations (starts the embedded PostgreSQL if needed)."""
     from core.db.engine import locate_database
@@ -60,8 +60,8 @@ def db_status() -> None:
     table.add_row("データディレクトリ / data dir", str(settings.data_dir))
     table.add_row("接続先 / server", status.description)
     table.add_row("PostgreSQL", status.server_version)
-    table.add_row("現在のリビジョン / current", status.current or "(未適用 / none)")
-    table.add_row("最新のリビジョン / head", status.head or "-")
+    table.add_row("現在のリビジョン / current", ", ".join(status.current) or "(未適用 / none)")
+    table.add_row("最新のリビジョン / head", ", ".join(status.head) or "-")
     for schema, count in status.rows_by_schema.items():
         table.add_row(f"{schema} 件数 / rows", f"{count:,}")
     console.print(table)
@@ -116,9 +116,9 @@ def data_generate(
     table.add_row("外国人住民 / foreign residents", f"{summary.foreign_residents:,}")
     table.add_row("カード (全件) / cards (all)", f"{summary.cards_total:,}")
     table.add_row("保有カード / cards held", f"{summary.cards_held:,}")
-    for path in summary.files:
-        table.add_row("ファイル / file", str(path))
     console.print(table)
+    for path in summary.files:
+        console.print(f"ファイル / file: {path}", soft_wrap=True)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -82,13 +83,20 @@ def site_engine(database_url: URL) -> Iterator[Engine]:
     eng.dispose()
 
 
-@pytest.fixture
-def connection(engine: Engine) -> Iterator[Connection]:
-    """A connection inside a transaction that is rolled back after the test."""
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back at the end."""
     with engine.connect() as conn:
         transaction = conn.begin()
         yield conn
         transaction.rollback()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    with rolled_back(engine) as conn:
+        yield conn
 
 
 @pytest.fixture

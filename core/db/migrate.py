@@ -23,7 +23,7 @@ def alembic_config(url: URL) -> Config:
     return config
 
 
-def upgrade(url: URL, revision: str = "head") -> None:
+def upgrade(url: URL, revision: str = "heads") -> None:
     """Apply migrations up to REVISION."""
     command.upgrade(alembic_config(url), revision)
 
@@ -33,12 +33,12 @@ def downgrade(url: URL, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
 
 
-def head_revision() -> str | None:
-    """The newest migration this code knows."""
-    return ScriptDirectory.from_config(alembic_config(URL.create("postgresql"))).get_current_head()
+def head_revisions() -> tuple[str, ...]:
+    """The newest migrations this code knows (one, unless branches are waiting to be merged)."""
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config(URL.create("postgresql"))).get_heads()))
 
 
-def current_revision(engine: Engine) -> str | None:
-    """The migration the database is at (None when it was never migrated)."""
+def current_revisions(engine: Engine) -> tuple[str, ...]:
+    """The migrations the database is at (empty when it was never migrated)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))

@@ -10,7 +10,7 @@ from core.config import Settings
 from core.db import models  # noqa: F401  (registers every table)
 from core.db.base import SCHEMAS, Base
 from core.db.engine import locate_database, make_engine
-from core.db.migrate import current_revision, head_revision
+from core.db.migrate import current_revisions, head_revisions
 
 
 @dataclass(frozen=True)
@@ -19,8 +19,8 @@ class DatabaseStatus:
 
     description: str
     server_version: str
-    current: str | None
-    head: str | None
+    current: tuple[str, ...]
+    head: tuple[str, ...]
     rows_by_schema: dict[str, int] = field(default_factory=dict)
 
 
@@ -29,7 +29,7 @@ def database_status(settings: Settings) -> DatabaseStatus:
     location = locate_database(settings)
     engine = make_engine(location.owner_url)
     try:
-        current = current_revision(engine)
+        current = current_revisions(engine)
         with engine.connect() as conn:
             version = str(conn.execute(text("SHOW server_version")).scalar_one())
             present = {
@@ -42,4 +42,4 @@ def database_status(settings: Settings) -> DatabaseStatus:
                     rows[table.schema] = rows.get(table.schema, 0) + int(count)
     finally:
         engine.dispose()
-    return DatabaseStatus(location.description, version, current, head_revision(), rows)
+    return DatabaseStatus(location.description, version, current, head_revisions(), rows)

@@ -20,7 +20,7 @@ SCALE = float(os.environ.get("BENCH_SCALE", "1.0"))
 
 
 def raw_csv_baseline(rows: int, columns: int) -> float:
-    """Seconds to format and CP932-encode ROWS rows of COLUMNS short fields: the floor for any CSV writer here."""
+    """Seconds to format and CP932-encode ROWS rows of COLUMNS short fields: the floor for a CSV writer."""
     row = ["藤沢市朝日町1番1号"] * columns
     started = time.perf_counter()
     buffer = io.StringIO()

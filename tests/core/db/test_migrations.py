@@ -10,7 +10,7 @@ from sqlalchemy.engine import URL
 from core.db import models  # noqa: F401
 from core.db.base import SCHEMAS, Base
 from core.db.engine import make_engine
-from core.db.migrate import current_revision, downgrade, head_revision, upgrade
+from core.db.migrate import current_revisions, downgrade, head_revisions, upgrade
 from tests.conftest import recreate_database
 
 
@@ -25,14 +25,14 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(server_url: URL) -> None
     url = recreate_database(server_url, "mynadesk_migration_test")
     engine = make_engine(url)
     try:
-        assert current_revision(engine) is None
+        assert current_revisions(engine) == ()
         upgrade(url)
-        assert current_revision(engine) == head_revision()
+        assert current_revisions(engine) == head_revisions()
         created = _tables(engine)
         assert {"register.residents", "cards.cards", "booking.slots", "staff.users", "audit.log"} <= created
 
         downgrade(url, "base")
-        assert current_revision(engine) is None
+        assert current_revisions(engine) == ()
         assert _tables(engine) == set()
         assert not set(SCHEMAS) & set(inspect(engine).get_schema_names())
 

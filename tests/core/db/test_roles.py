@@ -8,21 +8,19 @@ import pytest
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 
+from tests.conftest import rolled_back
+
 
 @pytest.fixture
 def site(site_engine: Engine) -> Iterator[Connection]:
-    with site_engine.connect() as conn:
-        transaction = conn.begin()
+    with rolled_back(site_engine) as conn:
         yield conn
-        transaction.rollback()
 
 
 @pytest.fixture
 def app(app_engine: Engine) -> Iterator[Connection]:
-    with app_engine.connect() as conn:
-        transaction = conn.begin()
+    with rolled_back(app_engine) as conn:
         yield conn
-        transaction.rollback()
 
 
 def _insert_audit_entry(conn: Connection) -> int:
