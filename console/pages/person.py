@@ -93,6 +93,16 @@ def _certificates(view: ledger_search.CardView) -> str:
     return "、".join(parts) or "—"
 
 
+HANDOVER_FROM = ("notified", "reserved", "reminded")
+
+
+def _notice_cell(notice_no: str | None, state: str) -> Any:
+    """The notice number; a link to the issuance flow when the card can be handed over there."""
+    if notice_no and state in HANDOVER_FROM:
+        return dcc.Link(notice_no, href=f"/issuance?notice={notice_no}", title="交付画面へ / to issuance")
+    return notice_no or "—"
+
+
 def cards_section(record: PersonRecord) -> Any:
     """The person's cards with their certificates."""
     return c.table(
@@ -109,7 +119,7 @@ def cards_section(record: PersonRecord) -> Any:
         ],
         record.cards,
         lambda v: [
-            v.card.notice_no or "—",
+            _notice_cell(v.card.notice_no, v.card.state),
             c.state_badge(v.card.state),
             c.fmt(v.card.issued_on),
             c.fmt(v.card.expires_on),

@@ -94,9 +94,7 @@ def _times(call: Callable[[], Any], runs: int = RUNS) -> list[float]:
 
 
 def _p(values: list[float], q: float) -> float:
-    return (
-        stats.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
-    )
+    return stats.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
 
 
 def _post(client: Any, body: dict[str, Any]) -> None:
@@ -134,62 +132,61 @@ def _measure(console: Console, owner: Engine, app_engine: Engine, folder: Path) 
     today = datetime.now(JST).date()
     rows: list[tuple[str, list[float], list[float]]] = []
     manager, counter, analyst = app.test_client(), app.test_client(), app.test_client()
-    if True:  # noqa: SIM108 - keeps the blocks below together
-        _login(manager, "BMAN")
-        _login(counter, "BCOU")
-        _login(analyst, "BANA")
-        ov = _body(key("ov-kpis"), [("ov-timer", "n_intervals", 1)])
-        with Session(owner) as s:
-            raw = _times(lambda: overview.build_overview(s, today))
-        rows.append(("overview refresh", _times(lambda: _post(manager, ov)), raw))
-        for months in (36, 120):
-            fc = _body(
-                key("fc-summary"),
-                [
-                    ("fc-horizon", "value", months),
-                    ("fc-take-up", "value", 85),
-                    ("fc-early", "value", 40),
-                    ("fc-minutes", "value", 15),
-                    ("fc-capacity", "value", None),
-                    ("fc-breakdown", "value", "district"),
-                ],
-            )
-            with Session(owner) as s:
-                raw = _times(lambda m=months: forecast.ledger_expiries(s, today, m), 3)  # type: ignore[misc]
-            rows.append(
-                (f"forecast {months} months (ledger cached)", _times(lambda b=fc: _post(manager, b)), raw)
-            )
-        for label, query in (
-            ("kana", "ｽｽﾞｷ ﾊﾅｺ"),
-            ("notice no.", "ABC-000001"),
-            ("birth date", "1960-05-05"),
-            ("住民票コード", "10000012345"),
-        ):
-            search = _body(
-                key("ledger-results"), [("ledger-search", "n_clicks", 1), ("ledger-query", "value", query)]
-            )
-            with Session(owner) as s:
-                raw = _times(
-                    lambda q=query: s.execute(  # type: ignore[misc]
-                        ledger_search.select_for(ledger_search.understand(q))
-                    ).all()
-                )
-            rows.append((f"ledger search ({label})", _times(lambda b=search: _post(counter, b)), raw))
-        st = _body(
-            key("st-table"),
+    _login(manager, "BMAN")
+    _login(counter, "BCOU")
+    _login(analyst, "BANA")
+    ov = _body(key("ov-kpis"), [("ov-timer", "n_intervals", 1)])
+    with Session(owner) as s:
+        raw = _times(lambda: overview.build_overview(s, today))
+    rows.append(("overview refresh", _times(lambda: _post(manager, ov)), raw))
+    for months in (36, 120):
+        fc = _body(
+            key("fc-summary"),
             [
-                ("st-show", "n_clicks", 1),
-                ("st-measure", "value", "issued"),
-                ("st-dimension", "value", "district"),
-                ("st-period", "value", "month"),
-                ("st-range", "start_date", (today - timedelta(days=365)).isoformat()),
-                ("st-range", "end_date", today.isoformat()),
+                ("fc-horizon", "value", months),
+                ("fc-take-up", "value", 85),
+                ("fc-early", "value", 40),
+                ("fc-minutes", "value", 15),
+                ("fc-capacity", "value", None),
+                ("fc-breakdown", "value", "district"),
             ],
         )
-        query = statistics.StatsQuery("issued", "district", "month", today - timedelta(days=365), today)
         with Session(owner) as s:
-            raw = _times(lambda: statistics.table(s, query))
-        rows.append(("statistics (issued by district)", _times(lambda: _post(analyst, st)), raw))
+            raw = _times(lambda m=months: forecast.ledger_expiries(s, today, m), 3)  # type: ignore[misc]
+        rows.append(
+            (f"forecast {months} months (ledger cached)", _times(lambda b=fc: _post(manager, b)), raw)
+        )
+    for label, query in (
+        ("kana", "ｽｽﾞｷ ﾊﾅｺ"),
+        ("notice no.", "ABC-000001"),
+        ("birth date", "1960-05-05"),
+        ("住民票コード", "10000012345"),
+    ):
+        search = _body(
+            key("ledger-results"), [("ledger-search", "n_clicks", 1), ("ledger-query", "value", query)]
+        )
+        with Session(owner) as s:
+            raw = _times(
+                lambda q=query: s.execute(  # type: ignore[misc]
+                    ledger_search.select_for(ledger_search.understand(q))
+                ).all()
+            )
+        rows.append((f"ledger search ({label})", _times(lambda b=search: _post(counter, b)), raw))
+    st = _body(
+        key("st-table"),
+        [
+            ("st-show", "n_clicks", 1),
+            ("st-measure", "value", "issued"),
+            ("st-dimension", "value", "district"),
+            ("st-period", "value", "month"),
+            ("st-range", "start_date", (today - timedelta(days=365)).isoformat()),
+            ("st-range", "end_date", today.isoformat()),
+        ],
+    )
+    query = statistics.StatsQuery("issued", "district", "month", today - timedelta(days=365), today)
+    with Session(owner) as s:
+        raw = _times(lambda: statistics.table(s, query))
+    rows.append(("statistics (issued by district)", _times(lambda: _post(analyst, st)), raw))
     _print(console, rows)
 
 

@@ -1,4 +1,4 @@
-"""Reservations admin: templates become slots (closures skipped), the day's list changes on the resident's behalf."""
+"""Reservations admin: templates become slots (closures skipped); the day's list changes on behalf."""
 
 from __future__ import annotations
 
