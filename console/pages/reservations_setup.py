@@ -50,8 +50,10 @@ FIELDS = (
 BUTTONS = ("v-save", "c-add", "p-save", "t-add", "x-add", "g-run")
 
 
-def _input(name: str, placeholder: str, **kwargs: Any) -> dbc.Input:
-    return dbc.Input(id=P + name, placeholder=placeholder, className="mb-1", **kwargs)
+def _input(name: str, label: str, **kwargs: Any) -> dbc.InputGroup:
+    return dbc.InputGroup(
+        [dbc.InputGroupText(label), dbc.Input(id=P + name, **kwargs)], size="sm", className="mb-1"
+    )
 
 
 def _card(title: str, body: list[Any], button: str, label: str) -> dbc.Col:
@@ -132,7 +134,12 @@ def layout(**_: Any) -> Any:
                 "休業日 / closure",
                 [
                     dcc.Dropdown(id=P + "x-venue", options=venues, placeholder="全会場"),
-                    dcc.DatePickerRange(id=P + "x-range", display_format="YYYY-MM-DD"),
+                    dcc.DatePickerRange(
+                        id=P + "x-range",
+                        display_format="YYYY-MM-DD",
+                        start_date_placeholder_text="開始日",
+                        end_date_placeholder_text="終了日",
+                    ),
                     _input("x-reason", "理由(例 年末年始、J-LISシステム停止)"),
                 ],
                 "x-add",
@@ -142,7 +149,12 @@ def layout(**_: Any) -> Any:
                 "予約枠の生成 / generate slots",
                 [
                     dcc.Dropdown(id=P + "g-venue", **drop),
-                    dcc.DatePickerRange(id=P + "g-range", display_format="YYYY-MM-DD"),
+                    dcc.DatePickerRange(
+                        id=P + "g-range",
+                        display_format="YYYY-MM-DD",
+                        start_date_placeholder_text="開始日",
+                        end_date_placeholder_text="終了日",
+                    ),
                 ],
                 "g-run",
                 "生成",

@@ -132,6 +132,7 @@ def show(query: StatsQuery) -> tuple[Any, go.Figure]:
         values = [v if v >= statistics.MIN_CELL else 0 for v in frame[column]]
         fig.add_bar(x=list(frame.index), y=values, name=str(column))
     fig.update_layout(
+        xaxis={"type": "category"},
         barmode="stack",
         title=statistics.MEASURES[query.measure],
         template="plotly_white",

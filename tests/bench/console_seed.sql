@@ -14,7 +14,7 @@ SELECT lpad(i::text, 10, '0'), lpad((10000000000 + i)::text, 11, '0'), 'H' || lp
     '神奈川県藤沢市' || (ARRAY['片瀬海岸','鵠沼海岸','辻堂元町','村岡東','藤沢','大庭','善行','湘南台','六会',
       '長後','遠藤','御所見','明治'])[i % 13 + 1] || (i % 30 + 1)::text || '番地', '010100', 'A01',
     date '2010-04-01', 1, now()
-FROM (SELECT i, date '1930-01-01' + ((i * 7919) % 33000) AS d FROM generate_series(1, :n) AS i) AS s;
+FROM (SELECT i, date '1930-01-01' + ((i::bigint * 7919) % 33000)::int AS d FROM generate_series(1, :n) AS i) AS s;
 INSERT INTO cards.cards (holder_atena_no, notice_no, state, issued_on, expires_on, notified_on, handed_over_at)
 SELECT lpad(i::text, 10, '0'),
     chr(65 + i % 26) || chr(65 + (i / 26) % 26) || chr(65 + (i / 676) % 26) || '-' || lpad((i % 1000000)::text, 6, '0'),
