@@ -34,7 +34,7 @@ CHECKS = [
 
 def _pickups() -> Any:
     with context.unit_of_work() as s:
-        rows = issuance.todays_pickups(s, context.today())
+        rows = issuance.todays_pickups(s, context.today(), context.actor())
     if not rows:
         return html.P("本日の受取予約はありません / no pickups booked today", className="text-muted")
     return c.table(

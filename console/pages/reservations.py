@@ -145,7 +145,7 @@ def refresh(venue_id: int | None, day_text: str | None, message: Any = None) -> 
         return message, html.P("会場を登録してください / add a venue first"), [], [], go.Figure()
     day = _day(day_text)
     with context.unit_of_work() as s:
-        rows = admin.day_list(s, venue_id, day)
+        rows = admin.day_list(s, venue_id, day, context.actor())
         loads = admin.calendar(s, venue_id, day - timedelta(days=day.weekday()), day + timedelta(days=34))
     table = (
         c.table(

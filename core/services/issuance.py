@@ -48,8 +48,8 @@ class Pickup:
     booking_status: str
 
 
-def todays_pickups(session: Session, day: date, venue_id: int | None = None) -> list[Pickup]:
-    """Reservations on DAY whose notice number matches a card in the ledger, by time."""
+def todays_pickups(session: Session, day: date, actor: Actor, venue_id: int | None = None) -> list[Pickup]:
+    """Reservations on DAY whose notice number matches a card in the ledger, by time (the view is audited)."""
     query = (
         select(
             Reservation,
@@ -73,7 +73,7 @@ def todays_pickups(session: Session, day: date, venue_id: int | None = None) -> 
     )
     if venue_id is not None:
         query = query.where(Slot.venue_id == venue_id)
-    return [
+    pickups = [
         Pickup(
             card.id,
             card.notice_no or "",
@@ -89,6 +89,15 @@ def todays_pickups(session: Session, day: date, venue_id: int | None = None) -> 
         )
         for r, starts, venue, procedure, card, name, kana in session.execute(query).all()
     ]
+    record(
+        session,
+        actor,
+        "view",
+        "pickup_list",
+        day.isoformat(),
+        summary=f"本日の受取予定の閲覧: {len(pickups)}件",
+    )
+    return pickups
 
 
 @dataclass(frozen=True)

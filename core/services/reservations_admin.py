@@ -261,10 +261,10 @@ def calendar(session: Session, venue_id: int, first: date, last: date) -> list[D
     return [DayLoad(d, int(c), int(b)) for d, c, b in rows]
 
 
-def day_list(session: Session, venue_id: int, day: date) -> list[tuple[Reservation, Slot, str]]:
-    """The day's reservations at a venue with their slot and procedure name, by time."""
+def day_list(session: Session, venue_id: int, day: date, actor: Actor) -> list[tuple[Reservation, Slot, str]]:
+    """The day's reservations at a venue with their slot and procedure name, by time (the view is audited)."""
     start = datetime.combine(day, time(0), JST)
-    return [
+    rows = [
         (r, s, p)
         for r, s, p in session.execute(
             select(Reservation, Slot, Procedure.name_ja)
@@ -276,6 +276,10 @@ def day_list(session: Session, venue_id: int, day: date) -> list[tuple[Reservati
             .order_by(Slot.starts_at, Reservation.booking_no)
         ).all()
     ]
+    _audit(
+        session, actor, "view", "reservation_day", f"{venue_id}:{day}", f"予約一覧の閲覧 {day}: {len(rows)}件"
+    )
+    return rows
 
 
 def _reservation(session: Session, booking_no: str) -> Reservation:

@@ -103,7 +103,7 @@ def test_a_notified_card_with_todays_booking_is_reserved_then_issued(session: Se
     reservation = _book(session, "FJS-123456")
     found = issuance.find_candidate(session, "fjs-123456", TODAY, CLERK)
     assert (found.booking_no, found.check.allowed) == (reservation.booking_no, True)
-    assert [p.notice_no for p in issuance.todays_pickups(session, TODAY)] == ["FJS-123456"]
+    assert [p.notice_no for p in issuance.todays_pickups(session, TODAY, CLERK)] == ["FJS-123456"]
     issuance.hand_over(session, card.id, CLERK, CHECKED, booking_no=reservation.booking_no)
     assert card.state == "issued"
     assert reservation.status == "completed"
