@@ -35,6 +35,7 @@ bench: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/mynadesk db upgrade
+	$(BIN)/mynadesk site seed
 	@if [ ! -f $(GENERATED)/.complete-$(SCALE)-$(SEED) ]; then \
 		$(BIN)/mynadesk data generate --out $(GENERATED) --scale $(SCALE) --seed $(SEED) && \
 		touch $(GENERATED)/.complete-$(SCALE)-$(SEED); \

@@ -35,6 +35,36 @@ def _read(env: Mapping[str, str], name: str) -> str | None:
     return path.read_text(encoding="utf-8").strip()
 
 
+def _port(raw: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(
+            f"MYNADESK_SMTP_PORT は 1〜65535 の数字です: {raw}", f"MYNADESK_SMTP_PORT must be 1-65535: {raw}"
+        )
+    return int(raw)
+
+
+def _site_settings(env: Mapping[str, str]) -> dict[str, object]:
+    """Mail and web settings of the site (MYNADESK_SMTP_*, MYNADESK_MAIL_FROM, MYNADESK_SITE_*)."""
+    values: dict[str, object] = {}
+    if env.get("MYNADESK_SMTP_HOST"):
+        values["smtp_host"] = env["MYNADESK_SMTP_HOST"]
+    if env.get("MYNADESK_SMTP_PORT"):
+        values["smtp_port"] = _port(env["MYNADESK_SMTP_PORT"])
+    values["smtp_user"] = _read(env, "MYNADESK_SMTP_USER")
+    values["smtp_password"] = _read(env, "MYNADESK_SMTP_PASSWORD")
+    values["smtp_starttls"] = env.get("MYNADESK_SMTP_STARTTLS", "").lower() in ("1", "true", "yes")
+    if env.get("MYNADESK_MAIL_FROM"):
+        values["mail_from"] = env["MYNADESK_MAIL_FROM"]
+    if env.get("MYNADESK_SITE_BASE_URL"):
+        values["site_base_url"] = env["MYNADESK_SITE_BASE_URL"].rstrip("/")
+    if env.get("MYNADESK_SITE_PROXIES", "").isdigit():
+        values["site_proxies"] = int(env["MYNADESK_SITE_PROXIES"])
+    for name, key in (("site_tls_cert", "MYNADESK_SITE_TLS_CERT"), ("site_tls_key", "MYNADESK_SITE_TLS_KEY")):
+        if env.get(key):
+            values[name] = Path(env[key])
+    return values
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything MynaDesk reads from its environment."""
@@ -46,6 +76,16 @@ class Settings:
     app_db_password: str | None = field(default=None, repr=False)
     site_db_password: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_starttls: bool = False
+    mail_from: str = "予約窓口 <no-reply@mynadesk.invalid>"
+    site_base_url: str = "http://127.0.0.1:8080"
+    site_tls_cert: Path | None = None
+    site_tls_key: Path | None = None
+    site_proxies: int = 0  # how many reverse proxies (nginx) in front of the site to trust for X-Forwarded-*
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -60,6 +100,7 @@ class Settings:
             app_db_password=_read(env, "MYNADESK_APP_DB_PASSWORD"),
             site_db_password=_read(env, "MYNADESK_SITE_DB_PASSWORD"),
             secret_key=_read(env, "MYNADESK_SECRET_KEY"),
+            **_site_settings(env),  # type: ignore[arg-type]
         )
 
     @property

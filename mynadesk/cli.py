@@ -13,6 +13,7 @@ from rich.table import Table
 from core.config import Settings
 from core.domain.errors import DomainError
 from mynadesk import cli_console, progress
+from mynadesk.cli_site import site_app
 
 app = typer.Typer(
     help="MynaDesk — マイナンバーカード予約・交付管理 / My Number card reservations and issuance.",
@@ -26,6 +27,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 app.add_typer(cli_console.console_app, name="console")
 app.add_typer(cli_console.staff_app, name="staff")
+app.add_typer(site_app, name="site")
 
 console = Console()
 

@@ -1,1 +1,82 @@
-"""Reservation site for residents (Flask) — built in a later issue."""
+"""Reservation site for residents: server-rendered Flask, Japanese first, works without JavaScript."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from core.config import Settings
+from core.domain.booking import TOKYO
+from reservation_site import errors, i18n, security, web
+from reservation_site.views import booking, manage
+
+DEFAULT_LIMITS = {
+    "HOLDS_PER_IP_HOUR": 60,  # time-slot holds per client address per hour
+    "NOTICE_FAILS_PER_IP": 5,  # wrong 交付通知書 guesses per address per 15 minutes
+    "NOTICE_FAILS_PER_NUMBER": 5,  # wrong guesses per notice number per day
+    "LOOKUP_FAILS_PER_IP": 10,  # wrong booking-number look-ups per address per 15 minutes
+    "BOOKINGS_PER_CONTACT_DAY": 10,  # bookings (and changes of mind) per phone number per day
+}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    config: Mapping[str, Any] | None = None,
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+    clock: Callable[[], datetime] = _utcnow,
+) -> Flask:
+    """Build the site. ENGINE must log in as mynadesk_site; without one it is made from SETTINGS."""
+    app = Flask(__name__)
+    settings = settings or Settings.from_env()
+    app.config.update(
+        SECRET_KEY=settings.secret_key or secrets.token_hex(32),
+        MAX_CONTENT_LENGTH=32 * 1024,
+        SESSION_COOKIE_NAME="__Host-booking" if settings.site_tls_cert else "booking",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(settings.site_tls_cert) or settings.site_base_url.startswith("https"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=2),
+        WTF_CSRF_TIME_LIMIT=3600,
+        PROXIES=settings.site_proxies,
+        **DEFAULT_LIMITS,
+    )
+    if config:
+        app.config.update(config)
+    if app.config["PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXIES"]), x_proto=1)  # type: ignore[method-assign]
+    app.extensions["mynadesk_engine"] = engine or _site_engine(settings)
+    app.extensions["mynadesk_clock"] = clock
+    CSRFProtect(app)
+    app.jinja_env.globals.update(
+        _=i18n.translate,
+        english=i18n.english,
+        switch_url=i18n.switch_url,
+        error_key=i18n.error_key,
+        pick=i18n.pick,
+        lang=i18n.lang,
+        tz=TOKYO,
+    )
+    app.register_blueprint(booking.bp)
+    app.register_blueprint(manage.bp)
+    app.teardown_appcontext(web.close_connection)
+    security.install(app)
+    errors.install(app)
+    return app
+
+
+def _site_engine(settings: Settings) -> Engine:
+    from core.db.engine import locate_database, make_engine, site_url
+
+    owner = locate_database(settings).owner_url
+    return make_engine(site_url(settings, owner), pool_size=10, max_overflow=20)

@@ -5,7 +5,7 @@ set -euo pipefail
 
 group="${1:-base}"
 base=(python3 python3-venv python3-dev gcc make)
-test_extra=(chromium chromium-driver fonts-noto-cjk)
+test_extra=(chromium chromium-driver fonts-noto-cjk openssl)
 case "$group" in
   base) wanted=("${base[@]}") ;;
   test) wanted=("${base[@]}" "${test_extra[@]}") ;;

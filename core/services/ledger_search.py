@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import jaconv
-from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, func, literal, literal_column, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from core.db.models.booking import Procedure, Reservation, Slot, Venue
@@ -114,7 +114,8 @@ def _condition(query: Query) -> ColumnElement[bool]:
         return Resident.birth_date == query.birth_date
     pattern = query.value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     column = Resident.name_kana if query.kind == "kana" else Resident.name
-    return _compact(column).like(pattern)
+    # rendered into the SQL (safely quoted), not bound: a prepared generic plan could not use the prefix index
+    return _compact(column).like(literal(pattern, literal_execute=True))
 
 
 @dataclass(frozen=True)

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable
 
 from rich.console import Console
 
-# name → module in tests/bench with a run(console) function; imported only when run, so one benchmark whose
-# dependencies are missing does not stop the others.
-BENCHMARKS = {"generate": "generate", "console": "console"}
-
-
-def _runner(name: str) -> Callable[[Console], None]:
-    module = importlib.import_module(f"tests.bench.{BENCHMARKS[name]}")
-    run: Callable[[Console], None] = module.run
-    return run
+# Imported only when run, so one benchmark's missing dependency does not stop the others.
+BENCHMARKS = {
+    "generate": "tests.bench.generate",
+    "booking": "tests.bench.booking",
+    "console": "tests.bench.console",
+}
 
 
 def main(names: list[str]) -> int:
@@ -27,7 +23,7 @@ def main(names: list[str]) -> int:
         console.print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
         return 2
     for name in names or list(BENCHMARKS):
-        _runner(name)(console)
+        importlib.import_module(BENCHMARKS[name]).run(console)
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from sqlalchemy import (
+    REAL,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -105,6 +106,8 @@ class SlotTemplate(Base):
     capacity: Mapped[int] = mapped_column(SmallInteger)
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
+    # Only these weeks of the month, e.g. "2,4" for the 2nd and 4th Saturdays; NULL: every week.
+    weeks_of_month: Mapped[str | None] = mapped_column(String(20))
 
 
 class Closure(Base):
@@ -208,3 +211,89 @@ class Reservation(Base):
     checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     handled_by: Mapped[str | None] = mapped_column(String(100))
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Rules(Base):
+    """The city's booking parameters: one row (id = 1), changed by the console."""
+
+    __tablename__ = "rules"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("min_days_ahead >= 0 AND max_days_ahead >= min_days_ahead", name="window"),
+        CheckConstraint("hold_minutes > 0 AND change_deadline_days >= 0", name="times"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default=text("1"))
+    min_days_ahead: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
+    max_days_ahead: Mapped[int] = mapped_column(SmallInteger, server_default=text("61"))
+    change_deadline_days: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
+    hold_minutes: Mapped[int] = mapped_column(SmallInteger, server_default=text("10"))
+    max_active_per_contact: Mapped[int] = mapped_column(SmallInteger, server_default=text("3"))
+    release_delay_minutes: Mapped[int] = mapped_column(SmallInteger, server_default=text("15"))
+    anonymise_after_days: Mapped[int] = mapped_column(SmallInteger, server_default=text("90"))
+    few_left_ratio: Mapped[float] = mapped_column(REAL, server_default=text("0.3"))
+
+
+class ReservationMember(Base):
+    """A further person of a family booking (the first person is the reservation itself)."""
+
+    __tablename__ = "reservation_members"
+    __table_args__ = (UniqueConstraint("reservation_id", "position"), {"schema": SCHEMA})
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    reservation_id: Mapped[int] = mapped_column(ForeignKey(Reservation.id, ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    notice_no: Mapped[str | None] = mapped_column(String(10))
+
+
+class Outbox(Base):
+    """Mail waiting to be sent by the worker; a mail server outage leaves rows here, never loses a booking."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('confirmation', 'change', 'cancellation', 'reminder_7d', 'reminder_1d')", name="kind"
+        ),
+        Index("ix_outbox_pending", "next_attempt_at", postgresql_where=text("sent_at IS NULL")),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    reservation_id: Mapped[int | None] = mapped_column(ForeignKey(Reservation.id, ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20))
+    dedupe_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    ics: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+    next_attempt_at: Mapped[datetime] = created_at_column()
+    attempts: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RateEvent(Base):
+    """One counted attempt for rate limits; the key is a hash (no raw IPs or contacts are kept)."""
+
+    __tablename__ = "rate_events"
+    __table_args__ = (Index("ix_rate_events_bucket_at", "bucket", "at"), {"schema": SCHEMA})
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = created_at_column()
+
+
+class AccessLog(Base):
+    """What the site did with a booking (view, create, change, cancel), when and from where; append-only."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_reservation", "reservation_id"), {"schema": SCHEMA})
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = created_at_column()
+    reservation_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(20))
+    client_addr: Mapped[str | None] = mapped_column(String(45))
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,301 @@
+"""Booking use cases: hold seats, book, change, cancel. Capacity is guarded by a row lock on the slot plus the
+table's CHECK (booked + held <= capacity); callers own the transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from core.db.models.booking import AccessLog, Hold, Procedure, Reservation, ReservationMember, Slot
+from core.domain.booking import (
+    TOKYO,
+    BookingError,
+    BookingRules,
+    HoldExpired,
+    SlotTaken,
+    check_bookable_day,
+    check_changeable,
+)
+from core.services import mail
+from core.services.slots import not_closed
+
+_BOOKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read out over the phone
+
+
+@dataclass(frozen=True)
+class HoldTicket:
+    """What the site keeps in the person's session while they fill in the form."""
+
+    slot_id: int
+    token: str
+    party_size: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Details:
+    """What a booking stores: only what the counter needs, never register data."""
+
+    name: str
+    name_kana: str
+    phone: str
+    email: str | None
+    birth_date: date | None
+    notice_no: str | None = None
+    members: list[str | None] = field(default_factory=list)  # notice numbers of persons 2..N
+    language: str = "ja"
+    channel: str = "web"  # the console books with "counter" or "phone"
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a secret; only the hash is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_booking_no() -> str:
+    """A booking number like 'K7Q2-M9PX' (32^8 possibilities, unambiguous letters)."""
+    chars = "".join(secrets.choice(_BOOKING_ALPHABET) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def lock_slot(session: Session, slot_id: int, now: datetime) -> Slot:
+    """Lock the slot row (SELECT … FOR UPDATE) and give back seats of holds that have expired."""
+    # populate_existing: a slot read earlier in this session must not keep its stale counts.
+    query = select(Slot).where(Slot.id == slot_id).with_for_update().execution_options(populate_existing=True)
+    slot = session.scalars(query).one_or_none()
+    if slot is None:
+        raise BookingError("その時間枠はありません", "That time slot does not exist.")
+    expired = session.execute(
+        delete(Hold).where(Hold.slot_id == slot_id, Hold.expires_at <= now).returning(Hold.party_size)
+    ).scalars()
+    released = sum(expired)
+    if released:
+        slot.held -= released
+    return slot
+
+
+def _check_slot_open(slot: Slot, now: datetime, rules: BookingRules) -> None:
+    if slot.starts_at <= now:
+        raise BookingError("過去の時間は予約できません", "You cannot book a time in the past.")
+    check_bookable_day(now.astimezone(TOKYO).date(), slot.starts_at.astimezone(TOKYO).date(), rules)
+    session = Session.object_session(slot)
+    assert session is not None
+    if not session.scalar(select(not_closed()).where(Slot.id == slot.id)):
+        raise BookingError("その日時は受付を休止しています", "The counter is closed at that time.")
+
+
+def _free(slot: Slot) -> int:
+    return slot.capacity - slot.booked - slot.held
+
+
+def hold_seats(
+    session: Session,
+    slot_id: int,
+    party_size: int,
+    now: datetime,
+    rules: BookingRules,
+    expect: tuple[int, int] | None = None,
+) -> HoldTicket:
+    """Hold PARTY_SIZE seats of the slot for rules.hold_minutes; SlotTaken when they are gone.
+    EXPECT (procedure id, venue id) refuses a slot id that was swapped in a form."""
+    slot = lock_slot(session, slot_id, now)
+    if expect is not None and expect != (slot.procedure_id, slot.venue_id):
+        raise BookingError("その時間枠はありません", "That time slot does not exist.")
+    _check_slot_open(slot, now, rules)
+    procedure = session.get(Procedure, slot.procedure_id)
+    if procedure is None or party_size < 1 or party_size > procedure.max_party_size:
+        raise BookingError("人数が正しくありません", "The number of people is not allowed.")
+    if _free(slot) < party_size:
+        raise SlotTaken("その時間は今ちょうど埋まりました", "That time was just taken.")
+    token = secrets.token_urlsafe(24)
+    expires = now + timedelta(minutes=rules.hold_minutes)
+    slot.held += party_size
+    session.add(
+        Hold(slot_id=slot.id, token_hash=hash_token(token), party_size=party_size, expires_at=expires)
+    )
+    session.flush()
+    return HoldTicket(slot.id, token, party_size, expires)
+
+
+def release_hold(session: Session, ticket: HoldTicket, now: datetime) -> None:
+    """Give the held seats back (the person went back or left)."""
+    slot = lock_slot(session, ticket.slot_id, now)
+    sizes = session.execute(
+        delete(Hold).where(Hold.token_hash == hash_token(ticket.token)).returning(Hold.party_size)
+    ).scalars()
+    slot.held -= sum(sizes)
+
+
+def _take_held_seats(session: Session, ticket: HoldTicket, now: datetime, rules: BookingRules) -> Slot:
+    """Turn the hold into booked seats; if it expired but the seats are still free, take them anyway."""
+    slot = lock_slot(session, ticket.slot_id, now)
+    sizes = list(
+        session.execute(
+            delete(Hold).where(Hold.token_hash == hash_token(ticket.token)).returning(Hold.party_size)
+        ).scalars()
+    )
+    if sizes:
+        slot.held -= sum(sizes)
+    else:  # the hold ran out: still fine if the time is open and the seats are free
+        _check_slot_open(slot, now, rules)
+        if _free(slot) < ticket.party_size:
+            raise HoldExpired(
+                "確保時間が過ぎ、その時間は埋まりました", "Your hold ran out and the time was taken."
+            )
+    slot.booked += ticket.party_size
+    return slot
+
+
+def _check_contact_cap(session: Session, details: Details, now: datetime, rules: BookingRules) -> None:
+    digits = "".join(ch for ch in details.phone if ch.isdigit())
+    # Two bookings by the same phone at the same moment must not both slip under the cap.
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"contact:{digits}"))))
+    same_contact = [func.regexp_replace(Reservation.phone, r"\D", "", "g") == digits]
+    if details.email:
+        same_contact.append(func.lower(Reservation.email) == details.email.lower())
+    active = session.scalar(
+        select(func.count())
+        .select_from(Reservation)
+        .join(Slot, Slot.id == Reservation.slot_id)
+        .where(Reservation.status == "booked", Slot.starts_at > now, or_(*same_contact))
+    )
+    if (active or 0) >= rules.max_active_per_contact:
+        raise BookingError(
+            f"お一人が同時に持てる予約は{rules.max_active_per_contact}件までです",
+            f"One person may hold at most {rules.max_active_per_contact} active bookings.",
+        )
+
+
+def log_access(session: Session, reservation_id: int | None, action: str, client: str | None) -> None:
+    """Append to booking.access_log (who: the holder of the link; from where: CLIENT)."""
+    session.add(AccessLog(reservation_id=reservation_id, action=action, client_addr=client))
+
+
+def book(
+    session: Session,
+    ticket: HoldTicket,
+    details: Details,
+    now: datetime,
+    rules: BookingRules,
+    client: str | None = None,
+) -> tuple[Reservation, str]:
+    """Book the held seats; return the reservation and its secret (shown once, only the hash is kept)."""
+    _check_contact_cap(session, details, now, rules)
+    slot = _take_held_seats(session, ticket, now, rules)
+    secret = secrets.token_urlsafe(32)
+    reservation = Reservation(
+        booking_no=new_booking_no(),
+        secret_hash=hash_token(secret),
+        slot_id=slot.id,
+        procedure_id=slot.procedure_id,
+        party_size=ticket.party_size,
+        name=details.name,
+        name_kana=details.name_kana,
+        birth_date=details.birth_date,
+        phone=details.phone,
+        email=details.email,
+        notice_no=details.notice_no,
+        language=details.language,
+        channel=details.channel,
+    )
+    session.add(reservation)
+    session.flush()
+    for position, notice_no in enumerate(details.members, start=2):
+        session.add(ReservationMember(reservation_id=reservation.id, position=position, notice_no=notice_no))
+    log_access(session, reservation.id, "create", client)
+    mail.enqueue(session, "confirmation", reservation, secret=secret)
+    return reservation, secret
+
+
+def _release_booked(session: Session, slot: Slot, seats: int, now: datetime, rules: BookingRules) -> None:
+    """Free booked seats behind a short system hold, so a cancelled seat is not grabbed by a bot at once."""
+    slot.booked -= seats
+    if rules.release_delay_minutes <= 0:
+        return
+    slot.held += seats
+    expires = now + timedelta(minutes=rules.release_delay_minutes)
+    token = hash_token(secrets.token_urlsafe(24))
+    session.add(Hold(slot_id=slot.id, token_hash=token, party_size=seats, expires_at=expires))
+
+
+def _active(session: Session, reservation: Reservation, now: datetime, rules: BookingRules) -> Slot:
+    if reservation.status != "booked":
+        raise BookingError("この予約はすでに取り消されています", "This booking has already been cancelled.")
+    slot = session.get(Slot, reservation.slot_id)
+    assert slot is not None
+    check_changeable(now, slot.starts_at.astimezone(TOKYO).date(), rules)
+    return slot
+
+
+def cancel(
+    session: Session, reservation: Reservation, now: datetime, rules: BookingRules, client: str | None = None
+) -> None:
+    """Cancel before the deadline; the seats come back after the re-release delay."""
+    _active(session, reservation, now, rules)
+    slot = lock_slot(session, reservation.slot_id, now)
+    _release_booked(session, slot, reservation.party_size, now, rules)
+    reservation.status = "cancelled"
+    reservation.cancelled_at = now
+    log_access(session, reservation.id, "cancel", client)
+    mail.enqueue(session, "cancellation", reservation)
+
+
+def change(
+    session: Session,
+    reservation: Reservation,
+    ticket: HoldTicket,
+    now: datetime,
+    rules: BookingRules,
+    client: str | None = None,
+) -> None:
+    """Move the booking to the held slot (both slots locked in id order, so two changes never deadlock)."""
+    _active(session, reservation, now, rules)
+    if ticket.party_size != reservation.party_size:
+        raise BookingError("人数が予約と違います", "The number of people differs from the booking.")
+    old_id = reservation.slot_id
+    for slot_id in sorted({old_id, ticket.slot_id}):
+        lock_slot(session, slot_id, now)
+    new_slot = _take_held_seats(session, ticket, now, rules)
+    old_slot = session.get(Slot, old_id)
+    assert old_slot is not None
+    _release_booked(session, old_slot, reservation.party_size, now, rules)
+    reservation.slot_id = new_slot.id
+    reservation.changed_at = now
+    log_access(session, reservation.id, "change", client)
+    mail.enqueue(session, "change", reservation)
+
+
+def by_secret(session: Session, secret: str) -> Reservation | None:
+    """The reservation behind a secret link."""
+    return session.scalars(
+        select(Reservation).where(Reservation.secret_hash == hash_token(secret))
+    ).one_or_none()
+
+
+def by_number(
+    session: Session, booking_no: str, birth_date: date | None, phone: str | None
+) -> Reservation | None:
+    """The reservation with BOOKING_NO whose birth date or phone matches."""
+    letters = "".join(ch for ch in booking_no.upper() if ch.isalnum())
+    number = f"{letters[:4]}-{letters[4:]}"  # 'k7q2 m9px' or 'K7Q2M9PX' → 'K7Q2-M9PX'
+    reservation = session.scalars(select(Reservation).where(Reservation.booking_no == number)).one_or_none()
+    if reservation is None:
+        return None
+    if birth_date is not None and reservation.birth_date == birth_date:
+        return reservation
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    stored = "".join(ch for ch in reservation.phone or "" if ch.isdigit())
+    if digits and digits == stored:
+        return reservation
+    return None
+
+
+def check_notice(session: Session, notice_no: str, birth_date: date) -> bool:
+    """Yes/no from the SECURITY DEFINER function: is this a card waiting for this person?"""
+    answer = session.scalar(text("SELECT booking.check_notice(:n, :b)"), {"n": notice_no, "b": birth_date})
+    return bool(answer)

@@ -1,0 +1,131 @@
+"""Booking mail: composed in Japanese with English beside it, queued in booking.outbox in the booking's own
+transaction, sent later by the worker (an SMTP outage never loses or blocks a booking)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from icalendar import Calendar, Event
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from core.db.models.booking import Outbox, Procedure, Reservation, Slot, Venue
+from core.domain.booking import TOKYO
+
+SITE_PLACEHOLDER = "{{SITE}}"  # the worker puts the site's public base URL here when it sends
+
+_SUBJECTS = {
+    "confirmation": ("予約を受け付けました", "Booking confirmed"),
+    "change": ("予約を変更しました", "Booking changed"),
+    "cancellation": ("予約を取り消しました", "Booking cancelled"),
+    "reminder_7d": ("ご予約は1週間後です", "Your visit is in one week"),
+    "reminder_1d": ("ご予約は明日です", "Your visit is tomorrow"),
+}
+REMINDERS = (("reminder_7d", timedelta(days=7)), ("reminder_1d", timedelta(days=1)))
+
+
+def _ics(reservation: Reservation, slot: Slot, venue: Venue, procedure: Procedure, cancelled: bool) -> str:
+    calendar = Calendar()
+    calendar.add("prodid", "-//MynaDesk//reservation//JA")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    event = Event()
+    event.add("uid", f"{reservation.booking_no}@mynadesk")
+    event.add("dtstamp", datetime.now(TOKYO))
+    event.add("dtstart", slot.starts_at.astimezone(TOKYO))
+    event.add("dtend", slot.ends_at.astimezone(TOKYO))
+    event.add("summary", f"{procedure.name_ja} / {procedure.name_en} ({reservation.booking_no})")
+    event.add("location", f"{venue.name_ja} {venue.address_ja or ''}".strip())
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add(
+        "sequence", int((reservation.changed_at or reservation.created_at or datetime.now(TOKYO)).timestamp())
+    )
+    calendar.add_component(event)
+    return str(calendar.to_ical().decode())
+
+
+def compose(
+    session: Session, kind: str, reservation: Reservation, secret: str | None = None
+) -> tuple[str, str, str]:
+    """Subject, body and .ics of a booking mail."""
+    slot = session.get(Slot, reservation.slot_id)
+    procedure = session.get(Procedure, reservation.procedure_id)
+    assert slot is not None
+    assert procedure is not None
+    venue = session.get(Venue, slot.venue_id)
+    assert venue is not None
+    ja, en = _SUBJECTS[kind]
+    start = slot.starts_at.astimezone(TOKYO)
+    link = f"{SITE_PLACEHOLDER}/m/{secret}" if secret else f"{SITE_PLACEHOLDER}/lookup"
+    body = "\n".join(
+        [
+            f"{reservation.name} 様",
+            "",
+            f"{ja}。",
+            f"予約番号: {reservation.booking_no}",
+            f"手続き: {procedure.name_ja}",
+            f"日時: {start:%Y年%m月%d日 %H:%M}",
+            f"場所: {venue.name_ja} {venue.address_ja or ''}",
+            f"人数: {reservation.party_size}名",
+            f"持ち物: {procedure.required_items_ja or '-'}",
+            f"確認・変更・取消: {link}",
+            "",
+            "----",
+            f"{en}.",
+            f"Booking number: {reservation.booking_no}",
+            f"Procedure: {procedure.name_en}",
+            f"When: {start:%d %b %Y %H:%M} (JST)",
+            f"Where: {venue.name_en} {venue.address_en or ''}",
+            f"People: {reservation.party_size}",
+            f"Please bring: {procedure.required_items_en or '-'}",
+            f"View, change or cancel: {link}",
+        ]
+    )
+    ics = _ics(reservation, slot, venue, procedure, cancelled=kind == "cancellation")
+    return f"【藤沢市】{ja} / {en} ({reservation.booking_no})", body, ics
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    reservation: Reservation,
+    secret: str | None = None,
+    dedupe_key: str | None = None,
+) -> bool:
+    """Queue a mail for the reservation; False without an address or when DEDUPE_KEY was queued before."""
+    if not reservation.email:
+        return False
+    subject, body, ics = compose(session, kind, reservation, secret)
+    statement = insert(Outbox).values(
+        reservation_id=reservation.id,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        to_address=reservation.email,
+        subject=subject,
+        body=body,
+        ics=ics,
+    )
+    result = session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    return bool(getattr(result, "rowcount", 0))
+
+
+def enqueue_due_reminders(session: Session, now: datetime) -> int:
+    """Queue the 7-day and 1-day reminders that are due (each once per visit time); return how many."""
+    queued = 0
+    for kind, lead in REMINDERS:
+        rows = session.execute(
+            select(Reservation, Slot.starts_at)
+            .join(Slot, Slot.id == Reservation.slot_id)
+            .where(
+                Reservation.status == "booked",
+                Reservation.email.is_not(None),
+                Slot.starts_at > now,
+                Slot.starts_at <= now + lead,
+                Reservation.created_at < Slot.starts_at - lead,  # booked after that point: no reminder needed
+            )
+        ).all()
+        for reservation, starts_at in rows:
+            key = f"{reservation.id}:{kind}:{starts_at.isoformat()}"
+            queued += enqueue(session, kind, reservation, dedupe_key=key)
+    return queued

@@ -1,0 +1,38 @@
+"""Rate limits kept in PostgreSQL (shared by every gunicorn worker); keys are hashed, never stored raw."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from core.db.models.booking import RateEvent
+
+
+def bucket(kind: str, value: str) -> str:
+    """The stored key of KIND ('ip', 'notice', …) and VALUE: a SHA-256, so no raw address is kept."""
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
+def count(session: Session, key: str, window: timedelta, now: datetime) -> int:
+    """How many events KEY had within WINDOW before NOW."""
+    query = select(func.count()).where(RateEvent.bucket == key, RateEvent.at > now - window)
+    return int(session.scalar(query) or 0)
+
+
+def is_limited(session: Session, key: str, limit: int, window: timedelta, now: datetime) -> bool:
+    """Whether KEY has used up LIMIT events within WINDOW."""
+    return count(session, key, window, now) >= limit
+
+
+def record(session: Session, key: str, now: datetime) -> None:
+    """Count one event for KEY."""
+    session.add(RateEvent(bucket=key, at=now))
+
+
+def forget_old(session: Session, now: datetime, keep: timedelta = timedelta(days=1)) -> int:
+    """Delete events older than KEEP; return how many."""
+    result = session.execute(delete(RateEvent).where(RateEvent.at < now - keep))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,108 @@
+"""`mynadesk site …`: seed Fujisawa's setup, serve the reservation site, run its mail/housekeeping worker."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from core.config import Settings
+
+site_app = typer.Typer(
+    help="予約サイト / reservation site: seed, serve, worker.", no_args_is_help=True, rich_markup_mode="rich"
+)
+console = Console()
+
+
+def _owner_session_factory(settings: Settings) -> Any:
+    from core.db.engine import locate_database, make_engine, make_session_factory
+
+    return make_session_factory(make_engine(locate_database(settings).owner_url))
+
+
+def _site_session_factory(settings: Settings) -> Any:
+    from core.db.engine import locate_database, make_engine, make_session_factory, site_url
+
+    owner = locate_database(settings).owner_url
+    return make_session_factory(make_engine(site_url(settings, owner)))
+
+
+@site_app.command("seed")
+def seed() -> None:
+    """藤沢市の会場・手続き・受付時間と枠を登録 / create Fujisawa's venues, procedures, slots (idempotent)."""
+    from core.domain.booking import TOKYO
+    from core.services.seed import seed_fujisawa
+
+    factory = _owner_session_factory(Settings.from_env())
+    with factory.begin() as session:
+        created = seed_fujisawa(session, datetime.now(TOKYO).date())
+    console.print(f"[green]登録しました / seeded[/]: 新しい枠 / new slots {created:,}")
+
+
+@site_app.command("serve")
+def serve(
+    bind: Annotated[str, typer.Option(help="待受アドレス / address:port")] = "127.0.0.1:8080",
+    workers: Annotated[int, typer.Option(help="ワーカー数 / gunicorn workers", min=1)] = 2,
+    threads: Annotated[int, typer.Option(help="ワーカーあたりのスレッド / threads per worker", min=1)] = 4,
+) -> None:
+    """予約サイトを起動する / serve the site with gunicorn (TLS when MYNADESK_SITE_TLS_CERT is set)."""
+    from mynadesk.site_server import SiteServer
+
+    settings = Settings.from_env()
+    if settings.secret_key is None:  # every worker must sign cookies with the same key
+        settings = replace(settings, secret_key=secrets.token_hex(32))
+        console.print(
+            "[yellow]MYNADESK_SECRET_KEY 未設定: 再起動でセッションが切れます / sessions end on restart[/]"
+        )
+    options: dict[str, object] = {"bind": bind, "workers": workers, "threads": threads, "accesslog": "-"}
+    if settings.site_tls_cert and settings.site_tls_key:
+        options.update(certfile=str(settings.site_tls_cert), keyfile=str(settings.site_tls_key))
+    console.print(f"予約サイト / reservation site: {'https' if 'certfile' in options else 'http'}://{bind}")
+    SiteServer(settings, options).run()
+
+
+def _worker_round(settings: Settings, factory: Any) -> dict[str, int]:
+    from core.domain.booking import TOKYO
+    from core.services import mail, maintenance, ratelimit
+    from core.services.outbox import SmtpConfig, send_due
+    from core.services.slots import generate_slots, load_rules
+
+    now = datetime.now(UTC)
+    today = now.astimezone(TOKYO).date()
+    with factory.begin() as session:
+        rules = load_rules(session)
+        slots = generate_slots(session, today, today + timedelta(days=rules.max_days_ahead + 1))
+        seats = maintenance.release_expired_holds(session, now)
+        reminders = mail.enqueue_due_reminders(session, now)
+        anonymised = maintenance.anonymise_past(session, now, rules)
+        ratelimit.forget_old(session, now)
+    sent, failed = send_due(factory, SmtpConfig.from_settings(settings), now)
+    return {
+        "slots": slots,
+        "seats": seats,
+        "reminders": reminders,
+        "sent": sent,
+        "failed": failed,
+        "anonymised": anonymised,
+    }
+
+
+@site_app.command("worker")
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="1回だけ実行 / one round, e.g. from cron")] = False,
+    interval: Annotated[int, typer.Option(help="間隔(秒) / seconds between rounds", min=5)] = 30,
+) -> None:
+    """メール送信と定期処理 / send mail, reminders, free expired holds, make slots, anonymise old bookings."""
+    settings = Settings.from_env()
+    factory = _site_session_factory(settings)
+    while True:
+        counts = _worker_round(settings, factory)
+        console.print(" ".join(f"{name}={value}" for name, value in counts.items()))
+        if once:
+            return
+        time.sleep(interval)

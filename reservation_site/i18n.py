@@ -1,0 +1,197 @@
+"""The site's words in Japanese (default) and English: one catalog, chosen per request."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import g, request, session
+
+LANGUAGES = ("ja", "en")
+
+CATALOG: dict[str, tuple[str, str]] = {
+    "site_title": ("藤沢市 マイナンバーカード窓口予約", "Fujisawa City: My Number card counter booking"),
+    "skip": ("本文へ移動", "Skip to main content"),
+    "home": ("トップ", "Home"),
+    "lookup_link": ("予約の確認・変更・取消", "View, change or cancel a booking"),
+    "choose_procedure": ("手続きを選んでください", "Choose a procedure"),
+    "intro": (
+        "24時間いつでも予約・変更・取消ができます。予約は1日前から2か月先まで受け付けます。",
+        "Book, change or cancel at any time. Bookings open up to two months ahead, until the day before.",
+    ),
+    "duration": ("所要時間", "Takes about"),
+    "minutes": ("分", " min"),
+    "bring": ("持ち物", "Please bring"),
+    "choose_venue": ("場所を選んでください", "Choose a place"),
+    "choose_day": ("日にちを選んでください", "Choose a day"),
+    "choose_time": ("時間を選んでください", "Choose a time"),
+    "legend_marks": ("○ 空きあり　△ 残りわずか　× 満席　- 受付なし", "○ free  △ few left  × full  - closed"),
+    "prev_month": ("前の月", "Previous month"),
+    "next_month": ("次の月", "Next month"),
+    "weekdays": ("月,火,水,木,金,土,日", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
+    "mark_○": ("空きあり", "free"),
+    "mark_△": ("残りわずか", "few left"),
+    "mark_×": ("満席", "full"),
+    "mark_-": ("受付なし", "closed"),
+    "no_slots": ("この日に予約できる時間はありません。", "No times can be booked on this day."),
+    "party_size": ("来庁する人数", "Number of people"),
+    "party_hint": ("家族でまとめて予約できます(最大{n}名)", "Book for your family in one visit (up to {n})"),
+    "seats_left": ("残り{n}", "{n} left"),
+    "hold_button": ("この時間で進む", "Continue with this time"),
+    "back": ("戻る", "Back"),
+    "held_until": ("この時間を{t}まで確保しています。", "We hold this time for you until {t}."),
+    "details": ("予約者の情報", "Your details"),
+    "name": ("氏名", "Name"),
+    "name_kana": ("氏名(フリガナ)", "Name in katakana (フリガナ)"),
+    "kana_hint": ("全角カタカナで入力してください(例: フジサワ タロウ)", "Katakana, e.g. フジサワ タロウ"),
+    "phone": ("電話番号", "Phone number"),
+    "phone_hint": ("当日連絡がつく番号(例: 0466-25-1111)", "A number we can reach you on that day"),
+    "email": ("メールアドレス(任意)", "Email (optional)"),
+    "email_hint": (
+        "確認メールと前日のお知らせをお送りします",
+        "We send a confirmation and reminders before your visit",
+    ),
+    "birth_date": ("生年月日", "Date of birth"),
+    "birth_hint": ("例: 1985-04-01", "e.g. 1985-04-01"),
+    "notice_no": ("交付通知書の番号", "Number on the pickup notice (交付通知書)"),
+    "notice_hint": (
+        "英数字3文字-数字6桁(例: A1B-123456)",
+        "3 letters/digits, a hyphen, 6 digits (A1B-123456)",
+    ),
+    "member": ("{n}人目", "Person {n}"),
+    "next": ("確認へ進む", "Continue"),
+    "privacy": (
+        "入力された情報は、この予約の受付と連絡のためだけに使います。来庁日から{days}日後に氏名・連絡先を消去します。",
+        "We use these details only for this booking and to contact you about it. Your name and contacts are "
+        "erased {days} days after the visit.",
+    ),
+    "confirm_title": ("予約内容の確認", "Check your booking"),
+    "confirm_button": ("予約する", "Book"),
+    "procedure": ("手続き", "Procedure"),
+    "venue": ("場所", "Place"),
+    "when": ("日時", "Date and time"),
+    "people": ("人数", "People"),
+    "done_title": ("予約が完了しました", "Your booking is complete"),
+    "booking_no": ("予約番号", "Booking number"),
+    "slot_id": ("時間", "Time"),
+    "secret_link": ("確認・変更・取消用のリンク", "Your link to view, change or cancel"),
+    "secret_hint": (
+        "このリンクは他人に知らせないでください。メモまたはブックマークをお願いします。",
+        "Keep this link to yourself. Please bookmark it or write it down.",
+    ),
+    "mail_sent": ("確認メールを送信します。", "A confirmation email is on its way."),
+    "taken_title": ("その時間は今ちょうど埋まりました", "That time was just taken"),
+    "taken_text": (
+        "申し訳ありません。ほかの方が先に予約しました。近い時間の空きはこちらです。",
+        "Sorry, someone booked it a moment before you. These nearby times are still free.",
+    ),
+    "no_nearby": (
+        "近い空き時間はありません。別の日を選んでください。",
+        "No free times nearby. Please choose another day.",
+    ),
+    "other_day": ("別の日を選ぶ", "Choose another day"),
+    "manage_title": ("ご予約の内容", "Your booking"),
+    "status_booked": ("予約中", "Booked"),
+    "status_cancelled": ("取消済み", "Cancelled"),
+    "change_button": ("日時を変更する", "Change the date or time"),
+    "cancel_button": ("予約を取り消す", "Cancel the booking"),
+    "book_again": ("新しく予約する", "Make a new booking"),
+    "cancel_title": ("予約の取消", "Cancel your booking"),
+    "cancel_confirm": ("この予約を取り消しますか。", "Do you want to cancel this booking?"),
+    "cancel_do": ("取り消す", "Yes, cancel it"),
+    "cancelled": ("予約を取り消しました。", "Your booking has been cancelled."),
+    "changed": ("予約を変更しました。", "Your booking has been changed."),
+    "deadline": ("変更・取消の期限", "Changes and cancellations until"),
+    "change_title": ("変更内容の確認", "Check the change"),
+    "change_from": ("変更前", "Before"),
+    "change_to": ("変更後", "After"),
+    "change_do": ("変更する", "Change"),
+    "changing": (
+        "予約の変更中です。新しい日時を選んでください。",
+        "You are changing a booking. Choose the new time.",
+    ),
+    "lookup_title": ("予約の確認・変更・取消", "Find your booking"),
+    "lookup_text": (
+        "予約番号と、生年月日または電話番号を入力してください。",
+        "Enter your booking number and your date of birth or phone number.",
+    ),
+    "birth_or_phone": ("生年月日か電話番号を入力してください", "Enter your date of birth or phone number"),
+    "lookup_button": ("予約を探す", "Find booking"),
+    "lookup_failed": (
+        "予約が見つかりません。予約番号と生年月日・電話番号を確かめてください。",
+        "No booking found. Please check the booking number and your date of birth or phone.",
+    ),
+    "errors_title": ("入力内容を確認してください", "Please check what you entered"),
+    "required": ("入力してください", "This is required"),
+    "too_long": ("長すぎます", "This is too long"),
+    "bad_date": ("日付は 1985-04-01 の形で入力してください", "Enter the date as 1985-04-01"),
+    "bad_kana": ("全角カタカナで入力してください", "Please use katakana"),
+    "bad_phone": ("電話番号は数字10〜11桁です", "A phone number has 10 or 11 digits"),
+    "bad_email": ("メールアドレスの形が正しくありません", "This email address is not valid"),
+    "bad_notice": ("番号は A1B-123456 の形です", "The number looks like A1B-123456"),
+    "notice_unknown": (
+        "交付通知書の番号と生年月日が一致しません。通知書をご確認ください。",
+        "The notice number and date of birth do not match. Please check your notice.",
+    ),
+    "too_many_tries": (
+        "試行回数が多すぎます。しばらくしてからお試しください。",
+        "Too many attempts. Please try again later.",
+    ),
+    "bad_request": ("入力内容が正しくありません", "The request was not valid"),
+    "expired_form": (
+        "画面の有効期限が切れました。もう一度お試しください。",
+        "This page has expired. Please try again.",
+    ),
+    "too_large": ("送信された内容が大きすぎます", "What you sent is too large"),
+    "not_found": ("ページが見つかりません", "Page not found"),
+    "no_hold": (
+        "時間の確保がありません。もう一度時間を選んでください。",
+        "No time is held for you. Please choose a time again.",
+    ),
+    "choose_slot": ("時間を選んでください", "Please choose a time"),
+    "error_title": ("エラー", "Error"),
+    "footer": ("藤沢市 市民窓口センター 電話 0466-25-1111(代表)", "Fujisawa City Hall, tel. 0466-25-1111"),
+}
+
+
+def lang() -> str:
+    """The language of this request: ?lang=, then the session, then Japanese."""
+    if "lang" in g:
+        return str(g.lang)
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+    current = session.get("lang", "ja")
+    g.lang = current if current in LANGUAGES else "ja"
+    return str(g.lang)
+
+
+def translate(key: str, **values: object) -> str:
+    """The text of KEY in the request's language (KEY itself when the catalog lacks it)."""
+    pair = CATALOG.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if lang() == "en" else pair[0]
+    return text.format(**values) if values else text
+
+
+def switch_url(code: str) -> str:
+    """This page's address in language CODE, keeping its other query parameters (e.g. the month)."""
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    args["lang"] = code
+    return f"{request.path}?{urlencode(args)}"
+
+
+def error_key(error: object) -> str:
+    """The catalog key of a form error; anything else (a library's own message) becomes 'bad_request'."""
+    return error if isinstance(error, str) and error in CATALOG else "bad_request"
+
+
+def english(key: str) -> str:
+    """The English text of KEY (shown beside Japanese error messages)."""
+    pair = CATALOG.get(key)
+    return pair[1] if pair else key
+
+
+def pick(ja: str | None, en: str | None) -> str:
+    """The Japanese or English column of a database row."""
+    return (en or ja or "") if lang() == "en" else (ja or "")

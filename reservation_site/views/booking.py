@@ -1,0 +1,225 @@
+"""Booking flow: procedure → venue → month → time (held) → details → confirm → number + secret link."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from core.db.models.booking import Procedure, Reservation, Slot, Venue, VenueProcedure
+from core.domain.booking import TOKYO, BookingError, HoldExpired, SlotTaken
+from core.services import booking as service
+from core.services import slots as slot_service
+from reservation_site import web
+from reservation_site.details import details_page
+from reservation_site.forms import ConfirmForm, HoldForm
+from reservation_site.limits import contact_blocked, contact_booked, hold_allowed
+
+bp = Blueprint("booking", __name__)
+
+
+def _procedure(db: Session, code: str) -> Procedure:
+    procedure = web.procedure_by_code(db, code)
+    if procedure is None:
+        abort(404)
+    return procedure
+
+
+def _venue(db: Session, procedure: Procedure, code: str) -> Venue:
+    venue = web.venue_for(db, procedure.id, code)
+    if venue is None:
+        abort(404)
+    return venue
+
+
+@bp.get("/")
+def index() -> str:
+    session.pop("change_id", None)  # back at the start: a new booking, not a change
+    with web.transaction() as db:
+        procedures = list(db.scalars(select(Procedure).where(Procedure.active).order_by(Procedure.id)))
+        return render_template("index.html", procedures=procedures)
+
+
+@bp.get("/p/<code>")
+def venues(code: str) -> str:
+    with web.transaction() as db:
+        procedure = _procedure(db, code)
+        rows = db.scalars(
+            select(Venue)
+            .join(VenueProcedure, VenueProcedure.venue_id == Venue.id)
+            .where(VenueProcedure.procedure_id == procedure.id, Venue.active)
+            .order_by(Venue.id)
+        )
+        return render_template("venues.html", procedure=procedure, venues=list(rows))
+
+
+def _month(raw: str | None, today: date) -> date:
+    try:
+        year, month = (int(part) for part in (raw or "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return today.replace(day=1)
+
+
+@bp.get("/p/<code>/<venue_code>")
+def calendar(code: str, venue_code: str) -> str:
+    now = web.now()
+    today = now.astimezone(TOKYO).date()
+    month = _month(request.args.get("m"), today)
+    with web.transaction() as db:
+        procedure = _procedure(db, code)
+        venue = _venue(db, procedure, venue_code)
+        rules = web.rules(db)
+        days = slot_service.month_view(db, venue.id, procedure.id, month, now, rules)
+        last_open = today + timedelta(days=rules.max_days_ahead)
+        prev_month = (month - timedelta(days=1)).replace(day=1)
+        next_month = (month + timedelta(days=32)).replace(day=1)
+        return render_template(
+            "calendar.html",
+            procedure=procedure,
+            venue=venue,
+            month=month,
+            days=days,
+            prev_month=prev_month if prev_month >= today.replace(day=1) else None,
+            next_month=next_month if next_month <= last_open else None,
+        )
+
+
+def _day_page(db: Session, procedure: Procedure, venue: Venue, day: date, form: HoldForm) -> str:
+    rules = web.rules(db)
+    slots = slot_service.day_view(db, venue.id, procedure.id, day, web.now(), rules)
+    form.slot_id.choices = [(s.id, f"{s.starts_at.astimezone(TOKYO):%H:%M}") for s in slots if s.free > 0]
+    form.party_size.choices = [(n, str(n)) for n in range(1, procedure.max_party_size + 1)]
+    changing = db.get(Reservation, session["change_id"]) if session.get("change_id") else None
+    if changing is not None:  # a change keeps the party of the booking
+        form.party_size.choices = [(changing.party_size, str(changing.party_size))]
+    return render_template("day.html", procedure=procedure, venue=venue, day=day, slots=slots, form=form)
+
+
+@bp.route("/p/<code>/<venue_code>/<day>", methods=["GET", "POST"])
+def day_page(code: str, venue_code: str, day: str) -> str | Response | tuple[str, int]:
+    try:
+        visit = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    form = HoldForm()
+    with web.transaction() as db:
+        procedure = _procedure(db, code)
+        venue = _venue(db, procedure, venue_code)
+        if request.method == "GET" or not form.validate_on_submit():
+            status = 400 if request.method == "POST" else 200
+            return _day_page(db, procedure, venue, visit, form), status
+    return _hold(procedure.id, venue.id, form)
+
+
+def _hold(procedure_id: int, venue_id: int, form: HoldForm) -> Response | tuple[str, int]:
+    slot_id, party = int(form.slot_id.data or 0), int(form.party_size.data or 0)
+    if not hold_allowed():
+        return render_template("error.html", message_key="too_many_tries"), 429
+    _drop_old_hold()
+    try:
+        with web.transaction() as db:
+            rules = web.rules(db)
+            ticket = service.hold_seats(db, slot_id, party, web.now(), rules, (procedure_id, venue_id))
+    except SlotTaken:
+        return taken_page(slot_id, party)
+    except BookingError as error:
+        return render_template("error.html", error=error), 400
+    web.save_hold(ticket)
+    if session.get("change_id"):
+        return redirect(url_for("manage.change_confirm"))
+    return redirect(url_for("booking.details"))
+
+
+def _drop_old_hold() -> None:
+    old = web.current_hold()
+    if old is not None:
+        with web.transaction() as db:
+            service.release_hold(db, old, web.now())
+        session.pop("hold", None)
+
+
+def taken_page(slot_id: int, party: int) -> tuple[str, int]:
+    """The friendly 'just taken, here are the nearest free slots' page."""
+    with web.transaction() as db:
+        slot = db.get(Slot, slot_id)
+        if slot is None:
+            abort(404)
+        nearby = slot_service.nearest_free(db, slot, party, web.now(), web.rules(db))
+        procedure = web.procedure(db, slot.procedure_id)
+        venue = web.venue(db, slot.venue_id)
+        form = HoldForm()
+        form.slot_id.choices = [(s.id, f"{s.starts_at.astimezone(TOKYO):%m/%d %H:%M}") for s in nearby]
+        form.party_size.choices = [(party, str(party))]
+        html = render_template(
+            "taken.html", slot=slot, nearby=nearby, procedure=procedure, venue=venue, form=form, party=party
+        )
+        return html, 409
+
+
+@bp.route("/details", methods=["GET", "POST"])
+def details() -> str | Response | tuple[str, int]:
+    return details_page()
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+def confirm() -> str | Response | tuple[str, int]:
+    ticket = web.current_hold()
+    data = session.get("details")
+    if ticket is None or not data:
+        return render_template("error.html", message_key="no_hold"), 400
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            with web.transaction() as db:
+                if contact_blocked(db, data["phone"]):
+                    return render_template("error.html", message_key="too_many_tries"), 429
+                contact_booked(db, data["phone"])  # rolled back with the booking if it fails
+                details = service.Details(**{**data, "birth_date": _date(data.get("birth_date"))})
+                reservation, secret = service.book(
+                    db, ticket, details, web.now(), web.rules(db), web.client()
+                )
+                booking_no = reservation.booking_no
+        except (SlotTaken, HoldExpired):
+            session.pop("hold", None)
+            return taken_page(ticket.slot_id, ticket.party_size)
+        except BookingError as error:
+            return render_template("error.html", error=error), 409
+        for key in ("hold", "details", "form"):  # the person's details leave the cookie once booked
+            session.pop(key, None)
+        session["done"] = {"booking_no": booking_no, "secret": secret, "mailed": bool(data.get("email"))}
+        return redirect(url_for("booking.done"))
+    with web.transaction() as db:
+        slot = db.get(Slot, ticket.slot_id)
+        assert slot is not None
+        procedure, venue = web.procedure(db, slot.procedure_id), web.venue(db, slot.venue_id)
+        return render_template(
+            "confirm.html",
+            form=form,
+            ticket=ticket,
+            details=data,
+            slot=slot,
+            procedure=procedure,
+            venue=venue,
+        )
+
+
+def _ip() -> str | None:
+    return web.client()
+
+
+def _date(raw: str | None) -> date | None:
+    return date.fromisoformat(raw) if raw else None
+
+
+@bp.get("/done")
+def done() -> str | tuple[str, int]:
+    data = session.get("done")
+    if not data:
+        return render_template("error.html", message_key="not_found"), 404
+    base = current_app.config.get("BASE_URL") or request.host_url.rstrip("/")
+    link = f"{base}/m/{data['secret']}"
+    return render_template("done.html", booking_no=data["booking_no"], link=link, mailed=data.get("mailed"))

@@ -1,0 +1,137 @@
+"""Managing a booking: through the secret link or booking number + birth date/phone; change and cancel."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, session, url_for
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from core.db.models.booking import Procedure, Reservation, Slot
+from core.domain.booking import TOKYO, BookingError, HoldExpired, SlotTaken, change_deadline
+from core.services import booking as service
+from reservation_site import web
+from reservation_site.forms import ConfirmForm, LookupForm, parse_birth_date
+from reservation_site.limits import lookup_blocked, lookup_failed
+from reservation_site.views.booking import taken_page
+
+bp = Blueprint("manage", __name__)
+
+
+@bp.get("/m/<secret>")
+def by_link(secret: str) -> Response | tuple[str, int]:
+    """Open a booking from its secret link, then drop the secret from the address bar."""
+    with web.transaction() as db:
+        reservation = service.by_secret(db, secret[:100])
+        if reservation is None:
+            return render_template("error.html", message_key="not_found"), 404
+        session["manage_id"] = reservation.id
+    return redirect(url_for("manage.show"))
+
+
+@bp.route("/lookup", methods=["GET", "POST"])
+def lookup() -> str | Response | tuple[str, int]:
+    form = LookupForm()
+    if not form.validate_on_submit():
+        return render_template("lookup.html", form=form), 400 if form.is_submitted() else 200
+    if lookup_blocked():
+        form.booking_no.errors = ["too_many_tries"]
+        return render_template("lookup.html", form=form), 429
+    birth = parse_birth_date(form.birth_date.data or "")
+    with web.transaction() as db:
+        found = service.by_number(db, form.booking_no.data or "", birth, form.phone.data)
+        found_id = found.id if found else None
+    if found_id is None:
+        lookup_failed()
+        form.booking_no.errors = ["lookup_failed"]
+        return render_template("lookup.html", form=form), 400
+    session["manage_id"] = found_id
+    return redirect(url_for("manage.show"))
+
+
+def _load(db: Session) -> Reservation | None:
+    reservation_id = session.get("manage_id")
+    return db.get(Reservation, reservation_id) if reservation_id else None
+
+
+def _context(db: Session, reservation: Reservation) -> dict[str, object]:
+    slot = db.get(Slot, reservation.slot_id)
+    assert slot is not None
+    deadline = change_deadline(slot.starts_at.astimezone(TOKYO).date(), web.rules(db))
+    return {
+        "reservation": reservation,
+        "slot": slot,
+        "procedure": web.procedure(db, reservation.procedure_id),
+        "venue": web.venue(db, slot.venue_id),
+        "deadline": deadline,
+        "changeable": reservation.status == "booked" and web.now() <= deadline,
+    }
+
+
+@bp.get("/booking")
+def show() -> str | tuple[str, int]:
+    session.pop("change_id", None)  # came back without choosing a new time
+    with web.transaction() as db:
+        reservation = _load(db)
+        if reservation is None:
+            return render_template("error.html", message_key="not_found"), 404
+        service.log_access(db, reservation.id, "view", web.client())
+        return render_template("manage.html", form=ConfirmForm(), **_context(db, reservation))
+
+
+@bp.route("/booking/cancel", methods=["GET", "POST"])
+def cancel() -> str | Response | tuple[str, int]:
+    form = ConfirmForm()
+    try:
+        with web.transaction() as db:
+            reservation = _load(db)
+            if reservation is None:
+                return render_template("error.html", message_key="not_found"), 404
+            if not form.validate_on_submit():
+                return render_template("cancel.html", form=form, **_context(db, reservation))
+            service.cancel(db, reservation, web.now(), web.rules(db), web.client())
+    except BookingError as error:
+        return render_template("error.html", error=error), 409
+    session["flash"] = "cancelled"
+    return redirect(url_for("manage.show"))
+
+
+@bp.post("/booking/change")
+def change_start() -> Response | tuple[str, int]:
+    if not ConfirmForm().validate_on_submit():
+        return render_template("error.html", message_key="expired_form"), 400
+    with web.transaction() as db:
+        reservation = _load(db)
+        if reservation is None:
+            return render_template("error.html", message_key="not_found"), 404
+        procedure = db.get(Procedure, reservation.procedure_id)
+        assert procedure is not None
+        session["change_id"] = reservation.id
+        return redirect(url_for("booking.venues", code=procedure.code))
+
+
+@bp.route("/booking/change/confirm", methods=["GET", "POST"])
+def change_confirm() -> str | Response | tuple[str, int]:
+    ticket = web.current_hold()
+    if ticket is None or not session.get("change_id"):
+        return render_template("error.html", message_key="no_hold"), 400
+    form = ConfirmForm()
+    try:
+        with web.transaction() as db:
+            reservation = db.get(Reservation, session["change_id"])
+            if reservation is None:
+                return render_template("error.html", message_key="not_found"), 404
+            if not form.validate_on_submit():
+                new_slot = db.get(Slot, ticket.slot_id)
+                return render_template(
+                    "change.html", form=form, new_slot=new_slot, **_context(db, reservation)
+                )
+            service.change(db, reservation, ticket, web.now(), web.rules(db), web.client())
+    except (SlotTaken, HoldExpired):
+        session.pop("hold", None)
+        return taken_page(ticket.slot_id, ticket.party_size)
+    except BookingError as error:
+        return render_template("error.html", error=error), 409
+    for key in ("hold", "change_id"):
+        session.pop(key, None)
+    session["flash"] = "changed"
+    return redirect(url_for("manage.show"))

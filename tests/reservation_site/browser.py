@@ -1,0 +1,90 @@
+"""Helpers for the browser tests: the app on a loopback port, Debian's Chromium, axe-core, screenshots."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts" / "site"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@contextmanager
+def serve(app: Flask) -> Iterator[str]:
+    """Run APP on a free loopback port in a thread; yield its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium through Playwright (no browser download). Playwright refuses --user-data-dir on
+    launch() and instead gives every launch a fresh temporary profile, which is what we want."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.x A/AA violations on the current page."""
+    page.add_script_tag(path=str(AXE))
+    result: dict[str, Any] = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+    )
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
+
+
+class Recorder:
+    """Numbered full-page screenshots of each step, plus the axe check when JavaScript runs."""
+
+    def __init__(self, page: Page, name: str, axe: bool) -> None:
+        self.page = page
+        self.name = name
+        self.axe = axe
+        self.step = 0
+        self.violations: dict[str, list[dict[str, Any]]] = {}
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def shot(self, label: str) -> None:
+        """Save a screenshot of the page as it is; check it with axe-core."""
+        self.step += 1
+        path = ARTIFACTS / f"{self.name}-{self.step:02d}-{label}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        if self.axe:
+            found = axe_violations(self.page)
+            if found:
+                self.violations[f"{label} ({self.page.url})"] = found

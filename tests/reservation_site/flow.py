@@ -1,0 +1,85 @@
+"""Drive the booking flow through the test client, the way a browser without JavaScript does."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+from werkzeug.test import TestResponse
+
+from tests.reservation_site.conftest import BIRTH, NOTICE_NO
+
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf(page: TestResponse) -> str:
+    """The CSRF token in PAGE."""
+    match = TOKEN.search(page.get_data(as_text=True))
+    assert match, "page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+def first_slot(
+    engine: Engine, procedure: str = "card_pickup", venue: str = "honcho", day: str | None = None
+) -> tuple[int, date]:
+    """A slot of PROCEDURE at VENUE (on DAY, else the first bookable day) with free seats."""
+    query = """
+        SELECT s.id, (s.starts_at AT TIME ZONE 'Asia/Tokyo')::date
+        FROM booking.slots s JOIN booking.procedures p ON p.id = s.procedure_id
+        JOIN booking.venues v ON v.id = s.venue_id
+        WHERE p.code = :p AND v.code = :v AND s.booked + s.held < s.capacity
+          AND s.starts_at > '2026-12-02'
+          AND (CAST(:d AS date) IS NULL OR (s.starts_at AT TIME ZONE 'Asia/Tokyo')::date = CAST(:d AS date))
+        ORDER BY s.starts_at LIMIT 1
+    """
+    with engine.connect() as conn:
+        row = conn.execute(text(query), {"p": procedure, "v": venue, "d": day}).one()
+    return int(row[0]), row[1]
+
+
+def hold(
+    client: FlaskClient, slot_id: int, day: date, party: int = 1, procedure: str = "card_pickup"
+) -> TestResponse:
+    """Open the day page and hold SLOT_ID."""
+    url = f"/p/{procedure}/honcho/{day.isoformat()}"
+    page = client.get(url)
+    assert page.status_code == 200
+    return client.post(url, data={"csrf_token": csrf(page), "slot_id": slot_id, "party_size": party})
+
+
+def details(client: FlaskClient, **overrides: str) -> TestResponse:
+    """Fill in the details form."""
+    page = client.get("/details")
+    form = {
+        "csrf_token": csrf(page),
+        "name": "藤沢 太郎",
+        "name_kana": "フジサワ タロウ",
+        "birth_date": BIRTH.isoformat(),
+        "phone": "0466-25-1111",
+        "email": "taro@example.jp",
+        "notice_no": NOTICE_NO,
+    }
+    form.update(overrides)
+    return client.post("/details", data=form)
+
+
+def confirm(client: FlaskClient) -> TestResponse:
+    """Press 'book' on the confirmation page."""
+    page = client.get("/confirm")
+    return client.post("/confirm", data={"csrf_token": csrf(page)})
+
+
+def book(client: FlaskClient, engine: Engine) -> tuple[str, str]:
+    """A whole booking; return the booking number and the secret link path."""
+    slot_id, day = first_slot(engine)
+    assert hold(client, slot_id, day).status_code == 302
+    assert details(client).status_code == 302
+    assert confirm(client).status_code == 302
+    page = client.get("/done").get_data(as_text=True)
+    number = re.search(r'id="booking-no">([^<]+)<', page)
+    link = re.search(r'id="secret-link" href="http://localhost(/m/[^"]+)"', page)
+    assert number
+    assert link
+    return number.group(1), link.group(1)

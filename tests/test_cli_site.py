@@ -1,0 +1,147 @@
+"""`mynadesk site …` for real: seed twice (idempotent), one worker round, and gunicorn serving over TLS."""
+
+from __future__ import annotations
+
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import URL
+from typer.testing import CliRunner
+
+from core.db.engine import make_engine
+from core.db.migrate import upgrade
+from mynadesk.cli import app
+from tests.conftest import libpq, recreate_database
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def site_db(server_url: URL) -> URL:
+    url = recreate_database(server_url, "mynadesk_site_cli_test")
+    upgrade(url)
+    return url
+
+
+def _count(url: URL, table: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_seed_creates_fujisawa_once_and_the_worker_runs_a_round(site_db: URL) -> None:
+    env = {"MYNADESK_DATABASE_URL": libpq(site_db), "MYNADESK_SMTP_PORT": "1"}
+    first = runner.invoke(app, ["site", "seed"], env=env)
+    assert first.exit_code == 0, first.output
+    venues, procedures, slots = (_count(site_db, f"booking.{t}") for t in ("venues", "procedures", "slots"))
+    assert (venues, procedures) == (4, 4)
+    assert slots > 5000
+    templates = _count(site_db, "booking.slot_templates")
+    again = runner.invoke(app, ["site", "seed"], env=env)
+    assert again.exit_code == 0
+    assert "new slots 0" in again.output
+    assert _count(site_db, "booking.slots") == slots
+    assert _count(site_db, "booking.slot_templates") == templates
+    round_ = runner.invoke(app, ["site", "worker", "--once"], env=env)
+    assert round_.exit_code == 0, round_.output
+    assert "sent=0" in round_.output
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    cert, key = tmp_path / "site.crt", tmp_path / "site.key"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.fixture
+def tls_site(site_db: URL, certificate: tuple[Path, Path]) -> Iterator[int]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MYNADESK_DATABASE_URL": libpq(site_db),
+        "MYNADESK_SITE_TLS_CERT": str(certificate[0]),
+        "MYNADESK_SITE_TLS_KEY": str(certificate[1]),
+        "MYNADESK_SECRET_KEY": "t" * 40,
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "mynadesk",
+        "site",
+        "serve",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+    ]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_serve_speaks_tls_with_hsts_and_secure_cookies(tls_site: int, certificate: tuple[Path, Path]) -> None:
+    context = ssl.create_default_context(cafile=str(certificate[0]))
+    context.check_hostname = False
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    with (
+        socket.create_connection(("127.0.0.1", tls_site), timeout=10) as raw,
+        context.wrap_socket(raw) as tls,
+    ):
+        version = tls.version()
+        tls.sendall(b"GET /?lang=en HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        response = b""
+        while chunk := tls.recv(65536):
+            response += chunk
+    head = response.split(b"\r\n\r\n", 1)[0].decode()
+    assert version in ("TLSv1.2", "TLSv1.3")
+    assert " 200 " in head.splitlines()[0]
+    assert "Strict-Transport-Security: max-age=" in head
+    assert "Set-Cookie: __Host-booking=" in head
+    assert "Secure" in head
