@@ -44,7 +44,6 @@ FIELDS = (
     "x-venue",
     "x-range",
     "x-reason",
-    "g-venue",
     "g-range",
 )
 BUTTONS = ("v-save", "c-add", "p-save", "t-add", "x-add", "g-run")
@@ -146,9 +145,8 @@ def layout(**_: Any) -> Any:
                 "登録",
             ),
             _card(
-                "予約枠の生成 / generate slots",
+                "予約枠の生成 / generate slots (全会場、祝日・年末年始・休業日を除く)",
                 [
-                    dcc.Dropdown(id=P + "g-venue", **drop),
                     dcc.DatePickerRange(
                         id=P + "g-range",
                         display_format="YYYY-MM-DD",
@@ -304,11 +302,7 @@ def _act(trigger: str, v: dict[str, Any]) -> str:
             )
             return "休業日"
         first, last = v["g-range"]
-        if v["g-venue"] is None:
-            raise DomainError("会場を選んでください", "choose a venue")
-        count = admin.generate_slots(
-            s, actor, int(v["g-venue"]), _date(first, "開始日"), _date(last, "終了日")
-        )
+        count = admin.generate_slots(s, actor, _date(first, "開始日"), _date(last, "終了日"))
         return f"予約枠 {count}件"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,6 +19,8 @@ from core.services import statistics
 from core.services.statistics import StatsQuery
 
 ROLES = frozenset({Role.ANALYST, Role.MANAGER})
+CACHE_SECONDS = 300
+_cache: dict[StatsQuery, tuple[float, Any]] = {}
 MEASURE, DIMENSION, PERIOD, RANGE, SHOW, CSV, XLSX = (
     "st-measure",
     "st-dimension",
@@ -115,11 +118,21 @@ def _query(measure: str, dimension: str, period: str, start: str, end: str) -> S
     return StatsQuery(measure, dimension, period, date.fromisoformat(start), date.fromisoformat(end))
 
 
+def _table(query: StatsQuery) -> Any:
+    """The counts, cached a few minutes per query (aggregates of a slowly changing ledger)."""
+    hit = _cache.get(query)
+    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    with context.unit_of_work() as s:
+        frame = statistics.table(s, query)
+    _cache[query] = (time.monotonic(), frame)
+    return frame
+
+
 def show(query: StatsQuery) -> tuple[Any, go.Figure]:
     """The suppressed table and a chart of the same (suppressed cells drawn as 0)."""
     try:
-        with context.unit_of_work() as s:
-            frame = statistics.table(s, query)
+        frame = _table(query)
     except DomainError as err:
         return c.error(err), go.Figure()
     if frame.empty:

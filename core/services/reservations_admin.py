@@ -24,6 +24,7 @@ from core.db.models.booking import (
     VenueProcedure,
 )
 from core.domain.errors import DomainError
+from core.services import mail, slots
 from core.services.audit import Actor, record
 
 JST = timezone(timedelta(hours=9))
@@ -177,62 +178,20 @@ def add_closure(
     return closure
 
 
-def _closed_days(session: Session, venue_id: int, first: date, last: date) -> set[date]:
-    closures = session.scalars(
-        select(Closure).where(
-            Closure.kind.in_(("closure", "jlis_outage")),
-            (Closure.venue_id.is_(None)) | (Closure.venue_id == venue_id),
-        )
-    ).all()
-    days = set()
-    for closure in closures:
-        day = max(first, closure.starts_at.astimezone(JST).date())
-        while day <= last and datetime.combine(day, time(0), JST) < closure.ends_at:
-            days.add(day)
-            day += timedelta(days=1)
-    return days
-
-
-def generate_slots(session: Session, actor: Actor, venue_id: int, first: date, last: date) -> int:
-    """Create the slots the templates describe for FIRST..LAST (closed days skipped, existing slots kept)."""
-    templates = session.scalars(select(SlotTemplate).where(SlotTemplate.venue_id == venue_id)).all()
-    closed = _closed_days(session, venue_id, first, last)
-    window = (datetime.combine(first, time(0), JST), datetime.combine(last + timedelta(days=1), time(0), JST))
-    rows = session.execute(
-        select(Slot.procedure_id, Slot.counter_id, Slot.starts_at).where(
-            Slot.venue_id == venue_id, Slot.starts_at >= window[0], Slot.starts_at < window[1]
-        )
-    ).all()
-    existing: set[tuple[int | None, int | None, datetime]] = {(p, c, s) for p, c, s in rows}
-    created = 0
-    day = first
-    while day <= last:
-        for t in templates:
-            if t.weekday != day.weekday() or day in closed or t.procedure_id is None:
-                continue
-            if (t.valid_from and day < t.valid_from) or (t.valid_to and day > t.valid_to):
-                continue
-            start = datetime.combine(day, t.starts_at, JST)
-            while start + timedelta(minutes=t.slot_minutes) <= datetime.combine(day, t.ends_at, JST):
-                end = start + timedelta(minutes=t.slot_minutes)
-                key = (t.procedure_id, t.counter_id, start)
-                if key not in existing:  # NULL counters are distinct to UNIQUE, so check here
-                    session.add(
-                        Slot(
-                            venue_id=venue_id,
-                            counter_id=t.counter_id,
-                            procedure_id=t.procedure_id,
-                            starts_at=start,
-                            ends_at=end,
-                            capacity=t.capacity,
-                        )
-                    )
-                    existing.add(key)
-                    created += 1
-                start = end
-        day += timedelta(days=1)
-    session.flush()
-    _audit(session, actor, "slots_generate", "venue", venue_id, f"予約枠を生成 {first}〜{last}: {created}枠")
+def generate_slots(session: Session, actor: Actor, first: date, last: date) -> int:
+    """Create the slots every template describes for FIRST..LAST with the booking rules of core.services.slots
+    (holidays, 年末年始, the J-LIS Sunday, closures, 19:30); existing slots are kept."""
+    if last < first:
+        raise BookingAdminError("期間の終わりが始まりより前です", "the period ends before it starts")
+    created = slots.generate_slots(session, first, last)
+    _audit(
+        session,
+        actor,
+        "slots_generate",
+        "slots",
+        f"{first}:{last}",
+        f"予約枠を生成 {first}〜{last}: {created}枠",
+    )
     return created
 
 
@@ -319,6 +278,9 @@ def set_status(session: Session, actor: Actor, booking_no: str, status: str) -> 
     if status == "cancelled":
         reservation.cancelled_at = now
         _slot(session, reservation.slot_id).booked -= reservation.party_size
+        mail.enqueue(
+            session, "cancellation", reservation
+        )  # the resident hears of it (when they gave an address)
     _audit(session, actor, f"reservation_{status}", "reservation", booking_no, f"予約 {booking_no}: {status}")
     session.flush()
     return reservation

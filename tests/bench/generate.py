@@ -10,10 +10,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-from core.domain.register import COLUMNS
 from rich.console import Console
 from rich.table import Table
 
+from core.domain.register import COLUMNS
 from etl.synth import generate
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1.0"))

@@ -265,9 +265,10 @@ def live_server(console: Flask) -> Iterator[str]:
     server.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Debian's Chromium, headless, with a fresh profile (never a downloaded browser)."""
+    """Debian's Chromium, headless, with a fresh profile (never a downloaded browser); per module, so the
+    Playwright event loop is gone before other packages' browser tests start theirs."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian chromium is missing: run `bash scripts/debian-packages.sh test`")
     from playwright.sync_api import sync_playwright

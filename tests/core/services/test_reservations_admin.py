@@ -23,22 +23,24 @@ def venue_id(session: Session) -> int:
     procedure = admin.save_procedure(
         session, CLERK, "PICK", "カード受取", "Card pickup", 15, True, [venue.id]
     )
-    admin.add_template(session, CLERK, venue.id, procedure.id, 0, time(9, 0), time(10, 0), 15, 2)
-    admin.add_template(session, CLERK, venue.id, procedure.id, 1, time(9, 0), time(9, 30), 15, 1)
+    # with a counter: slots of counter-less templates are not unique (NULLs are distinct to UNIQUE)
+    counter = admin.add_counter(session, CLERK, venue.id, "1番窓口").id
+    admin.add_template(session, CLERK, venue.id, procedure.id, 0, time(9, 0), time(10, 0), 15, 2, counter)
+    admin.add_template(session, CLERK, venue.id, procedure.id, 1, time(9, 0), time(9, 30), 15, 1, counter)
     return venue.id
 
 
 def test_templates_generate_slots_and_closed_days_are_skipped(session: Session, venue_id: int) -> None:
     admin.add_closure(session, CLERK, None, date(2026, 12, 8), date(2026, 12, 8), "J-LISシステム停止")
-    created = admin.generate_slots(session, CLERK, venue_id, MONDAY, date(2026, 12, 14))
+    created = admin.generate_slots(session, CLERK, MONDAY, date(2026, 12, 14))
     assert created == 4 + 4  # two Mondays × 4 slots; the Tuesday is closed
-    assert admin.generate_slots(session, CLERK, venue_id, MONDAY, date(2026, 12, 14)) == 0  # idempotent
+    assert admin.generate_slots(session, CLERK, MONDAY, date(2026, 12, 14)) == 0  # idempotent
     loads = admin.calendar(session, venue_id, MONDAY, date(2026, 12, 14))
     assert [(d.day, d.capacity, d.booked) for d in loads] == [(MONDAY, 8, 0), (date(2026, 12, 14), 8, 0)]
 
 
 def test_walk_in_check_in_move_and_cancel_keep_the_seat_counts_right(session: Session, venue_id: int) -> None:
-    admin.generate_slots(session, CLERK, venue_id, MONDAY, MONDAY)
+    admin.generate_slots(session, CLERK, MONDAY, MONDAY)
     first, second = session.scalars(
         select(Slot).where(Slot.venue_id == venue_id).order_by(Slot.starts_at)
     ).all()[:2]
