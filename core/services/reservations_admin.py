@@ -18,11 +18,13 @@ from core.db.models.booking import (
     Counter,
     Procedure,
     Reservation,
+    Rules,
     Slot,
     SlotTemplate,
     Venue,
     VenueProcedure,
 )
+from core.domain.booking import BookingRules
 from core.domain.errors import DomainError
 from core.services import mail, slots
 from core.services.audit import Actor, record
@@ -356,3 +358,44 @@ def open_slots(session: Session, venue_id: int, day: date) -> list[tuple[Slot, s
         .order_by(Slot.starts_at)
     ).all()
     return [(slot, name) for slot, name in rows]
+
+
+RULE_FIELDS = {
+    "min_days_ahead": "何日前から予約できなくなるか(日)",
+    "max_days_ahead": "何日先まで予約できるか(日)",
+    "change_deadline_days": "変更・取消の締切(何日前)",
+    "hold_minutes": "入力中の仮押さえ(分)",
+    "max_active_per_contact": "1連絡先あたりの予約数上限",
+    "release_delay_minutes": "取消枠の再公開までの時間(分)",
+    "anonymise_after_days": "来庁後に個人情報を消すまで(日)",
+}
+
+
+def save_rules(session: Session, actor: Actor, values: dict[str, int]) -> BookingRules:
+    """Change the city's booking rules (one row); the change and its old values are audited."""
+    unknown = set(values) - set(RULE_FIELDS)
+    if unknown or any(v is None or int(v) < 0 for v in values.values()):
+        raise BookingAdminError(
+            "予約ルールの値を確認してください(0以上の整数)", "rules must be whole numbers ≥ 0"
+        )
+    if values.get("max_days_ahead", 1) < values.get("min_days_ahead", 0) or values.get("hold_minutes", 1) < 1:
+        raise BookingAdminError(
+            "予約できる期間(最短 ≤ 最長)と仮押さえ(1分以上)を確認してください",
+            "check the booking window (min ≤ max) and the hold (at least one minute)",
+        )
+    row = session.get(Rules, 1, with_for_update=True) or Rules(id=1)
+    before = {name: getattr(row, name) for name in RULE_FIELDS}
+    for name, value in values.items():
+        setattr(row, name, int(value))
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor,
+        "booking_rules",
+        "booking_rules",
+        "1",
+        summary="予約ルールを変更 / booking rules changed",
+        detail={"before": before, "after": {k: int(v) for k, v in values.items()}},
+    )
+    return slots.load_rules(session)

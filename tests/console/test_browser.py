@@ -269,3 +269,14 @@ def test_the_booking_clerk_runs_the_day_and_configures_venues(page: Any, live_se
     page.click("#rs-t-add")
     page.wait_for_selector("text=会場・手続・曜日を選んでください")
     shot(page, "reservations-setup")
+
+
+def test_the_booking_clerk_changes_the_booking_rules(page: Any, live_server: str) -> None:
+    _log_in(page, live_server, Role.BOOKING)
+    _open(page, f"{live_server}/reservations/rules")
+    page.fill("#rr-max-days-ahead", "45")
+    page.click("#rr-save")
+    page.wait_for_selector("text=予約ルールを保存しました")
+    _open(page, f"{live_server}/reservations/rules")
+    assert page.input_value("#rr-max-days-ahead") == "45"
+    shot(page, "reservation-rules")

@@ -65,3 +65,10 @@ def test_walk_in_check_in_move_and_cancel_keep_the_seat_counts_right(session: Se
 def test_bad_template_input_is_refused_with_the_reason(session: Session, venue_id: int) -> None:
     with pytest.raises(BookingAdminError, match="開始は終了より前"):
         admin.add_template(session, CLERK, venue_id, 1, 0, time(10, 0), time(9, 0), 15, 1)
+
+
+def test_booking_rules_change_is_read_by_the_site_and_audited(session: Session) -> None:
+    rules = admin.save_rules(session, CLERK, {"max_days_ahead": 30, "change_deadline_days": 2})
+    assert (rules.max_days_ahead, rules.change_deadline_days) == (30, 2)
+    with pytest.raises(BookingAdminError, match="最短 ≤ 最長"):
+        admin.save_rules(session, CLERK, {"min_days_ahead": 40, "max_days_ahead": 30})
