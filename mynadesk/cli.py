@@ -12,7 +12,7 @@ from rich.table import Table
 
 from core.config import Settings
 from core.domain.errors import DomainError
-from mynadesk import cli_console, progress
+from mynadesk import cli_console, cli_forms, cli_reader, progress
 from mynadesk.cli_site import site_app
 
 app = typer.Typer(
@@ -28,6 +28,8 @@ app.add_typer(data_app, name="data")
 app.add_typer(cli_console.console_app, name="console")
 app.add_typer(cli_console.staff_app, name="staff")
 app.add_typer(site_app, name="site")
+app.add_typer(cli_reader.app, name="reader")
+app.add_typer(cli_forms.app, name="forms")
 
 console = Console()
 

@@ -4,8 +4,11 @@
 set -euo pipefail
 
 group="${1:-base}"
-base=(python3 python3-venv python3-dev gcc make)
-test_extra=(chromium chromium-driver fonts-noto-cjk openssl)
+base=(python3 python3-venv python3-dev gcc make libpcsclite-dev swig)
+test_extra=(
+  chromium chromium-driver fonts-noto-cjk openssl
+  pcscd vsmartcard-vpcd poppler-utils fonts-ipaexfont-gothic fonts-ipaexfont-mincho
+)
 case "$group" in
   base) wanted=("${base[@]}") ;;
   test) wanted=("${base[@]}" "${test_extra[@]}") ;;

@@ -35,7 +35,7 @@ def test_db_upgrade_then_status_on_an_external_server(server_url: URL) -> None:
     status = runner.invoke(app, ["db", "status"], env=env)
     assert status.exit_code == 0, status.output
     assert "外部 PostgreSQL" in status.output
-    assert all(head in status.output for head in head_revisions())  # every branch's head, e.g. 0005
+    assert all(head in status.output for head in head_revisions())
     assert "db upgrade" not in status.output  # nothing left to migrate
 
 

@@ -50,3 +50,19 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+def record_card_read(
+    session: Session, actor: Actor, outcome: str, *, subject_atena_no: str | None = None
+) -> AuditEntry:
+    """Record that the chip's basic 4 items were read (or refused): the fact and outcome, never the data."""
+    summary = "カードの券面事項を読み取り" if outcome == "ok" else f"カード読取失敗({outcome})"
+    return record(
+        session,
+        actor,
+        "card_read",
+        "mynumber_card",
+        subject_atena_no=subject_atena_no,
+        summary=summary,
+        detail={"outcome": outcome, "items": ["name", "address", "birth_date", "sex"]},
+    )

@@ -1,5 +1,5 @@
 """All MynaDesk tables, one module per PostgreSQL schema."""
 
-from core.db.models import audit, booking, cards, register, staff
+from core.db.models import audit, booking, cards, forms, register, staff
 
-__all__ = ["audit", "booking", "cards", "register", "staff"]
+__all__ = ["audit", "booking", "cards", "forms", "register", "staff"]

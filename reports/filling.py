@@ -1,0 +1,98 @@
+"""Fill a form for one person: register record (and, if read, the card's 4 items) → stored record + PDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from core.domain.forms import FormKind, FormSource, form_reference, suggest_certificate_application
+from core.domain.identity import PersonFace, require_same_person
+from core.services.forms import record_filled_form, reopen_filled_form
+from core.services.residents import certificate_facts, get_resident, newest_card, register_face
+from reports.forms import FormCard, FormPerson, form_values, render_form
+
+JST = ZoneInfo("Asia/Tokyo")
+
+
+@dataclass(frozen=True)
+class FilledFormResult:
+    """What the counter gets back: the record's id and reference, and the PDF."""
+
+    form_id: int
+    reference: str
+    pdf: bytes
+
+
+def _person(register: PersonFace, card_face: PersonFace | None, kind: FormKind) -> PersonFace:
+    """The 4 items to print: the card's when read (a 券面記載事項変更届 prints the register's new ones)."""
+    if card_face is None or kind is FormKind.FACE_CHANGE:
+        return register
+    return PersonFace(card_face.name, card_face.address, card_face.birth_date, card_face.sex)
+
+
+def fill_form(
+    session: Session,
+    kind: FormKind,
+    atena_no: str,
+    *,
+    actor: str,
+    card_face: PersonFace | None = None,
+    terminal: str | None = None,
+    client_addr: str | None = None,
+    now: datetime | None = None,
+) -> FilledFormResult:
+    """Store the filled form (audited) and render it; the caller owns the transaction."""
+    moment = now or datetime.now(JST)
+    resident = get_resident(session, atena_no)
+    register = register_face(resident)
+    if card_face is not None:
+        require_same_person(card_face, register)
+    card = newest_card(session, resident.atena_no)
+    source = FormSource.CARD if card_face is not None else FormSource.REGISTER
+    person = FormPerson(_person(register, card_face, kind), resident.name_kana, resident.postal_code)
+    values = form_values(
+        kind,
+        person,
+        source=source,
+        card=None if card is None else FormCard(card.notice_no, card.expires_on),
+        card_face=card_face,
+        filled_on=moment.date(),
+    )
+    values["printed_at"] = moment.isoformat()
+    if kind is FormKind.CERTIFICATE:
+        facts = [] if card is None else certificate_facts(session, card.id)
+        suggestion = suggest_certificate_application(facts, moment.date())
+        values["certificate_application"] = None if suggestion is None else suggestion.value
+    record = record_filled_form(
+        session,
+        kind=kind,
+        source=source,
+        values=values,
+        actor=actor,
+        subject_atena_no=resident.atena_no,
+        card_id=None if card is None else card.id,
+        terminal=terminal,
+        client_addr=client_addr,
+    )
+    reference = form_reference(record.id)
+    pdf = render_form(values, reference, staff=actor, printed=moment, source=source)
+    return FilledFormResult(record.id, reference, pdf)
+
+
+def reprint_form(
+    session: Session, reference: str, *, actor: str, terminal: str | None = None, now: datetime | None = None
+) -> FilledFormResult:
+    """The same form again from its stored values (the reference and the original staff member stay)."""
+    form = reopen_filled_form(session, reference, actor=actor, terminal=terminal)
+    pdf = render_form(
+        form.form_values,
+        form_reference(form.id),
+        staff=form.created_by,
+        printed=datetime.fromisoformat(form.form_values["printed_at"]),
+        source=FormSource(form.source),
+        reprinted=now or datetime.now(JST),
+    )
+    return FilledFormResult(form.id, form_reference(form.id), pdf)
