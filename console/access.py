@@ -77,6 +77,13 @@ class AccessRegistry:
 
         return decorate
 
+    def clientside(self, app: Dash, roles: Iterable[Role], source: str, *args: Any, **kwargs: Any) -> None:
+        """`app.clientside_callback(...)`, recorded too (it runs in the browser, never on the server)."""
+        before = set(app.callback_map)
+        app.clientside_callback(source, *args, **kwargs)  # type: ignore[no-untyped-call]
+        for key in set(app.callback_map) - before:
+            self.callbacks[key] = frozenset(roles)
+
     def roles_for_callback(self, output_key: str) -> frozenset[Role]:
         """Roles allowed to fire the callback with OUTPUT_KEY (none when unknown: deny by default)."""
         return self.callbacks.get(output_key, frozenset())

@@ -140,6 +140,7 @@ def create_app(
         serve_locally=True,
         assets_folder=str(HERE / "assets"),
         external_stylesheets=["/vendor/bootstrap.min.css"],
+        external_scripts=["/vendor/cardread.js"],
         suppress_callback_exceptions=True,
         title="MynaDesk 業務コンソール",
         update_title=None,  # type: ignore[arg-type]

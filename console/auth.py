@@ -26,12 +26,14 @@ from flask import (
 )
 from flask_login import LoginManager, login_user, logout_user
 
+import reader
 from console import context
 from console.access import AccessRegistry
 from core.services import staff as staff_service
 from core.services.audit import record
 from core.services.staff import DEFAULT_LOGIN_POLICY, LoginRefused, StaffError
 
+CARDREAD_JS = Path(reader.__file__).parent / "static" / "cardread.js"
 BOOTSTRAP_CSS = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5" / "css" / "bootstrap.min.css"
 PUBLIC_PREFIXES = ("/login", "/vendor/", "/assets/", "/_dash-component-suites/", "/favicon.ico")
 DASH_API_PREFIXES = ("/_dash-update-component", "/_dash-layout", "/_dash-dependencies", "/_reload-hash")
@@ -82,6 +84,12 @@ def _login_page(staff_code: str = "", next_url: str = "/", status: int = 200) ->
 def bootstrap_css() -> Response:
     """Bootstrap 5, served from the installed package (no CDN)."""
     return send_file(BOOTSTRAP_CSS, mimetype="text/css", max_age=86400)
+
+
+@bp.route("/vendor/cardread.js")
+def cardread_js() -> Response:
+    """The card agent's browser client (reader/static/cardread.js), served by the console itself."""
+    return send_file(CARDREAD_JS, mimetype="text/javascript", max_age=3600)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -25,6 +25,7 @@ class ConsoleOptions:
 
     idle_minutes: int = 20
     refresh_seconds: int = 30
+    reader_url: str = "http://127.0.0.1:47863"  # the card agent on the staff PC (`mynadesk reader serve`)
 
 
 @dataclass

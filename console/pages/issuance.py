@@ -11,6 +11,7 @@ from dash import Dash, Input, Output, State, dcc, html
 from console import components as c
 from console import context, ids
 from console.access import AccessRegistry, Page
+from console.pages import card_read
 from core.domain.cards import CardState
 from core.domain.errors import DomainError
 from core.domain.roles import Role
@@ -52,21 +53,6 @@ def _pickups() -> Any:
     )
 
 
-def _reader_placeholder() -> Any:
-    # The card-reader issue plugs the chip read (カード読取) in here: it compares the chip with the ledger and
-    # sets IdentityCheck.chip_read. Until then this box stays visibly unconnected.
-    return html.Div(
-        [
-            html.Strong("カード読取(ICチップ照合)"),
-            html.Span(" — 未接続 / reader not connected", className="text-muted"),
-            html.Br(),
-            html.Small("カードリーダー連携を導入するとここで券面・ICチップの照合結果を表示します。"),
-        ],
-        className="md-placeholder p-2 my-2",
-        id="issue-reader",
-    )
-
-
 def layout(search: str = "", **_: Any) -> Any:
     """The flow on one page, top to bottom."""
     notice = (parse_qs(search.lstrip("?")).get("notice") or [""])[0]
@@ -74,6 +60,7 @@ def layout(search: str = "", **_: Any) -> Any:
         [
             dcc.Store(id=ids.ISSUE_CARD),
             dcc.Store(id=ids.ISSUE_BOOKING),
+            dcc.Store(id=card_read.HOLDER),
             dbc.Row(
                 [
                     dbc.Col(
@@ -97,7 +84,7 @@ def layout(search: str = "", **_: Any) -> Any:
                             dcc.Dropdown(
                                 id=ids.ISSUE_DOCUMENT, options=list(DOCUMENTS), placeholder="本人確認書類"
                             ),
-                            _reader_placeholder(),
+                            card_read.panel(),
                             dbc.Checklist(id=ids.ISSUE_CHECKS, options=CHECKS, value=[]),
                             html.H3("4. 電子証明書 / certificates", className="h5 mt-3"),
                             dbc.Checklist(
@@ -145,7 +132,7 @@ def _candidate_view(found: Candidate) -> Any:
     )
 
 
-def find(text: str | None) -> tuple[Any, Any, Any, Any]:
+def find(text: str | None) -> tuple[Any, Any, Any, Any, Any]:
     """Look the card up and run the register check."""
     if not text:
         return (
@@ -153,14 +140,16 @@ def find(text: str | None) -> tuple[Any, Any, Any, Any]:
             None,
             None,
             ["user", "signature"],
+            None,
         )
     try:
         with context.unit_of_work() as s:
             found = issuance.find_candidate(s, text, context.today(), context.actor())
     except DomainError as err:
-        return c.error(err), None, None, ["user", "signature"]
+        return c.error(err), None, None, ["user", "signature"], None
     certs = ["user", "signature"] if found.signature_by_default else ["user"]
-    return _candidate_view(found), found.card_id if found.check.allowed else None, found.booking_no, certs
+    card_id = found.card_id if found.check.allowed else None
+    return _candidate_view(found), card_id, found.booking_no, certs, found.holder_atena_no
 
 
 def hand_over(
@@ -169,6 +158,7 @@ def hand_over(
     document: str | None,
     checks: list[str] | None,
     certs: list[str] | None,
+    chip_ok: bool | None = None,
 ) -> Any:
     """Hand the card over; the result names who and when."""
     if card_id is None:
@@ -178,7 +168,7 @@ def hand_over(
             )
         )
     checks, certs = checks or [], certs or []
-    identity = IdentityCheck(document or "", "face" in checks, "pins" in checks, "receipt" in checks)
+    identity = IdentityCheck(document or "", "face" in checks, "pins" in checks, "receipt" in checks, chip_ok)
     try:
         with context.unit_of_work() as s:
             card = issuance.hand_over(
@@ -211,6 +201,7 @@ def register(app: Dash, registry: AccessRegistry) -> None:
         Output(ids.ISSUE_CARD, "data"),
         Output(ids.ISSUE_BOOKING, "data"),
         Output(ids.ISSUE_CERTS, "value"),
+        Output(card_read.HOLDER, "data"),
         Input(ids.ISSUE_FIND, "n_clicks"),
         State(ids.ISSUE_NOTICE, "value"),
     )(lambda _n, text: find(text))
@@ -224,5 +215,7 @@ def register(app: Dash, registry: AccessRegistry) -> None:
         State(ids.ISSUE_DOCUMENT, "value"),
         State(ids.ISSUE_CHECKS, "value"),
         State(ids.ISSUE_CERTS, "value"),
+        State(card_read.OK, "data"),
         prevent_initial_call=True,
-    )(lambda _n, card, booking, document, checks, certs: hand_over(card, booking, document, checks, certs))
+    )(lambda _n, *values: hand_over(*values))
+    card_read.register(app, registry, ROLES)
