@@ -12,7 +12,7 @@ from console import components as c
 from console import context, ids
 from console.access import AccessRegistry, Page
 from core.domain.roles import Role
-from core.services import audit_query
+from core.services import audit_query, site_access
 from core.services.audit_query import AuditFilter
 
 ROLES = frozenset({Role.ADMIN})
@@ -75,6 +75,7 @@ def _filters(
 def show(filters: AuditFilter) -> Any:
     """The newest 500 matching entries."""
     with context.unit_of_work() as s:
+        site_access.copy_site_access(s)  # the reservation site's own log joins the audit log first
         rows = audit_query.entries(s, filters)
     if not rows:
         return dbc.Alert("該当する記録はありません / no entries", color="info")
