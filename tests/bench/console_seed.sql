@@ -22,7 +22,7 @@ SELECT lpad(i::text, 10, '0'),
          ELSE 'issued' END,
     date '2016-01-15' + (i * 31) % 3650, date '2026-01-15' + (i * 31) % 3650,
     CASE WHEN i % 50 < 2 THEN current_date - (i % 200) END,
-    CASE WHEN i % 50 > 2 THEN now() - ((i % 60) || ' days')::interval END
+    CASE WHEN i % 50 > 2 THEN (date '2016-02-15' + (i * 31) % 3650)::timestamptz END
 FROM generate_series(1, (:n * 0.811)::int) AS i;
 INSERT INTO cards.certificates (card_id, kind, state, issued_on, expires_on)
 SELECT id, 'user', 'valid', issued_on, issued_on + 1826 FROM cards.cards WHERE state = 'issued';

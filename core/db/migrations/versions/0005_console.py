@@ -7,6 +7,7 @@ Create Date: 2026-11-26 19:40:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
@@ -29,9 +30,19 @@ def upgrade() -> None:
         )
     # issuance per day (overview, statistics)
     op.create_index("ix_cards_handed_over_at", "cards", ["handed_over_at"], unique=False, schema="cards")
+    # the few cards the last register load blocked (overview alerts)
+    op.create_index(
+        "ix_cards_blocked",
+        "cards",
+        ["state"],
+        unique=False,
+        schema="cards",
+        postgresql_where=sa.text("blocked_reason IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cards_blocked", table_name="cards", schema="cards")
     op.drop_index("ix_cards_handed_over_at", table_name="cards", schema="cards")
     for index in INDEXES:
         op.execute(f"DROP INDEX IF EXISTS register.{index}")
