@@ -64,7 +64,11 @@ def layout(search: str = "", **_: Any) -> Any:
             dbc.Row(
                 [
                     dbc.Col(
-                        [html.H3("1. 本日の受取予定 / today's pickups", className="h5"), _pickups()], lg=5
+                        [
+                            html.H3("1. 本日の受取予定 / today's pickups", className="h5"),
+                            html.Div(_pickups(), id=ids.ISSUE_PICKUPS),
+                        ],
+                        lg=5,
                     ),
                     dbc.Col(
                         [
@@ -209,6 +213,7 @@ def register(app: Dash, registry: AccessRegistry) -> None:
         app,
         ROLES,
         Output(ids.ISSUE_RESULT, "children"),
+        Output(ids.ISSUE_PICKUPS, "children"),
         Input(ids.ISSUE_HANDOVER, "n_clicks"),
         State(ids.ISSUE_CARD, "data"),
         State(ids.ISSUE_BOOKING, "data"),
@@ -217,5 +222,5 @@ def register(app: Dash, registry: AccessRegistry) -> None:
         State(ids.ISSUE_CERTS, "value"),
         State(card_read.OK, "data"),
         prevent_initial_call=True,
-    )(lambda _n, *values: hand_over(*values))
+    )(lambda _n, *values: (hand_over(*values), _pickups()))
     card_read.register(app, registry, ROLES)

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, ctx, dcc, html
 from sqlalchemy import select
 
@@ -142,7 +141,7 @@ def _slot_options(venue_id: int, day: date) -> list[dict[str, Any]]:
 def refresh(venue_id: int | None, day_text: str | None, message: Any = None) -> tuple[Any, ...]:
     """The day's list, the slot choices and the 5-week calendar."""
     if venue_id is None:
-        return message, html.P("会場を登録してください / add a venue first"), [], [], go.Figure()
+        return message, html.P("会場を登録してください / add a venue first"), [], [], figures.Fig()
     day = _day(day_text)
     with context.unit_of_work() as s:
         rows = admin.day_list(s, venue_id, day, context.actor())
@@ -165,7 +164,7 @@ def refresh(venue_id: int | None, day_text: str | None, message: Any = None) -> 
         if rows
         else html.P("この日の予約はありません / no bookings", className="text-muted")
     )
-    fig = go.Figure()
+    fig = figures.Fig()
     fig.add_bar(
         x=[d.day.strftime("%m/%d") for d in loads],
         y=[d.capacity for d in loads],
@@ -178,14 +177,8 @@ def refresh(venue_id: int | None, day_text: str | None, message: Any = None) -> 
         name="予約",
         marker_color="#0d6efd",
     )
-    fig.update_layout(
-        barmode="overlay",
-        title="予約枠と予約(5週間) / capacity vs bookings",
-        template="plotly_white",
-        font={"family": figures.FONT},
-        xaxis={"type": "category"},
-        height=320,
-    )
+    figures.style(fig, "予約枠と予約(5週間) / capacity vs bookings", height=320)
+    fig.update_layout(barmode="overlay", xaxis={"type": "category", **figures.GRID})
     options = _slot_options(venue_id, day)
     return message, table, options, options, fig
 

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, ctx, dcc, html
 
 from console import components as c
@@ -129,28 +128,23 @@ def _table(query: StatsQuery) -> Any:
     return frame
 
 
-def show(query: StatsQuery) -> tuple[Any, go.Figure]:
+def show(query: StatsQuery) -> tuple[Any, figures.Fig]:
     """The suppressed table and a chart of the same (suppressed cells drawn as 0)."""
     try:
         frame = _table(query)
     except DomainError as err:
-        return c.error(err), go.Figure()
+        return c.error(err), figures.Fig()
     if frame.empty:
-        return dbc.Alert("該当するデータはありません / no data", color="info"), go.Figure()
+        return dbc.Alert("該当するデータはありません / no data", color="info"), figures.Fig()
     shown = statistics.suppress(frame)
     headers = [shown.index.name or "", *[str(col) for col in shown.columns]]
     rows = [[index, *values] for index, values in zip(shown.index, shown.to_numpy().tolist(), strict=True)]
-    fig = go.Figure()
+    fig = figures.Fig()
     for column in frame.columns:
         values = [v if v >= statistics.MIN_CELL else 0 for v in frame[column]]
         fig.add_bar(x=list(frame.index), y=values, name=str(column))
-    fig.update_layout(
-        xaxis={"type": "category"},
-        barmode="stack",
-        title=statistics.MEASURES[query.measure],
-        template="plotly_white",
-        font={"family": figures.FONT},
-    )
+    figures.style(fig, statistics.MEASURES[query.measure])
+    fig.update_layout(barmode="stack", xaxis={"type": "category", **figures.GRID})
     return c.table(headers, rows, lambda row: row, table_id="st-rows"), fig
 
 
