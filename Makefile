@@ -40,5 +40,8 @@ demo: $(STAMP)
 		$(BIN)/mynadesk data generate --out $(GENERATED) --scale $(SCALE) --seed $(SEED) && \
 		touch $(GENERATED)/.complete-$(SCALE)-$(SEED); \
 	else echo "データは生成済みです / data already generated: $(GENERATED)"; fi
+	$(BIN)/mynadesk etl load $(GENERATED)/resident_*_full.csv
+	$(BIN)/mynadesk migrate cards "$$(ls $(GENERATED)/cards_*.csv | sort | tail -n 1)"
+	$(BIN)/mynadesk etl analytics
 	$(BIN)/mynadesk db status
 	@echo "生成データ / generated files: $(abspath $(GENERATED))"

@@ -65,6 +65,54 @@ def _site_settings(env: Mapping[str, str]) -> dict[str, object]:
     return values
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = (env.get(name) or "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(
+        f"{name} は 1 か 0 で指定してください: {value}", f"{name} must be 1 or 0, not {value!r}"
+    )
+
+
+@dataclass(frozen=True)
+class FtpSettings:
+    """Where the city's resident system drops register extracts (MYNADESK_FTP_*)."""
+
+    host: str
+    port: int = 21
+    user: str = "anonymous"
+    password: str | None = field(default=None, repr=False)
+    directory: str = "/"
+    tls: bool = False
+    ca_file: Path | None = None  # a private CA for FTPS; the system's trust store otherwise
+    delete_after_load: bool = False  # nothing is deleted on the server unless this is set
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> FtpSettings | None:
+        """The FTP settings, or None when MYNADESK_FTP_HOST is not set."""
+        host = env.get("MYNADESK_FTP_HOST")
+        if not host:
+            return None
+        port = env.get("MYNADESK_FTP_PORT") or "21"
+        if not port.isdigit():
+            raise ConfigError(
+                f"MYNADESK_FTP_PORT は数字です: {port}", f"MYNADESK_FTP_PORT must be a number: {port}"
+            )
+        ca_file = env.get("MYNADESK_FTP_CA_FILE")
+        return cls(
+            host=host,
+            port=int(port),
+            user=env.get("MYNADESK_FTP_USER") or "anonymous",
+            password=_read(env, "MYNADESK_FTP_PASSWORD"),
+            directory=env.get("MYNADESK_FTP_DIR") or "/",
+            tls=_flag(env, "MYNADESK_FTP_TLS"),
+            ca_file=Path(ca_file) if ca_file else None,
+            delete_after_load=_flag(env, "MYNADESK_FTP_DELETE"),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything MynaDesk reads from its environment."""
@@ -86,6 +134,7 @@ class Settings:
     site_tls_cert: Path | None = None
     site_tls_key: Path | None = None
     site_proxies: int = 0  # how many reverse proxies (nginx) in front of the site to trust for X-Forwarded-*
+    ftp: FtpSettings | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -101,12 +150,18 @@ class Settings:
             site_db_password=_read(env, "MYNADESK_SITE_DB_PASSWORD"),
             secret_key=_read(env, "MYNADESK_SECRET_KEY"),
             **_site_settings(env),  # type: ignore[arg-type]
+            ftp=FtpSettings.from_env(env),
         )
 
     @property
     def embedded(self) -> bool:
         """True when MynaDesk runs its own PostgreSQL under the data dir."""
         return self.database_url is None
+
+    @property
+    def register_dir(self) -> Path:
+        """Where pulled extracts are kept: inbox/, loaded/ and errors/ (rejected files with their report)."""
+        return self.data_dir / "register"
 
     @property
     def pgdata_dir(self) -> Path:

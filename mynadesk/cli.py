@@ -12,7 +12,8 @@ from rich.table import Table
 
 from core.config import Settings
 from core.domain.errors import DomainError
-from mynadesk import cli_console, cli_forms, cli_reader, progress
+from mynadesk import cli_analytics, cli_console, cli_forms, cli_migrate, cli_reader, progress
+from mynadesk.cli_etl import etl_app
 from mynadesk.cli_site import site_app
 
 app = typer.Typer(
@@ -30,6 +31,9 @@ app.add_typer(cli_console.staff_app, name="staff")
 app.add_typer(site_app, name="site")
 app.add_typer(cli_reader.app, name="reader")
 app.add_typer(cli_forms.app, name="forms")
+app.add_typer(etl_app, name="etl")
+app.add_typer(cli_migrate.app, name="migrate")
+etl_app.command("analytics")(cli_analytics.build_command)
 
 console = Console()
 

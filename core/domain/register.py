@@ -12,7 +12,7 @@ from datetime import date
 from enum import IntEnum, StrEnum
 from types import MappingProxyType
 
-from core.domain.cards import ResidentStatus
+from core.domain.cards import ResidentStatus, RevokeReason
 from core.domain.errors import DomainError
 
 # --- Columns ----------------------------------------------------------------------------------------------
@@ -417,3 +417,82 @@ def has_gaiji(text: str) -> bool:
 def is_kana_name(text: str) -> bool:
     """True for full-width katakana parts (ー and ・ allowed) separated by single U+3000."""
     return _KANA_NAME.fullmatch(text) is not None
+
+
+_FILE_NAME = re.compile(r"resident_(\d{8})_(full|delta)\.csv")
+
+
+class InvalidExtractName(DomainError):  # noqa: N818
+    """A data file is not named `resident_<YYYYMMDD>_<full|delta>.csv`."""
+
+
+def parse_extract_file_name(name: str) -> tuple[date, ExtractKind]:
+    """The extract date and kind a data file's name carries. Raises InvalidExtractName."""
+    match = _FILE_NAME.fullmatch(name)
+    day: date | None = None
+    if match:
+        try:
+            day = date(int(match[1][:4]), int(match[1][4:6]), int(match[1][6:]))
+        except ValueError:
+            day = None
+    if match is None or day is None:
+        raise InvalidExtractName(
+            f"ファイル名「{name}」は resident_<YYYYMMDD>_<full|delta>.csv の形ではありません",
+            f"the file name '{name}' is not resident_<YYYYMMDD>_<full|delta>.csv",
+        )
+    return day, ExtractKind(match[2])
+
+
+# --- Effects on cards (resident-extract.md 異動事由 table, card-lifecycle.md) -----------------------------
+# A card in use is revoked with this reason when its holder leaves the register for this 事由.
+IN_USE_REVOKE_REASONS: MappingProxyType[MoveReason, RevokeReason] = MappingProxyType(
+    {
+        MoveReason.MOVE_OUT_ABROAD: RevokeReason.MOVED_ABROAD,
+        MoveReason.DEATH: RevokeReason.DEATH,
+        MoveReason.REMOVED_EX_OFFICIO: RevokeReason.REMOVED_EX_OFFICIO,
+    }
+)
+# A card not yet handed over is blocked when its holder leaves the register (any B code) and must then be
+# revoked at the counter with this reason (MynaDesk rule: the load blocks, a person revokes).
+PRE_ISSUE_REVOKE_REASONS: MappingProxyType[MoveReason, RevokeReason] = MappingProxyType(
+    {
+        MoveReason.DOMESTIC_MOVE_OUT: RevokeReason.MOVED_OUT_BEFORE_PICKUP,
+        MoveReason.MOVE_OUT_ABROAD: RevokeReason.MOVED_OUT_BEFORE_PICKUP,
+        MoveReason.DEATH: RevokeReason.DEATH,
+    }
+)  # B04 職権消除 has no pre-issue reason of its own: the card stays blocked until the counter decides.
+# 異動 that change what the card face shows and revoke the 署名用電子証明書.
+FACE_CHANGING_REASONS: frozenset[MoveReason] = frozenset({MoveReason.ADDRESS_CHANGE, MoveReason.NAME_CHANGE})
+
+
+# --- What the register keeps of a person (the loader's staging row, in this order) -----------------------
+STORED_COLUMNS: tuple[str, ...] = (
+    "atena_no",
+    "juminhyo_code",
+    "household_no",
+    "relation",
+    "resident_kind",
+    "resident_status",
+    "name",
+    "name_kana",
+    "name_alpha",
+    "common_name",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "birth_date",
+    "sex",
+    "postal_code",
+    "address",
+    "address_extra",
+    "area_code",
+    "move_reason",
+    "move_date",
+    "notified_date",
+    "card_status",
+    "nationality",
+    "residence_status",
+    "residence_expiry",
+    "updated_at",
+    "has_gaiji",
+)

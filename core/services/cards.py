@@ -36,6 +36,12 @@ def holder_status(session: Session, card: Card) -> ResidentStatus | None:
 
 
 def _check_holder_may_receive(session: Session, card: Card, current: CardState) -> None:
+    if card.holder_match == "code_mismatch":
+        raise DomainError(
+            "台帳の住民票コードが住民記録と一致しないため交付できません。台帳の所有者を確認してください",
+            "the ledger's 住民票コード differs from the resident register, so the card cannot be handed over;"
+            " check the card's holder",
+        )
     status = holder_status(session, card)
     if status is None:
         raise DomainError(

@@ -12,6 +12,9 @@ BENCHMARKS = {
     "generate": "tests.bench.generate",
     "booking": "tests.bench.booking",
     "reader": "tests.bench.reader",
+    "register_load": "tests.bench.register_load",
+    "ledger": "tests.bench.ledger",
+    "analytics": "tests.bench.analytics",
     "console": "tests.bench.console",
 }
 

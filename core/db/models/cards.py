@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -26,6 +27,8 @@ SCHEMA = "cards"
 
 CARD_STATES = tuple(state.value for state in CardState)
 CERTIFICATE_STATES = tuple(state.value for state in CertificateState)
+# How a migrated card's holder matched the register (宛名番号 + 住民票コード), was not found, or codes differ.
+HOLDER_MATCHES = ("matched", "unknown", "code_mismatch")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -42,6 +45,7 @@ class Card(Base):
         CheckConstraint(
             "(state = 'revoked' OR state = 'destroyed') = (revoke_reason IS NOT NULL)", name="reason"
         ),
+        CheckConstraint(_in("holder_match", HOLDER_MATCHES), name="holder_match"),
         Index("ix_cards_holder", "holder_atena_no"),
         Index("ix_cards_state", "state"),
         Index("ix_cards_expires_on", "expires_on"),
@@ -76,6 +80,41 @@ class Card(Base):
     blocked_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = created_at_column()
+    # Columns of the legacy ledger export (data/README.md), kept as migrated.
+    application_kind: Mapped[str | None] = mapped_column(String(10))  # 新規 / 更新 / 再交付
+    source: Mapped[str | None] = mapped_column(String(10))  # 交付 / 転入継続
+    arrived_on: Mapped[date | None] = mapped_column(Date)
+    preset_on: Mapped[date | None] = mapped_column(Date)
+    notice_returned_on: Mapped[date | None] = mapped_column(Date)
+    reserved_for: Mapped[date | None] = mapped_column(Date)
+    handed_over_on: Mapped[date | None] = mapped_column(Date)
+    suspended_on: Mapped[date | None] = mapped_column(Date)
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+    destroyed_on: Mapped[date | None] = mapped_column(Date)
+    office: Mapped[str | None] = mapped_column(String(10))
+    legacy_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # md5 of the ledger row last migrated: a re-run updates only cards the legacy system changed.
+    legacy_row_hash: Mapped[str | None] = mapped_column(String(32))
+    holder_match: Mapped[str | None] = mapped_column(String(15))
+
+
+class LedgerMigration(Base):
+    """One run of `mynadesk migrate cards` that changed the database (dry runs are not recorded)."""
+
+    __tablename__ = "ledger_migrations"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    row_count: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    unknown_holders: Mapped[int] = mapped_column(Integer)
+    code_mismatches: Mapped[int] = mapped_column(Integer)
+    migrated_by: Mapped[str] = mapped_column(String(100))
+    migrated_at: Mapped[datetime] = created_at_column()
 
 
 class CardEvent(Base):

@@ -151,3 +151,25 @@ class ResidentVersion(_PersonColumns, Base):
     source_line: Mapped[int | None] = mapped_column(Integer)
     recorded_by: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime] = created_at_column()
+
+
+class LoadAlert(Base):
+    """Something a register load did to, or found about, a card or a person that staff must see."""
+
+    __tablename__ = "load_alerts"
+    __table_args__ = (
+        Index("ix_load_alerts_file", "file_id"),
+        Index("ix_load_alerts_atena_no", "atena_no"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey(ExtractFile.id))
+    source_line: Mapped[int | None] = mapped_column(Integer)
+    atena_no: Mapped[str] = mapped_column(String(15))
+    card_id: Mapped[int | None] = mapped_column(BigInteger)
+    move_reason: Mapped[str | None] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(30))
+    message_ja: Mapped[str] = mapped_column(Text)
+    message_en: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()

@@ -1,0 +1,156 @@
+"""Read-only queries over the current analytics build, returning pandas DataFrames (for the console).
+
+Every function takes the DuckDB file (see `core.analytics.marts.current_duckdb`) and opens it read-only
+for the duration of the query, so a build swapped in meanwhile is picked up by the next call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from core.analytics.marts import MARTS
+from core.domain.errors import DomainError
+
+
+class AnalyticsMissing(DomainError):  # noqa: N818 - named for what happened
+    """No analytics build exists yet."""
+
+
+@contextmanager
+def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the analytics DuckDB file."""
+    if not path.exists():
+        raise AnalyticsMissing(
+            f"分析データがありません({path})。`mynadesk etl analytics` を実行してください",
+            f"no analytics build at {path}; run `mynadesk etl analytics`",
+        )
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _frame(path: Path, query: str, params: list[Any] | None = None) -> pd.DataFrame:
+    with connect(path) as con:
+        frame: pd.DataFrame = con.execute(query, params or []).df()
+    return frame
+
+
+def mart(path: Path, name: str) -> pd.DataFrame:
+    """A whole mart in contract column order."""
+    if name not in MARTS:
+        raise ValueError(f"マートがありません / no such mart: {name}")
+    return _frame(path, f"SELECT {', '.join(MARTS[name].column_names)} FROM {name}")
+
+
+def build_info(path: Path) -> pd.DataFrame:
+    """When the build was made, for which day, from how many rows."""
+    return mart(path, "build_info")
+
+
+def card_stock(path: Path) -> pd.DataFrame:
+    """Cards by state, office and days band."""
+    return mart(path, "card_stock")
+
+
+def stock_by_state(path: Path) -> pd.DataFrame:
+    """Totals per state (Overview): state, label, cards, notices over 90 days, disposal due."""
+    return _frame(
+        path,
+        "SELECT state, state_label, sum(cards)::BIGINT AS cards, sum(on_hold)::BIGINT AS on_hold,"
+        " sum(notices_over_90_days)::BIGINT AS notices_over_90_days,"
+        " sum(reminder_due)::BIGINT AS reminder_due,"
+        " sum(disposal_due)::BIGINT AS disposal_due"
+        " FROM card_stock GROUP BY state, state_label, state_order ORDER BY state_order",
+    )
+
+
+def waiting_cards(path: Path, *, only_disposal_due: bool = False) -> pd.DataFrame:
+    """Cards waiting for pickup, oldest notice first (optionally only those due for 未交付廃棄)."""
+    where = "WHERE disposal_due" if only_disposal_due else ""
+    columns = ", ".join(MARTS["waiting_cards"].column_names)
+    return _frame(
+        path, f"SELECT {columns} FROM waiting_cards {where} ORDER BY notified_on NULLS LAST, card_id"
+    )
+
+
+def expiries_by_month(
+    path: Path, kind: str = "card", start: date | None = None, end: date | None = None
+) -> pd.DataFrame:
+    """Expiries per month for KIND (card / user_cert / signature_cert), all districts and ages summed."""
+    return _frame(
+        path,
+        "SELECT month, sum(expiring)::BIGINT AS expiring FROM expiries_monthly WHERE kind = ?"
+        " AND month >= coalesce(?, DATE '1900-01-01') AND month < coalesce(?, DATE '9999-01-01')"
+        " GROUP BY month ORDER BY month",
+        [kind, start, end],
+    )
+
+
+def expiries_monthly(path: Path) -> pd.DataFrame:
+    """The full expiry forecast: month × kind × district × age band."""
+    return mart(path, "expiries_monthly")
+
+
+def notice_waves(path: Path, *, by_district: bool = False) -> pd.DataFrame:
+    """有効期限通知書 letters per month (optionally per district)."""
+    if by_district:
+        return mart(path, "expiry_notice_waves")
+    return _frame(
+        path,
+        "SELECT notice_month, sum(letters)::BIGINT AS letters,"
+        " sum(stay_bound_excluded)::BIGINT AS stay_bound_excluded, sum(window_opens)::BIGINT AS window_opens"
+        " FROM expiry_notice_waves GROUP BY notice_month ORDER BY notice_month",
+    )
+
+
+def slot_capacity(path: Path, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    """Capacity and bookings per day, venue and procedure between START and END (exclusive)."""
+    columns = ", ".join(MARTS["slot_capacity"].column_names)
+    return _frame(
+        path,
+        f"SELECT {columns} FROM slot_capacity WHERE day >= coalesce(?, DATE '1900-01-01')"
+        " AND day < coalesce(?, DATE '9999-01-01') ORDER BY day, venue_id, procedure_id",
+        [start, end],
+    )
+
+
+def bookings_daily(path: Path, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    """Bookings, visits and no-shows per day, venue and procedure."""
+    columns = ", ".join(MARTS["bookings_daily"].column_names)
+    return _frame(
+        path,
+        f"SELECT {columns} FROM bookings_daily WHERE day >= coalesce(?, DATE '1900-01-01')"
+        " AND day < coalesce(?, DATE '9999-01-01') ORDER BY day, venue_id, procedure_id",
+        [start, end],
+    )
+
+
+def issuance_daily(path: Path, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    """Cards produced and handed over per day (all offices and kinds summed)."""
+    return _frame(
+        path,
+        "SELECT day, sum(produced)::BIGINT AS produced, sum(handed_over)::BIGINT AS handed_over"
+        " FROM issuance_daily WHERE day >= coalesce(?, DATE '1900-01-01')"
+        " AND day < coalesce(?, DATE '9999-01-01')"
+        " GROUP BY day ORDER BY day",
+        [start, end],
+    )
+
+
+def renewals_monthly(path: Path) -> pd.DataFrame:
+    """Renewals applied, produced, handed over; reissues; cards expiring — per month."""
+    return mart(path, "renewals_monthly")
+
+
+def holding_by_district_age(path: Path) -> pd.DataFrame:
+    """Residents, holders and the holding rate by district and age band."""
+    return mart(path, "holding_by_district_age")

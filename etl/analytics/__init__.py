@@ -1,0 +1,1 @@
+"""Analytic layer build: extract (PostgreSQL → Arrow), transform (pure marts), write (Parquet, DuckDB)."""

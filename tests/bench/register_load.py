@@ -1,0 +1,127 @@
+"""`mynadesk etl load` on a Fujisawa-scale full extract and a 1% delta, beside a raw COPY of the same rows.
+
+Targets (issue 3): first full load and re-load each within 3× the raw COPY; a 1% delta under 2 s.
+BENCH_SCALE10=1 also runs scale 10 (generating it takes a few minutes) to show how the cost grows.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import psycopg
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.engine import URL, make_url
+
+from core.db.embedded import ensure_database, start_embedded, stop_embedded
+from core.db.engine import make_engine, make_session_factory
+from core.db.migrate import upgrade
+from core.domain.register import extract_file_name
+from core.services.audit import Actor
+from etl.extract import decode
+from etl.load import load_file
+from etl.synth import generate
+
+AS_OF = date(2026, 11, 26)
+ACTOR = Actor("bench")
+
+
+def copy_baseline(url: URL, path: Path) -> float:
+    """Seconds to decode the file and COPY its rows into an unindexed table of text columns."""
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    started = time.perf_counter()
+    text, _ = decode(path.read_bytes())
+    header = next(csv.reader([text.split("\n", 1)[0]]))
+    with psycopg.connect(conninfo) as conn:
+        conn.execute(f"CREATE TABLE bench_copy ({', '.join(f'{c} text' for c in header)})")
+        with conn.cursor().copy("COPY bench_copy FROM STDIN (FORMAT csv, HEADER true)") as copy:
+            copy.write(text)
+        conn.commit()
+        seconds = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_copy")
+    return seconds
+
+
+def write_delta(full: Path, folder: Path, share: float = 0.01) -> Path:
+    """A delta of the next day: every 1/share-th person moved within the city (C01)."""
+    text, encoding = decode(full.read_bytes())
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    day = AS_OF + timedelta(days=1)
+    changed = []
+    every = int(1 / share)
+    for number, row in enumerate(reader):
+        if number % every or row["resident_status"] != "1":
+            continue
+        row.update(
+            address=row["address"] + "の2",
+            move_reason="C01",
+            move_date=day.isoformat(),
+            notified_date=day.isoformat(),
+            updated_at=f"{day} 10:00:00",
+        )
+        changed.append(row)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(reader.fieldnames or []), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(changed)
+    data = buffer.getvalue().encode(encoding)
+    path = folder / extract_file_name(day, "delta")
+    path.write_bytes(data)
+    path.with_name(path.name + ".end").write_text(f"{len(changed)},{hashlib.sha256(data).hexdigest()}\n")
+    return path
+
+
+def timed_load(url: URL, path: Path) -> tuple[float, str]:
+    engine = make_engine(url)
+    started = time.perf_counter()
+    with make_session_factory(engine)() as session, session.begin():
+        outcome = load_file(session, path, ACTOR)
+        if outcome.status not in ("loaded", "already_loaded"):
+            raise RuntimeError("; ".join(str(e) for e in outcome.errors[:5]))
+    engine.dispose()
+    return time.perf_counter() - started, outcome.status
+
+
+def measure(scale: float, folder: Path) -> list[tuple[str, float, str]]:
+    """Generate, then time the baseline, the first load, the re-load and a 1% delta on a fresh database."""
+    generate(folder, scale=scale, seed=42, as_of=AS_OF)
+    full = folder / extract_file_name(AS_OF, "full")
+    delta = write_delta(full, folder)
+    uri = start_embedded(folder / "pg")
+    try:
+        ensure_database(uri, "bench")
+        url = make_url(uri).set(drivername="postgresql+psycopg", database="bench")
+        upgrade(url)
+        baseline = copy_baseline(url, full)
+        first, _ = timed_load(url, full)
+        again, status = timed_load(url, full)
+        changes, _ = timed_load(url, delta)
+    finally:
+        stop_embedded(folder / "pg")
+    return [
+        ("raw COPY of the same rows (baseline)", baseline, ""),
+        ("etl load: first full load", first, f"{first / baseline:.1f}× (target ≤ 3×)"),
+        (f"etl load: same file again ({status})", again, f"{again / baseline:.1f}× (target ≤ 3×)"),
+        ("etl load: 1% delta", changes, "target < 2 s"),
+    ]
+
+
+def run(console: Console) -> None:
+    """Print the figures at scale 1.0 (and 10 with BENCH_SCALE10=1)."""
+    scales = [1.0, 10.0] if os.environ.get("BENCH_SCALE10") == "1" else [1.0]
+    for scale in scales:
+        with tempfile.TemporaryDirectory() as folder:
+            rows = measure(scale, Path(folder))
+        table = Table(title=f"register load (scale {scale})")
+        for column in ("measure", "seconds", "vs baseline / target"):
+            table.add_column(column)
+        for name, seconds, note in rows:
+            table.add_row(name, f"{seconds:.2f}", note)
+        console.print(table)
