@@ -46,7 +46,7 @@ DISTRICTS = (
     "長後",
     "御所見",
 )
-OTHER_DISTRICT = "その他"
+OTHER_DISTRICT = "不明"
 AGE_BANDS = (
     (0, 14, "0-14"),
     (15, 19, "15-19"),
@@ -88,8 +88,11 @@ class Expiry:
 
 
 def district_sql() -> ColumnElement[str]:
-    rest = func.substr(Resident.address, func.strpos(Resident.address, "藤沢市") + 3)
-    whens = [(rest.like(f"{name}%"), literal(name)) for name in sorted(DISTRICTS, key=len, reverse=True)]
+    """The 地区 from the first two digits of the 町丁コード (01 片瀬 … 13 御所見), as the marts do."""
+    whens = [
+        (func.substr(Resident.area_code, 1, 2) == f"{i:02d}", literal(name))
+        for i, name in enumerate(DISTRICTS, 1)
+    ]
     return case(*whens, else_=literal(OTHER_DISTRICT))
 
 

@@ -12,7 +12,7 @@ SELECT lpad(i::text, 10, '0'), lpad((10000000000 + i)::text, 11, '0'), 'H' || lp
       (ARRAY['タロウ','ハナコ','イチロウ','ミサキ','ケンタ','ヨウコ','ショウ','ユミ','ダイスケ'])[i % 9 + 1],
     extract(year FROM d)::int, extract(month FROM d)::int, extract(day FROM d)::int, d, i % 2 + 1, '2510001',
     '神奈川県藤沢市' || (ARRAY['片瀬海岸','鵠沼海岸','辻堂元町','村岡東','藤沢','大庭','善行','湘南台','六会',
-      '長後','遠藤','御所見','明治'])[i % 13 + 1] || (i % 30 + 1)::text || '番地', '010100', 'A01',
+      '長後','遠藤','御所見','明治'])[i % 13 + 1] || (i % 30 + 1)::text || '番地', lpad((i % 13 + 1)::text, 2, '0') || '0100', 'A01',
     date '2010-04-01', 1, now()
 FROM (SELECT i, date '1930-01-01' + ((i::bigint * 7919) % 33000)::int AS d FROM generate_series(1, :n) AS i) AS s;
 INSERT INTO cards.cards (holder_atena_no, notice_no, state, issued_on, expires_on, notified_on, handed_over_at)

@@ -166,7 +166,12 @@ def issued_population() -> list[tuple[date, date, bool]]:
 def _seed_in_use(session: Session) -> None:
     districts = ("鵠沼海岸", "辻堂元町", "湘南台", "片瀬", "長後")
     for i, (birth, issued, printed) in enumerate(issued_population()):
-        resident = add_resident(session, birth_date=birth, address=f"神奈川県藤沢市{districts[i % 5]}{i}番地")
+        resident = add_resident(
+            session,
+            birth_date=birth,
+            address=f"神奈川県藤沢市{districts[i % 5]}{i}番地",
+            area_code=f"{[2, 3, 10, 1, 12][i % 5]:02d}0101",
+        )
         expiry = card_expiry(birth, issued)
         card = add_card(
             session,

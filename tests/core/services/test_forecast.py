@@ -29,7 +29,9 @@ PEOPLE = [  # (birth, issued, applied, printed?)
 def ledger(session: Session) -> list[date]:
     expiries = []
     for birth, issued, applied, printed in PEOPLE:
-        resident = add_resident(session, birth_date=birth, address="神奈川県藤沢市鵠沼海岸2丁目1番1号")
+        resident = add_resident(
+            session, birth_date=birth, address="神奈川県藤沢市鵠沼海岸2丁目1番1号", area_code="020101"
+        )
         expiry = card_expiry(birth, issued, applied)
         card = add_card(
             session,

@@ -24,9 +24,9 @@ QUERY = StatsQuery("issued", "district", "month", date(2026, 10, 1), date(2026, 
 @pytest.fixture
 def issued(session: Session) -> None:
     at = datetime(2026, 10, 15, 11, 0, tzinfo=JST)
-    for town, count in (("鵠沼海岸", 7), ("辻堂元町", 2)):
+    for town, code, count in (("鵠沼海岸", "020101", 7), ("辻堂元町", "030201", 2)):
         for i in range(count):
-            resident = add_resident(session, address=f"神奈川県藤沢市{town}{i}番地")
+            resident = add_resident(session, address=f"神奈川県藤沢市{town}{i}番地", area_code=code)
             add_card(session, resident, "issued", handed_over_at=at + timedelta(minutes=i), notice_no=None)
     add_card(
         session,
