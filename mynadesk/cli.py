@@ -12,7 +12,7 @@ from rich.table import Table
 
 from core.config import Settings
 from core.domain.errors import DomainError
-from mynadesk import cli_analytics, cli_forms, cli_migrate, cli_reader, progress
+from mynadesk import cli_analytics, cli_console, cli_forms, cli_migrate, cli_reader, progress
 from mynadesk.cli_etl import etl_app
 from mynadesk.cli_site import site_app
 
@@ -26,6 +26,8 @@ db_app = typer.Typer(help="データベース / database: migrations and status.
 data_app = typer.Typer(help="データ / data: realistic synthetic input files.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
+app.add_typer(cli_console.console_app, name="console")
+app.add_typer(cli_console.staff_app, name="staff")
 app.add_typer(site_app, name="site")
 app.add_typer(cli_reader.app, name="reader")
 app.add_typer(cli_forms.app, name="forms")

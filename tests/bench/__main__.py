@@ -15,6 +15,7 @@ BENCHMARKS = {
     "register_load": "tests.bench.register_load",
     "ledger": "tests.bench.ledger",
     "analytics": "tests.bench.analytics",
+    "console": "tests.bench.console",
 }
 
 

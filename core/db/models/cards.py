@@ -49,6 +49,10 @@ class Card(Base):
         Index("ix_cards_holder", "holder_atena_no"),
         Index("ix_cards_state", "state"),
         Index("ix_cards_expires_on", "expires_on"),
+        Index("ix_cards_handed_over_at", "handed_over_at"),  # migration 0005: issuance per day
+        Index(
+            "ix_cards_blocked", "state", postgresql_where=text("blocked_reason IS NOT NULL")
+        ),  # 0005: alerts
         {"schema": SCHEMA},
     )
 

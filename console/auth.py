@@ -1,0 +1,251 @@
+"""Logging in and out, password changes, the idle timeout, and the one guard every request passes."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import flask_bootstrap
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, login_user, logout_user
+
+import reader
+from console import context
+from console.access import AccessRegistry
+from core.services import staff as staff_service
+from core.services.audit import record
+from core.services.staff import DEFAULT_LOGIN_POLICY, LoginRefused, StaffError
+
+CARDREAD_JS = Path(reader.__file__).parent / "static" / "cardread.js"
+BOOTSTRAP_CSS = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5" / "css" / "bootstrap.min.css"
+PUBLIC_PREFIXES = ("/login", "/vendor/", "/assets/", "/_dash-component-suites/", "/favicon.ico")
+DASH_API_PREFIXES = ("/_dash-update-component", "/_dash-layout", "/_dash-dependencies", "/_reload-hash")
+ALWAYS_ALLOWED = ("/logout", "/account/password")
+
+bp = Blueprint("console_auth", __name__)
+
+
+def _csrf_token() -> str:
+    token = session.get("csrf_token")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        session["csrf_token"] = token
+    return str(token)
+
+
+def _check_csrf() -> None:
+    expected = str(session.get("csrf_token", ""))
+    if not expected or not secrets.compare_digest(request.form.get("csrf_token", ""), expected):
+        abort(
+            400, "フォームの有効期限が切れました。もう一度送信してください / the form expired, send it again"
+        )
+
+
+def _safe_next(target: str | None) -> str:
+    if not target:
+        return "/"
+    parsed = urlparse(target)
+    return target if not parsed.netloc and not parsed.scheme and target.startswith("/") else "/"
+
+
+def _login_page(staff_code: str = "", next_url: str = "/", status: int = 200) -> tuple[str, int]:
+    options = context.context().options
+    page = render_template(
+        "login.html",
+        title="ログイン",
+        csrf_token=_csrf_token(),
+        staff_code=staff_code,
+        next=next_url,
+        max_failures=DEFAULT_LOGIN_POLICY.max_failures,
+        lockout_minutes=DEFAULT_LOGIN_POLICY.lockout_minutes,
+        idle_minutes=options.idle_minutes,
+    )
+    return page, status
+
+
+@bp.route("/vendor/bootstrap.min.css")
+def bootstrap_css() -> Response:
+    """Bootstrap 5, served from the installed package (no CDN)."""
+    return send_file(BOOTSTRAP_CSS, mimetype="text/css", max_age=86400)
+
+
+@bp.route("/vendor/cardread.js")
+def cardread_js() -> Response:
+    """The card agent's browser client (reader/static/cardread.js), served by the console itself."""
+    return send_file(CARDREAD_JS, mimetype="text/javascript", max_age=3600)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """The login form: staff ID and password."""
+    next_url = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return _login_page(next_url=next_url)
+    _check_csrf()
+    staff_code = request.form.get("staff_code", "").strip()
+    refused: LoginRefused | None = None
+    with context.unit_of_work() as s:  # a refusal is committed too: it counts towards the lockout
+        try:
+            staff = staff_service.authenticate(
+                s, staff_code, request.form.get("password", ""), context.actor()
+            )
+        except LoginRefused as error:
+            refused = error
+    if refused is not None:
+        flash(f"{refused.message_ja}({refused.message_en})", "danger")
+        return _login_page(staff_code, next_url, 401)
+    session.clear()
+    login_user(context.LoginUser(staff))
+    session["last_seen"] = time.time()
+    if staff.must_change_password:
+        return redirect(url_for("console_auth.password"))
+    return redirect(next_url)
+
+
+@bp.route("/logout")
+def logout() -> Any:
+    """Log out and go back to the login form."""
+    staff = context.user()
+    if staff is not None:
+        with context.unit_of_work() as s:
+            record(s, context.actor(), "logout", "staff_user", staff.staff_code)
+    logout_user()
+    session.clear()
+    flash("ログアウトしました / logged out", "info")
+    return redirect(url_for("console_auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def password() -> Any:
+    """The user changes their own password (forced at first login)."""
+    staff = context.user()
+    if staff is None:
+        return redirect(url_for("console_auth.login"))
+    status = 200
+    if request.method == "POST":
+        _check_csrf()
+        try:
+            if request.form.get("new") != request.form.get("confirm"):
+                raise StaffError("確認用のパスワードが一致しません", "the two new passwords differ")
+            with context.unit_of_work() as s:
+                staff_service.change_password(
+                    s, staff.id, request.form.get("current", ""), request.form.get("new", ""), context.actor()
+                )
+            flash("パスワードを変更しました / password changed", "success")
+            return redirect("/")
+        except StaffError as error:
+            flash(f"{error.message_ja}({error.message_en})", "danger")
+            status = 400
+    page = render_template(
+        "password.html",
+        title="パスワード変更",
+        csrf_token=_csrf_token(),
+        must_change=staff.must_change_password,
+        min_length=DEFAULT_LOGIN_POLICY.min_password_length,
+    )
+    return page, status
+
+
+def _refuse(status: int, message_ja: str, message_en: str) -> Response:
+    if request.path.startswith(DASH_API_PREFIXES):
+        response = jsonify({"error": message_ja, "error_en": message_en})
+        response.status_code = status
+        return response
+    if status == 401:
+        return redirect(url_for("console_auth.login", next=request.full_path.rstrip("?")))  # type: ignore[return-value]
+    abort(status, f"{message_ja} / {message_en}")
+    raise AssertionError("abort() raises")
+
+
+def _is_timer_callback(body: dict[str, Any]) -> bool:
+    inputs = body.get("inputs") or []
+    return bool(inputs) and all(
+        str(i.get("property")) == "n_intervals" for i in inputs if isinstance(i, dict)
+    )
+
+
+def _expired_idle() -> bool:
+    idle = context.context().options.idle_minutes * 60
+    last_seen = float(session.get("last_seen", 0))
+    return time.time() - last_seen > idle
+
+
+def _check_callback(registry: AccessRegistry) -> Response | None:
+    body = request.get_json(silent=True) or {}
+    output = str(body.get("output", ""))
+    allowed = registry.roles_for_callback(output)
+    acting = sorted(allowed & context.roles())
+    if not acting:
+        with context.unit_of_work() as s:
+            record(
+                s,
+                context.actor(),
+                "access_denied",
+                "callback",
+                output[:100],
+                summary="権限のない操作を拒否 / callback refused",
+            )
+        return _refuse(403, "この操作を行う権限がありません", "your role may not use this function")
+    g.acting_role = acting[0].value
+    if not _is_timer_callback(body):
+        session["last_seen"] = time.time()
+    return None
+
+
+def guard(registry: AccessRegistry) -> Response | None:
+    """Runs before every request: login, idle timeout, forced password change, callback roles."""
+    path = request.path
+    if path.startswith(PUBLIC_PREFIXES):
+        return None
+    if context.user() is None:
+        return _refuse(401, "ログインしてください", "please log in")
+    if _expired_idle():
+        logout_user()
+        session.clear()
+        flash("一定時間操作がなかったためログアウトしました / logged out after inactivity", "warning")
+        return _refuse(
+            401, "一定時間操作がなかったためログアウトしました", "session expired after inactivity"
+        )
+    staff = context.user()
+    if staff is not None and staff.must_change_password and not path.startswith(ALWAYS_ALLOWED):
+        if path.startswith(DASH_API_PREFIXES):
+            return _refuse(403, "パスワードを変更してください", "change your password first")
+        return redirect(url_for("console_auth.password"))  # type: ignore[return-value]
+    if path.startswith("/_dash-update-component"):
+        return _check_callback(registry)
+    if not path.startswith(DASH_API_PREFIXES):
+        session["last_seen"] = time.time()
+    return None
+
+
+def install(server: Flask, registry: AccessRegistry) -> None:
+    """Wire flask-login, the auth routes and the guard into SERVER."""
+    manager = LoginManager()
+    manager.init_app(server)
+
+    def load(user_id: str) -> context.LoginUser | None:
+        with context.unit_of_work() as s:
+            staff = staff_service.load_user(s, int(user_id))
+        return context.LoginUser(staff) if staff else None
+
+    manager.user_loader(load)
+
+    server.register_blueprint(bp)
+    server.before_request(lambda: guard(registry))

@@ -1,0 +1,84 @@
+"""Small building blocks shared by the pages: tables, alerts, labels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from console.context import JST
+from core.domain.cards import CardState
+from core.domain.errors import DomainError
+
+T = TypeVar("T")
+
+SEX = {1: "男", 2: "女"}
+RESIDENT_STATUS = {1: "住民", 2: "転出", 3: "死亡", 9: "その他消除"}
+BOOKING_STATUS = {
+    "booked": "予約中",
+    "cancelled": "取消",
+    "checked_in": "受付済",
+    "completed": "完了",
+    "no_show": "無断キャンセル",
+}
+CHANNEL = {"web": "Web", "counter": "窓口", "phone": "電話"}
+EVENT_KINDS = {"certificate": "電子証明書", "flag": "記録", "register_effect": "住民記録の反映"}
+STATE_COLOURS = {
+    "issued": "success",
+    "reserved": "info",
+    "notified": "primary",
+    "reminded": "warning",
+    "mail_returned": "warning",
+    "revoked": "secondary",
+    "destroyed": "dark",
+    "suspended": "danger",
+    "expired": "secondary",
+}
+
+
+def fmt(value: Any) -> str:
+    """A value as shown on screen (dates in Japan time)."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.astimezone(JST).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def state_badge(state: str) -> dbc.Badge:
+    """A card state as a coloured badge with its Japanese label."""
+    return dbc.Badge(
+        CardState(state).label_ja, color=STATE_COLOURS.get(state, "light"), text_color=None, className="me-1"
+    )
+
+
+def table(
+    headers: Sequence[str],
+    rows: Sequence[T],
+    cells: Callable[[T], Sequence[Any]],
+    table_id: str | None = None,
+) -> dbc.Table:
+    """A compact striped table."""
+    head = html.Thead(html.Tr([html.Th(h) for h in headers]))
+    body = html.Tbody([html.Tr([html.Td(c) for c in cells(row)]) for row in rows])
+    kwargs = {"id": table_id} if table_id else {}
+    return dbc.Table(
+        [head, body], striped=True, bordered=False, hover=True, size="sm", className="md-table", **kwargs
+    )
+
+
+def error(err: Exception) -> dbc.Alert:
+    """A refused action: Japanese first, English beside it."""
+    if isinstance(err, DomainError):
+        return dbc.Alert([html.Strong(err.message_ja), html.Br(), html.Small(err.message_en)], color="danger")
+    return dbc.Alert(str(err), color="danger")
+
+
+def ok(message_ja: str, message_en: str = "") -> dbc.Alert:
+    """A success message."""
+    return dbc.Alert([html.Strong(message_ja), html.Br(), html.Small(message_en)], color="success")

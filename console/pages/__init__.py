@@ -1,0 +1,44 @@
+"""The console's pages: each module registers its page(s) and callbacks with the access registry."""
+
+from __future__ import annotations
+
+from dash import Dash
+
+from console.access import AccessRegistry
+from console.pages import (
+    admin_audit,
+    admin_users,
+    batch,
+    forecast,
+    home,
+    issuance,
+    ledger,
+    overview,
+    person,
+    reservation_rules,
+    reservations,
+    reservations_setup,
+    statistics,
+)
+
+MODULES = (
+    home,
+    overview,
+    forecast,
+    ledger,
+    person,
+    batch,
+    issuance,
+    reservations,
+    reservations_setup,
+    reservation_rules,
+    statistics,
+    admin_users,
+    admin_audit,
+)
+
+
+def register_all(app: Dash, registry: AccessRegistry) -> None:
+    """Register every page module."""
+    for module in MODULES:
+        module.register(app, registry)

@@ -1,0 +1,169 @@
+"""Expiry waves and forecast (管理職): 36 months or 10 years, by district and age band, demand vs capacity."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, dcc, html
+
+from console import components as c
+from console import context, figures
+from console.access import AccessRegistry, Page
+from core.domain.roles import Role
+from core.services import capacity, forecast
+from core.services.forecast import DemandModel, Expiry
+
+ROLES = frozenset({Role.MANAGER})
+CACHE_SECONDS = 600
+_cache: dict[tuple[date, int], tuple[float, list[Expiry]]] = {}
+
+HORIZON, TAKE_UP, EARLY, MINUTES = "fc-horizon", "fc-take-up", "fc-early", "fc-minutes"
+CAPACITY, BREAKDOWN = "fc-capacity", "fc-breakdown"
+WAVES, DEMAND, SPLIT, GAPS, SUMMARY = "fc-waves", "fc-demand", "fc-split", "fc-gaps", "fc-summary"
+
+
+def expiries(today: date, horizon: int) -> list[Expiry]:
+    """The ledger's expiries, cached per process for a few minutes (the ledger changes slowly)."""
+    hit = _cache.get((today, horizon))
+    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    with context.unit_of_work() as s:
+        items = forecast.ledger_expiries(s, today, horizon)
+    _cache[(today, horizon)] = (time.monotonic(), items)
+    return items
+
+
+def _control(label: str, component: Any, width: int = 3) -> dbc.Col:
+    return dbc.Col([dbc.Label(label, className="small fw-bold"), component], md=width)
+
+
+def layout(**_: Any) -> Any:
+    """Controls on top, charts and the months over capacity below."""
+    controls = dbc.Row(
+        [
+            _control(
+                "期間 / horizon",
+                dbc.RadioItems(
+                    id=HORIZON,
+                    value=36,
+                    inline=True,
+                    options=[{"label": "36か月", "value": 36}, {"label": "10年", "value": 120}],
+                ),
+                2,
+            ),
+            _control(
+                "来庁率 / take-up (%)",
+                dcc.Slider(
+                    id=TAKE_UP, min=50, max=100, step=5, value=85, marks={50: "50", 75: "75", 100: "100"}
+                ),
+            ),
+            _control(
+                "窓口が開いた月に来る割合 / come early (%)",
+                dcc.Slider(id=EARLY, min=10, max=90, step=5, value=40, marks={10: "10", 50: "50", 90: "90"}),
+            ),
+            _control("1件の処理時間(分)", dbc.Input(id=MINUTES, type="number", min=5, max=120, value=15), 2),
+            _control(
+                "月の処理能力(空欄=予約枠の設定から)",
+                dbc.Input(id=CAPACITY, type="number", min=0, placeholder="予約枠から計算"),
+                2,
+            ),
+        ],
+        className="g-3 mb-2",
+    )
+    return html.Div(
+        [
+            controls,
+            html.Div(id=SUMMARY),
+            dcc.Loading(dcc.Graph(id=WAVES, config=figures.graph_config("expiry-waves"))),
+            dcc.Loading(dcc.Graph(id=DEMAND, config=figures.graph_config("demand-vs-capacity"))),
+            dbc.RadioItems(
+                id=BREAKDOWN,
+                value="district",
+                inline=True,
+                options=[{"label": "地区別", "value": "district"}, {"label": "年齢別", "value": "age"}],
+            ),
+            dcc.Loading(dcc.Graph(id=SPLIT, config=figures.graph_config("expiry-breakdown"))),
+            html.H3("処理能力を超える月 / months over capacity", className="h5 mt-3"),
+            html.Div(id=GAPS),
+        ]
+    )
+
+
+def compute(
+    horizon: int, take_up: float, early: float, minutes: int | None, cap: int | None, split: str
+) -> tuple[Any, ...]:
+    """Recompute the forecast for the chosen parameters."""
+    today = context.today()
+    model = DemandModel(
+        take_up=take_up / 100,
+        arrival_weights=forecast.arrival_weights(early / 100),
+        minutes_per_visit=int(minutes or 15),
+    )
+    month_list = forecast.months(today, horizon)
+    if cap is None:
+        with context.unit_of_work() as s:
+            caps: list[int] | int = capacity.monthly_capacity(s, month_list)
+    else:
+        caps = int(cap)
+    result = forecast.build_forecast(expiries(today, horizon), today, horizon, model, caps)
+    over = [r for r in result.rows if r.gap >= 0.5]
+    gaps = (
+        c.table(
+            ["月", "来庁見込み", "処理能力", "不足件数", "必要な追加窓口時間"],
+            over,
+            lambda r: [
+                r.month.strftime("%Y-%m"),
+                f"{r.demand:,.0f}",
+                f"{r.capacity:,}",
+                f"{r.gap:,.0f}",
+                f"{result.extra_hours(r):,.1f} 時間",
+            ],
+            table_id="fc-gap-table",
+        )
+        if over
+        else dbc.Alert("期間中、処理能力を超える月はありません", color="success")
+    )
+    total = sum(r.card_expiries for r in result.rows)
+    certs = sum(r.certificate_expiries for r in result.rows)
+    summary = html.P(
+        f"期間中のカード有効期限 {total:,}件、電子証明書 {certs:,}件、"
+        f"能力超過 {len(over)}か月、追加窓口時間 合計 {sum(result.extra_hours(r) for r in over):,.0f} 時間",
+        id="fc-summary-text",
+    )
+    groups = (
+        [*forecast.DISTRICTS, forecast.OTHER_DISTRICT]
+        if split == "district"
+        else [label for _, _, label in forecast.AGE_BANDS]
+    )
+    counts = result.by_district if split == "district" else result.by_age
+    title = "地区別の有効期限 / by district" if split == "district" else "年齢別の有効期限 / by age band"
+    return (
+        summary,
+        figures.expiry_waves(result),
+        figures.demand_vs_capacity(result),
+        figures.breakdown(counts, groups, title),
+        gaps,
+    )
+
+
+def register(app: Dash, registry: AccessRegistry) -> None:
+    """Register the forecast page and its callback."""
+    registry.page(Page("/forecast", "有効期限・需要予測", ROLES, layout))
+    registry.callback(
+        app,
+        ROLES,
+        Output(SUMMARY, "children"),
+        Output(WAVES, "figure"),
+        Output(DEMAND, "figure"),
+        Output(SPLIT, "figure"),
+        Output(GAPS, "children"),
+        Input(HORIZON, "value"),
+        Input(TAKE_UP, "value"),
+        Input(EARLY, "value"),
+        Input(MINUTES, "value"),
+        Input(CAPACITY, "value"),
+        Input(BREAKDOWN, "value"),
+    )(compute)

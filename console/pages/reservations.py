@@ -1,0 +1,249 @@
+"""Reservations admin (予約担当): the day's list per venue (check-in, no-show, walk-in, change/cancel on
+behalf) and the capacity calendar."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, ctx, dcc, html
+from sqlalchemy import select
+
+from console import components as c
+from console import context, figures
+from console.access import AccessRegistry, Page
+from core.db.models.booking import Venue
+from core.domain.errors import DomainError
+from core.domain.roles import Role
+from core.services import reservations_admin as admin
+
+ROLES = frozenset({Role.BOOKING})
+VENUE, DAY, LIST, BOOKING, CHECK_IN, NO_SHOW, CANCEL = (
+    "rv-venue",
+    "rv-day",
+    "rv-list",
+    "rv-booking",
+    "rv-check-in",
+    "rv-no-show",
+    "rv-cancel",
+)
+MOVE_SLOT, MOVE, WALK_SLOT, WALK_NAME, WALK_NOTICE, WALK, MESSAGE, CALENDAR = (
+    "rv-move-slot",
+    "rv-move",
+    "rv-walk-slot",
+    "rv-walk-name",
+    "rv-walk-notice",
+    "rv-walk",
+    "rv-message",
+    "rv-cal",
+)
+
+
+def venue_options() -> list[dict[str, Any]]:
+    """Active venues for a dropdown."""
+    with context.unit_of_work() as s:
+        venues = s.scalars(select(Venue).where(Venue.active.is_(True)).order_by(Venue.id)).all()
+    return [{"label": v.name_ja, "value": v.id} for v in venues]
+
+
+def layout(**_: Any) -> Any:
+    """Venue and day on top, the list, the actions and the calendar."""
+    venues = venue_options()
+    actions = dbc.Card(
+        dbc.CardBody(
+            [
+                dbc.InputGroup(
+                    [
+                        dbc.InputGroupText("予約番号"),
+                        dbc.Input(id=BOOKING),
+                        dbc.Button("受付", id=CHECK_IN, color="primary"),
+                        dbc.Button("無断キャンセル", id=NO_SHOW, color="warning"),
+                        dbc.Button("取消(代理)", id=CANCEL, color="danger"),
+                    ],
+                    className="mb-2",
+                ),
+                dbc.InputGroup(
+                    [
+                        dbc.InputGroupText("変更先の枠"),
+                        dbc.Select(id=MOVE_SLOT),
+                        dbc.Button("変更(代理)", id=MOVE, color="secondary"),
+                    ],
+                    className="mb-2",
+                ),
+                dbc.InputGroup(
+                    [
+                        dbc.InputGroupText("窓口受付"),
+                        dbc.Select(id=WALK_SLOT),
+                        dbc.Input(id=WALK_NAME, placeholder="氏名"),
+                        dbc.Input(id=WALK_NOTICE, placeholder="交付通知書番号(任意)"),
+                        dbc.Button("登録", id=WALK, color="success"),
+                    ]
+                ),
+            ]
+        ),
+        className="mb-3",
+    )
+    return html.Div(
+        [
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            dbc.Label("会場"),
+                            dcc.Dropdown(
+                                id=VENUE, options=venues, value=venues[0]["value"] if venues else None
+                            ),
+                        ],
+                        md=3,
+                    ),
+                    dbc.Col(
+                        [
+                            dbc.Label("日付"),
+                            dcc.DatePickerSingle(
+                                id=DAY, date=context.today().isoformat(), display_format="YYYY-MM-DD"
+                            ),
+                        ],
+                        md=3,
+                    ),
+                    dbc.Col(
+                        dcc.Link("会場・手続・予約枠・休業日の設定 →", href="/reservations/setup"),
+                        md=6,
+                        className="mt-4",
+                    ),
+                ],
+                className="mb-2",
+            ),
+            html.Div(id=MESSAGE),
+            actions,
+            dcc.Loading(html.Div(id=LIST)),
+            dcc.Graph(id=CALENDAR, config=figures.graph_config("capacity-calendar")),
+        ]
+    )
+
+
+def _day(value: str | None) -> date:
+    return date.fromisoformat(value) if value else context.today()
+
+
+def _slot_options(venue_id: int, day: date) -> list[dict[str, Any]]:
+    with context.unit_of_work() as s:
+        loads = admin.open_slots(s, venue_id, day)
+    return [
+        {
+            "label": f"{c.fmt(slot.starts_at)[-5:]} {name}(空き{slot.capacity - slot.booked - slot.held})",
+            "value": slot.id,
+        }
+        for slot, name in loads
+    ]
+
+
+def refresh(venue_id: int | None, day_text: str | None, message: Any = None) -> tuple[Any, ...]:
+    """The day's list, the slot choices and the 5-week calendar."""
+    if venue_id is None:
+        return message, html.P("会場を登録してください / add a venue first"), [], [], figures.Fig()
+    day = _day(day_text)
+    with context.unit_of_work() as s:
+        rows = admin.day_list(s, venue_id, day, context.actor())
+        loads = admin.calendar(s, venue_id, day - timedelta(days=day.weekday()), day + timedelta(days=34))
+    table = (
+        c.table(
+            ["時刻", "予約番号", "手続", "氏名", "交付通知書番号", "状態", "経路"],
+            rows,
+            lambda r: [
+                c.fmt(r[1].starts_at)[-5:],
+                r[0].booking_no,
+                r[2],
+                r[0].name or "—",
+                r[0].notice_no or "—",
+                c.BOOKING_STATUS.get(r[0].status, r[0].status),
+                c.CHANNEL.get(r[0].channel, r[0].channel),
+            ],
+            table_id="rv-rows",
+        )
+        if rows
+        else html.P("この日の予約はありません / no bookings", className="text-muted")
+    )
+    fig = figures.Fig()
+    fig.add_bar(
+        x=[d.day.strftime("%m/%d") for d in loads],
+        y=[d.capacity for d in loads],
+        name="枠",
+        marker_color="#ced4da",
+    )
+    fig.add_bar(
+        x=[d.day.strftime("%m/%d") for d in loads],
+        y=[d.booked for d in loads],
+        name="予約",
+        marker_color="#0d6efd",
+    )
+    figures.style(fig, "予約枠と予約(5週間) / capacity vs bookings", height=320)
+    fig.update_layout(barmode="overlay", xaxis={"type": "category", **figures.GRID})
+    options = _slot_options(venue_id, day)
+    return message, table, options, options, fig
+
+
+def act(
+    trigger: str,
+    venue_id: int | None,
+    day_text: str | None,
+    booking: str | None,
+    move_slot: str | None,
+    walk_slot: str | None,
+    name: str | None,
+    notice: str | None,
+) -> tuple[Any, ...]:
+    """Run one action on the day's list, then refresh it."""
+    actor = context.actor()
+    try:
+        with context.unit_of_work() as s:
+            if trigger in (CHECK_IN, NO_SHOW, CANCEL):
+                status = {CHECK_IN: "checked_in", NO_SHOW: "no_show", CANCEL: "cancelled"}[trigger]
+                done = admin.set_status(s, actor, booking or "", status)
+                message = c.ok(f"予約 {done.booking_no}: {c.BOOKING_STATUS[status]}", status)
+            elif trigger == MOVE:
+                if not move_slot:
+                    raise DomainError("変更先の枠を選んでください", "choose the new slot")
+                done = admin.move(s, actor, booking or "", int(move_slot))
+                message = c.ok(f"予約 {done.booking_no} を変更しました", "booking moved")
+            else:
+                if not walk_slot:
+                    raise DomainError("枠を選んでください", "choose a slot")
+                done = admin.walk_in(s, actor, int(walk_slot), name or "", notice)
+                message = c.ok(f"窓口受付 {done.booking_no} を登録しました", "walk-in registered")
+    except DomainError as err:
+        message = c.error(err)
+    return refresh(venue_id, day_text, message)
+
+
+def register(app: Dash, registry: AccessRegistry) -> None:
+    """Register the page and its callbacks."""
+    registry.page(Page("/reservations", "予約管理", ROLES, layout))
+    outputs = (
+        Output(MESSAGE, "children"),
+        Output(LIST, "children"),
+        Output(MOVE_SLOT, "options"),
+        Output(WALK_SLOT, "options"),
+        Output(CALENDAR, "figure"),
+    )
+    registry.callback(app, ROLES, *outputs, Input(VENUE, "value"), Input(DAY, "date"))(
+        lambda venue, day: refresh(venue, day)
+    )
+    registry.callback(
+        app,
+        ROLES,
+        *[Output(o.component_id, o.component_property, allow_duplicate=True) for o in outputs],
+        Input(CHECK_IN, "n_clicks"),
+        Input(NO_SHOW, "n_clicks"),
+        Input(CANCEL, "n_clicks"),
+        Input(MOVE, "n_clicks"),
+        Input(WALK, "n_clicks"),
+        State(VENUE, "value"),
+        State(DAY, "date"),
+        State(BOOKING, "value"),
+        State(MOVE_SLOT, "value"),
+        State(WALK_SLOT, "value"),
+        State(WALK_NAME, "value"),
+        State(WALK_NOTICE, "value"),
+        prevent_initial_call=True,
+    )(lambda _a, _b, _c, _d, _e, *values: act(str(ctx.triggered_id), *values))

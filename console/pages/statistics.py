@@ -1,0 +1,186 @@
+"""Statistics (統計): counts by period, district, age, procedure and venue; CSV/XLSX; cells under 5 hidden."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, ctx, dcc, html
+
+from console import components as c
+from console import context, figures
+from console.access import AccessRegistry, Page
+from core.domain.errors import DomainError
+from core.domain.roles import Role
+from core.services import statistics
+from core.services.statistics import StatsQuery
+
+ROLES = frozenset({Role.ANALYST, Role.MANAGER})
+CACHE_SECONDS = 300
+_cache: dict[StatsQuery, tuple[float, Any]] = {}
+MEASURE, DIMENSION, PERIOD, RANGE, SHOW, CSV, XLSX = (
+    "st-measure",
+    "st-dimension",
+    "st-period",
+    "st-range",
+    "st-show",
+    "st-csv",
+    "st-xlsx",
+)
+TABLE, CHART, DOWNLOAD = "st-table", "st-chart", "st-download"
+
+
+def _options(labels: dict[str, str]) -> list[dict[str, str]]:
+    return [{"label": label, "value": key} for key, label in labels.items()]
+
+
+def layout(**_: Any) -> Any:
+    """Choices, the table, a chart and the export buttons."""
+    today = context.today()
+    return html.Div(
+        [
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            dbc.Label("集計項目"),
+                            dcc.Dropdown(
+                                id=MEASURE,
+                                options=_options(statistics.MEASURES),
+                                value="issued",
+                                clearable=False,
+                            ),
+                        ],
+                        md=2,
+                    ),
+                    dbc.Col(
+                        [
+                            dbc.Label("内訳"),
+                            dcc.Dropdown(
+                                id=DIMENSION,
+                                options=_options(statistics.DIMENSIONS),
+                                value="none",
+                                clearable=False,
+                            ),
+                        ],
+                        md=2,
+                    ),
+                    dbc.Col(
+                        [
+                            dbc.Label("単位"),
+                            dcc.Dropdown(
+                                id=PERIOD,
+                                options=_options(statistics.PERIODS),
+                                value="month",
+                                clearable=False,
+                            ),
+                        ],
+                        md=2,
+                    ),
+                    dbc.Col(
+                        [
+                            dbc.Label("期間"),
+                            dcc.DatePickerRange(
+                                id=RANGE,
+                                start_date=(today - timedelta(days=365)).isoformat(),
+                                end_date=today.isoformat(),
+                                display_format="YYYY-MM-DD",
+                            ),
+                        ],
+                        md=3,
+                    ),
+                    dbc.Col(
+                        [
+                            dbc.Button("集計", id=SHOW, color="primary", className="mt-4 me-2"),
+                            dbc.Button("CSV", id=CSV, color="secondary", className="mt-4 me-2"),
+                            dbc.Button("Excel", id=XLSX, color="secondary", className="mt-4"),
+                        ],
+                        md=3,
+                    ),
+                ],
+                className="g-2 mb-2",
+            ),
+            html.Small(
+                "集計値のみを表示・出力します。5未満のセルは「<5」と表示します(秘匿)。",
+                className="text-muted",
+            ),
+            dcc.Download(id=DOWNLOAD),
+            dcc.Loading(html.Div(id=TABLE, className="mt-2")),
+            dcc.Graph(id=CHART, config=figures.graph_config("statistics")),
+        ]
+    )
+
+
+def _query(measure: str, dimension: str, period: str, start: str, end: str) -> StatsQuery:
+    return StatsQuery(measure, dimension, period, date.fromisoformat(start), date.fromisoformat(end))
+
+
+def _table(query: StatsQuery) -> Any:
+    """The counts, cached a few minutes per query (aggregates of a slowly changing ledger)."""
+    hit = _cache.get(query)
+    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    with context.unit_of_work() as s:
+        frame = statistics.table(s, query)
+    _cache[query] = (time.monotonic(), frame)
+    return frame
+
+
+def show(query: StatsQuery) -> tuple[Any, figures.Fig]:
+    """The suppressed table and a chart of the same (suppressed cells drawn as 0)."""
+    try:
+        frame = _table(query)
+    except DomainError as err:
+        return c.error(err), figures.Fig()
+    if frame.empty:
+        return dbc.Alert("該当するデータはありません / no data", color="info"), figures.Fig()
+    shown = statistics.suppress(frame)
+    headers = [shown.index.name or "", *[str(col) for col in shown.columns]]
+    rows = [[index, *values] for index, values in zip(shown.index, shown.to_numpy().tolist(), strict=True)]
+    fig = figures.Fig()
+    for column in frame.columns:
+        values = [v if v >= statistics.MIN_CELL else 0 for v in frame[column]]
+        fig.add_bar(x=list(frame.index), y=values, name=str(column))
+    figures.style(fig, statistics.MEASURES[query.measure])
+    fig.update_layout(barmode="stack", xaxis={"type": "category", **figures.GRID})
+    return c.table(headers, rows, lambda row: row, table_id="st-rows"), fig
+
+
+def download(which: str, query: StatsQuery) -> Any:
+    """CSV or XLSX of the suppressed table (the export is audited)."""
+    fmt = "csv" if which == CSV else "xlsx"
+    with context.unit_of_work() as s:
+        data = statistics.export(s, query, fmt, context.actor())
+    name = f"statistics-{query.measure}-{query.dimension}.{fmt}"
+    return dcc.send_bytes(data, name)  # type: ignore[attr-defined, no-untyped-call]
+
+
+def register(app: Dash, registry: AccessRegistry) -> None:
+    """Register the statistics page and its callbacks."""
+    registry.page(Page("/statistics", "統計", ROLES, layout))
+    states = (
+        State(MEASURE, "value"),
+        State(DIMENSION, "value"),
+        State(PERIOD, "value"),
+        State(RANGE, "start_date"),
+        State(RANGE, "end_date"),
+    )
+    registry.callback(
+        app,
+        ROLES,
+        Output(TABLE, "children"),
+        Output(CHART, "figure"),
+        Input(SHOW, "n_clicks"),
+        *states,
+    )(lambda _n, *values: show(_query(*values)))
+    registry.callback(
+        app,
+        ROLES,
+        Output(DOWNLOAD, "data"),
+        Input(CSV, "n_clicks"),
+        Input(XLSX, "n_clicks"),
+        *states,
+        prevent_initial_call=True,
+    )(lambda _a, _b, *values: download(str(ctx.triggered_id), _query(*values)))

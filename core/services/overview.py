@@ -1,0 +1,161 @@
+"""The managers' overview: cards waiting at the city, bookings against capacity, no-shows, issuance per day
+and alerts from the last register load — live from PostgreSQL (aggregates only, no personal data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import Date, and_, case, cast, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from core.db.models.booking import Reservation, Slot, Venue
+from core.db.models.cards import Card
+from core.db.models.register import ExtractFile
+from core.domain.cards import PRE_ISSUE_STATES, CardState
+from core.domain.undelivered import DEFAULT_POLICY, UndeliveredPolicy
+
+JST = timezone(timedelta(hours=9))
+WAITING_STATES = tuple(s.value for s in CardState if s in PRE_ISSUE_STATES)
+NOTICE_AGE_BANDS = ((0, 29, "30日未満"), (30, 89, "30〜89日"), (90, 100000, "90日以上"))
+
+
+@dataclass(frozen=True)
+class VenueLoad:
+    """Bookings against capacity at one venue for a period."""
+
+    venue: str
+    capacity: int
+    booked: int
+    no_shows: int
+
+    @property
+    def rate(self) -> float:
+        """Share of the capacity booked."""
+        return self.booked / self.capacity if self.capacity else 0.0
+
+
+@dataclass
+class Overview:
+    """Everything the overview page shows."""
+
+    waiting: dict[str, dict[str, int]] = field(default_factory=dict)  # state → notice-age band → count
+    reminders_due: int = 0
+    disposal_due: int = 0
+    today: list[VenueLoad] = field(default_factory=list)
+    week: list[VenueLoad] = field(default_factory=list)
+    issued_per_day: list[tuple[date, int]] = field(default_factory=list)
+    blocked: int = 0
+    blocked_reasons: list[tuple[str, int]] = field(default_factory=list)
+    last_load: ExtractFile | None = None
+
+
+def _waiting(session: Session, today: date) -> dict[str, dict[str, int]]:
+    age = func.coalesce(literal(today, Date) - Card.notified_on, -1)
+    band = case(
+        *[(and_(age >= low, age <= high), label) for low, high, label in NOTICE_AGE_BANDS], else_="通知前"
+    )
+    rows = session.execute(
+        select(Card.state, band, func.count())
+        .where(Card.state.in_(WAITING_STATES))
+        .group_by(Card.state, band)
+    ).all()
+    result: dict[str, dict[str, int]] = {}
+    for state, label, count in rows:
+        result.setdefault(state, {})[label] = int(count)
+    return result
+
+
+def _reminders_due(session: Session, today: date, policy: UndeliveredPolicy) -> int:
+    cutoff = today - timedelta(days=policy.reminder_after_days)
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                Card.state.in_(("notified", "mail_returned", "reserved")),
+                Card.reminded_on.is_(None),
+                Card.notified_on <= cutoff,
+            )
+        )
+        or 0
+    )
+
+
+def _disposal_due(session: Session, today: date, policy: UndeliveredPolicy) -> int:
+    after_reminder = Card.reminded_on + func.make_interval(0, policy.disposal_after_reminder_months)
+    after_notice = Card.notified_on + func.make_interval(0, policy.disposal_after_notice_months)
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                Card.state.in_(WAITING_STATES),
+                Card.on_hold.is_(False),
+                Card.reminded_on.is_not(None),
+                after_reminder <= today,
+                after_notice <= today,
+            )
+        )
+        or 0
+    )
+
+
+def venue_loads(session: Session, first: date, last: date) -> list[VenueLoad]:
+    """Capacity, bookings and no-shows per venue for the days FIRST..LAST (inclusive)."""
+    start = datetime.combine(first, time(0), JST)
+    end = datetime.combine(last + timedelta(days=1), time(0), JST)
+    no_shows = (
+        select(Slot.venue_id, func.count().label("n"))
+        .join(Reservation, Reservation.slot_id == Slot.id)
+        .where(Reservation.status == "no_show", Slot.starts_at >= start, Slot.starts_at < end)
+        .group_by(Slot.venue_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Venue.name_ja,
+            func.coalesce(func.sum(Slot.capacity), 0),
+            func.coalesce(func.sum(Slot.booked), 0),
+            func.coalesce(func.max(no_shows.c.n), 0),
+        )
+        .join(
+            Slot, and_(Slot.venue_id == Venue.id, Slot.starts_at >= start, Slot.starts_at < end), isouter=True
+        )
+        .join(no_shows, no_shows.c.venue_id == Venue.id, isouter=True)
+        .where(Venue.active.is_(True))
+        .group_by(Venue.id, Venue.name_ja)
+        .order_by(Venue.id)
+    ).all()
+    return [VenueLoad(name, int(cap), int(booked), int(ns)) for name, cap, booked, ns in rows]
+
+
+def issued_per_day(session: Session, today: date, days: int = 30) -> list[tuple[date, int]]:
+    """Cards handed over per day for the last DAYS days (zeros included)."""
+    since = datetime.combine(today - timedelta(days=days - 1), time(0), JST)
+    day = cast(func.timezone("Asia/Tokyo", Card.handed_over_at), Date)
+    counts = dict(
+        session.execute(select(day, func.count()).where(Card.handed_over_at >= since).group_by(day)).all()
+    )
+    return [(d, int(counts.get(d, 0))) for d in (today - timedelta(days=i) for i in range(days - 1, -1, -1))]
+
+
+def build_overview(session: Session, today: date, policy: UndeliveredPolicy = DEFAULT_POLICY) -> Overview:
+    """The whole overview for TODAY."""
+    monday = today - timedelta(days=today.weekday())
+    reasons = session.execute(
+        select(Card.blocked_reason, func.count())
+        .where(Card.blocked_reason.is_not(None), or_(*[Card.state == s for s in WAITING_STATES]))
+        .group_by(Card.blocked_reason)
+        .order_by(func.count().desc())
+        .limit(10)
+    ).all()
+    return Overview(
+        waiting=_waiting(session, today),
+        reminders_due=_reminders_due(session, today, policy),
+        disposal_due=_disposal_due(session, today, policy),
+        today=venue_loads(session, today, today),
+        week=venue_loads(session, monday, monday + timedelta(days=6)),
+        issued_per_day=issued_per_day(session, today),
+        blocked=sum(int(n) for _, n in reasons),
+        blocked_reasons=[(str(r), int(n)) for r, n in reasons],
+        last_load=session.scalars(
+            select(ExtractFile).order_by(ExtractFile.loaded_at.desc()).limit(1)
+        ).first(),
+    )

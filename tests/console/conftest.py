@@ -1,0 +1,307 @@
+"""Console fixtures: a database of its own (the console commits), one user per role, seeded residents and
+cards, the app, a live server on 127.0.0.1 and a real Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, update
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from console import create_app
+from console.context import ConsoleOptions
+from core.config import APP_ROLE, Settings
+from core.db.engine import make_engine, role_url
+from core.db.migrate import upgrade
+from core.db.models.booking import Procedure, Reservation, Slot, SlotTemplate, Venue
+from core.db.models.cards import Certificate
+from core.db.models.staff import User
+from core.domain.expiry import card_expiry, user_certificate_expiry
+from core.domain.roles import Role
+from core.services import staff
+from core.services.audit import Actor
+from tests.conftest import recreate_database
+from tests.factories import JST, add_card, add_resident
+
+PASSWORD = "console test password"
+USERS = {role: f"T{role.value.upper()[:3]}1" for role in Role}
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass(frozen=True)
+class Seed:
+    """What the seeded database holds, for the tests to find."""
+
+    person_atena: str
+    person_kana: str
+    moved_out_notice: str
+    preset_notice: str
+    box_notices: tuple[str, ...]
+
+
+def _today() -> date:
+    return datetime.now(JST).date()
+
+
+def _seed_booking(session: Session, notice_no: str) -> None:
+    venue = Venue(code="HQ", name_ja="本庁舎", name_en="City Hall")
+    procedure = Procedure(
+        code="PICKUP", name_ja="カード受取", name_en="Card pickup", duration_minutes=15, needs_notice_no=True
+    )
+    session.add_all([venue, procedure])
+    session.flush()
+    start = datetime.combine(_today(), time(10, 30), JST)
+    slot = Slot(
+        venue_id=venue.id,
+        procedure_id=procedure.id,
+        starts_at=start,
+        ends_at=start.replace(minute=45),
+        capacity=3,
+        booked=1,
+    )
+    session.add(slot)
+    session.flush()
+    session.add(
+        Reservation(
+            booking_no="R-TEST-0001",
+            secret_hash="x" * 64,
+            slot_id=slot.id,
+            procedure_id=procedure.id,
+            notice_no=notice_no,
+            name="辻堂 海子",
+            channel="web",
+        )
+    )
+    early = Slot(
+        venue_id=venue.id,
+        procedure_id=procedure.id,
+        starts_at=start.replace(hour=9, minute=0),
+        ends_at=start.replace(hour=9, minute=15),
+        capacity=2,
+        booked=1,
+    )
+    session.add(early)
+    session.flush()
+    session.add(
+        Reservation(
+            booking_no="R-TEST-0002",
+            secret_hash="y" * 64,
+            slot_id=early.id,
+            procedure_id=procedure.id,
+            status="no_show",
+            name="欠席 者",
+            channel="phone",
+        )
+    )
+    late = Slot(
+        venue_id=venue.id,
+        procedure_id=procedure.id,
+        starts_at=start.replace(hour=15, minute=0),
+        ends_at=start.replace(hour=15, minute=15),
+        capacity=2,
+        booked=1,
+    )
+    session.add(late)
+    session.flush()
+    session.add(
+        Reservation(
+            booking_no="R-TEST-0003",
+            secret_hash="z" * 64,
+            slot_id=late.id,
+            procedure_id=procedure.id,
+            name="取消 予定",
+            channel="web",
+        )
+    )
+    for weekday in range(5):
+        session.add(
+            SlotTemplate(
+                venue_id=venue.id,
+                procedure_id=procedure.id,
+                weekday=weekday,
+                starts_at=time(8, 30),
+                ends_at=time(17, 0),
+                slot_minutes=15,
+                capacity=2,
+            )
+        )
+
+
+ISSUED_PEOPLE = 40
+
+
+def issued_population() -> list[tuple[date, date, bool]]:
+    """(birth, 発行日, printed expiry?) of the seeded cards in use: spread so expiries fall over ten years."""
+    people = []
+    for i in range(ISSUED_PEOPLE):
+        birth = date(1940 + i, 1 + i % 12, 1 + i % 28)
+        issued = date(2016 + i % 9, 1 + (i * 5) % 12, 1 + (i * 7) % 28)
+        people.append((birth, issued, i % 2 == 0))
+    return people
+
+
+def _seed_in_use(session: Session) -> None:
+    districts = ("鵠沼海岸", "辻堂元町", "湘南台", "片瀬", "長後")
+    for i, (birth, issued, printed) in enumerate(issued_population()):
+        resident = add_resident(
+            session,
+            birth_date=birth,
+            address=f"神奈川県藤沢市{districts[i % 5]}{i}番地",
+            area_code=f"{[2, 3, 10, 1, 12][i % 5]:02d}0101",
+        )
+        expiry = card_expiry(birth, issued)
+        card = add_card(
+            session,
+            resident,
+            "issued",
+            issued_on=issued,
+            expires_on=expiry if printed else None,
+            notice_no=f"USE-{i:06d}",
+            handed_over_at=datetime.now(JST),
+        )
+        cert = user_certificate_expiry(birth, issued, expiry)
+        session.add(
+            Certificate(card_id=card.id, kind="user", state="valid", issued_on=issued, expires_on=cert)
+        )
+    blocked = add_card(session, add_resident(session, resident_status=3), "notified", notice_no="BLK-000001")
+    blocked.blocked_reason = "住民記録: 死亡(B03)"
+
+
+def _seed(session: Session) -> Seed:
+    actor = Actor("test-setup")
+    for role, code in USERS.items():
+        staff.create_user(session, code, f"試験 {role.label_ja}", PASSWORD, {role}, actor)
+    session.execute(update(User).values(password_changed_at=datetime.now(JST)))
+    for i in range(6):
+        add_resident(session, name=f"藤沢\u3000太郎{i}", name_kana=f"フジサワ\u3000タロウ{i}")
+    person = add_resident(
+        session, name="辻堂\u3000海子", name_kana="ツジドウ\u3000ウミコ", birth_date=date(1985, 10, 10)
+    )
+    add_card(session, person, "preset", notice_no="FJS-100001", notified_on=None)
+    gone = add_resident(
+        session,
+        name="湘南\u3000去人",
+        name_kana="ショウナン\u3000サルト",
+        resident_status=2,
+        move_reason="B01",
+    )
+    add_card(session, gone, "reserved", notice_no="FJS-100002")
+    boxes = tuple(f"BOX-20000{i}" for i in range(3))
+    for notice in boxes:
+        add_card(session, add_resident(session), "preset", notice_no=notice, notified_on=None)
+    _seed_booking(session, "FJS-100001")
+    _seed_in_use(session)
+    return Seed(person.atena_no, "ツジドウ ウミコ", "FJS-100002", "FJS-100001", boxes)
+
+
+@pytest.fixture(scope="session")
+def console_db(server_url: URL) -> Iterator[tuple[Engine, Engine, Seed]]:
+    """A migrated, seeded database: (owner engine, app-role engine, what was seeded)."""
+    url = recreate_database(server_url, "mynadesk_console_test")
+    upgrade(url)
+    owner = make_engine(url)
+    app_engine = make_engine(role_url(url, APP_ROLE, os.environ.get("MYNADESK_TEST_APP_DB_PASSWORD")))
+    with Session(owner) as session, session.begin():
+        seed = _seed(session)
+    yield owner, app_engine, seed
+    app_engine.dispose()
+    owner.dispose()
+
+
+def make_console(engine: Engine, tmp: Path, **options: Any) -> Flask:
+    """A console on ENGINE with a fixed secret key."""
+    settings = Settings(data_dir=tmp, secret_key="test-secret-key-for-the-console")
+    return create_app(settings, engine=engine, options=ConsoleOptions(**options))
+
+
+@pytest.fixture(scope="session")
+def console(console_db: tuple[Engine, Engine, Seed], tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """The console app, connected as the app role."""
+    return make_console(console_db[1], tmp_path_factory.mktemp("console"))
+
+
+@pytest.fixture(scope="session")
+def seed(console_db: tuple[Engine, Engine, Seed]) -> Seed:
+    """What the console database holds."""
+    return console_db[2]
+
+
+def login(client: FlaskClient, staff_code: str, password: str = PASSWORD) -> Any:
+    """Log in through the real form (with its CSRF token)."""
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    return client.post(
+        "/login",
+        data={"csrf_token": token.group(1), "staff_code": staff_code, "password": password, "next": "/"},
+    )
+
+
+@pytest.fixture(scope="session")
+def live_server(console: Flask) -> Iterator[str]:
+    """The console served on a free port of 127.0.0.1 (threaded, stopped after the session)."""
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, console, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Debian's Chromium, headless, with a fresh profile (never a downloaded browser); per module, so the
+    Playwright event loop is gone before other packages' browser tests start theirs."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is missing: run `bash scripts/debian-packages.sh test`")
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1400, "height": 900},
+            locale="ja-JP",
+        )
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    """A fresh tab with no cookies."""
+    chromium.clear_cookies()
+    tab = chromium.new_page()
+    yield tab
+    tab.close()
+
+
+def shot(page: Any, name: str) -> None:
+    """Save a full-page screenshot under tests/artifacts/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -1,0 +1,282 @@
+"""The console in a real Chromium: each role's pages and refusals, the card flow, no outside requests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from console.access import AccessRegistry
+from core.db.models.cards import Card, Certificate
+from core.db.models.register import Resident
+from core.domain.expiry import add_months, card_expiry
+from core.domain.roles import Role
+from core.services.overview import WAITING_STATES
+from tests.console.conftest import PASSWORD, USERS, Seed, shot
+from tests.factories import JST
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def _log_in(page: Any, base: str, role: Role) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#staff_code", USERS[role])
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector("text=MynaDesk 業務コンソール")
+
+
+def _open(page: Any, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(".md-page-title, #access-refused, #not-found", timeout=15000)
+    page.wait_for_load_state("networkidle")
+
+
+def _registry(console: Flask) -> AccessRegistry:
+    registry: AccessRegistry = console.extensions["mynadesk_registry"]
+    return registry
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_opens_its_pages_and_is_refused_the_others(
+    page: Any, live_server: str, console: Flask, role: Role
+) -> None:
+    _log_in(page, live_server, role)
+    registry = _registry(console)
+    allowed = [p for p in registry.pages if role in p.roles and not p.prefix]
+    for entry in allowed:
+        _open(page, live_server + entry.path)
+        assert page.locator("#access-refused").count() == 0, entry.path
+        assert page.locator("h1.md-page-title").inner_text() == entry.title
+        shot(page, f"{role.value}{entry.path.replace('/', '-') or '-home'}")
+    menu = page.locator(".navbar .me-auto .nav-link").all_inner_texts()
+    assert set(menu) == {p.title for p in allowed if p.in_menu}
+    refused = [p for p in registry.pages if role not in p.roles and not p.prefix]
+    assert refused
+    for entry in refused:
+        _open(page, live_server + entry.path)
+        assert page.locator("#access-refused").is_visible(), entry.path
+    shot(page, f"{role.value}-refused")
+
+
+def test_the_counter_moves_a_card_from_notice_through_reservation_to_issue(
+    page: Any, live_server: str, seed: Seed
+) -> None:
+    _log_in(page, live_server, Role.COUNTER)
+    # 1. the box arrives: mark the card 交付通知済 by its notice number
+    _open(page, f"{live_server}/ledger/batch")
+    page.fill("#batch-numbers", seed.preset_notice.lower())
+    page.click("#batch-apply")
+    page.wait_for_selector("text=1枚を「交付通知済」にしました")
+    shot(page, "flow-1-batch-notified")
+    # 2. find the person by half-width kana and see the reservation made on the site
+    _open(page, f"{live_server}/ledger")
+    page.fill("#ledger-query", "ﾂｼﾞﾄﾞｳ ｳﾐｺ")
+    page.click("#ledger-search")
+    page.click("#ledger-hits >> text=辻堂")
+    page.wait_for_selector("#person-name")
+    assert "交付通知済" in page.locator("#person-card-table").inner_text()
+    assert "R-TEST-0001" in page.inner_text("body")
+    shot(page, "flow-2-person")
+    # 3. at the counter: today's list → register check → identity check → hand over
+    _open(page, f"{live_server}/issuance")
+    page.click(f"#issue-today >> text={seed.preset_notice}")
+    page.click("#issue-find")
+    page.wait_for_selector("#issue-register-check.alert-success")
+    page.click("#issue-document")
+    page.click("text=交付通知書+運転免許証")
+    for label in ("顔写真を照合した", "暗証番号を設定した", "受領書に署名を受けた"):
+        page.click(f"text={label}")
+    page.click("#issue-handover")
+    page.wait_for_selector("#issue-done")
+    assert "交付済(運用中)" in page.inner_text("#issue-done")
+    assert USERS[Role.COUNTER] in page.inner_text("#issue-done")
+    shot(page, "flow-3-issued")
+    # 4. the person's timeline shows every step
+    _open(page, f"{live_server}/ledger/person/{seed.person_atena}")
+    timeline = page.inner_text("#person-timeline")
+    for step in ("交付前設定済 → 交付通知済", "交付通知済 → 受取予約済", "受取予約済 → 交付済(運用中)"):
+        assert step in timeline
+    assert "利用者証明用: 有効" in page.inner_text("#person-card-table")
+    shot(page, "flow-4-timeline")
+
+
+def test_a_moved_out_person_is_blocked_at_the_counter_with_the_reason(
+    page: Any, live_server: str, seed: Seed
+) -> None:
+    _log_in(page, live_server, Role.COUNTER)
+    _open(page, f"{live_server}/issuance?notice={seed.moved_out_notice}")
+    page.click("#issue-find")
+    alert = page.wait_for_selector("#issue-register-check.alert-danger")
+    assert "転出" in alert.inner_text()
+    page.click("#issue-handover")
+    page.wait_for_selector("text=交付できるカードが選ばれていません")
+    shot(page, "issuance-blocked")
+
+
+def test_a_batch_with_a_bad_number_changes_nothing_and_lists_the_problem(
+    page: Any, live_server: str, seed: Seed
+) -> None:
+    _log_in(page, live_server, Role.COUNTER)
+    _open(page, f"{live_server}/ledger/batch")
+    page.fill("#batch-numbers", "\n".join([*seed.box_notices, "ZZZ-999999"]))
+    page.click("#batch-apply")
+    page.wait_for_selector("#batch-refused")
+    assert "1件に問題があるため、1枚も変更していません" in page.inner_text("#batch-refused")
+    assert "台帳にない番号" in page.inner_text("#batch-lines")
+    shot(page, "batch-refused")
+
+
+def test_the_admin_reads_and_exports_the_audit_log(page: Any, live_server: str) -> None:
+    _log_in(page, live_server, Role.ADMIN)
+    _open(page, f"{live_server}/admin/audit")
+    page.click("#audit-search")
+    page.wait_for_selector("#audit-rows")
+    assert "login" in page.inner_text("#audit-rows")
+    with page.expect_download() as download:
+        page.click("#audit-export")
+    path = download.value.path()
+    text = Path(path).read_text(encoding="utf-8-sig")
+    assert text.startswith("番号,日時,職員番号")
+    assert USERS[Role.ADMIN] in text
+    shot(page, "admin-audit")
+
+
+def test_the_console_makes_no_request_outside_this_machine(
+    page: Any, live_server: str, console: Flask
+) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    for role in (Role.ADMIN, Role.COUNTER, Role.MANAGER):
+        page.context.clear_cookies()
+        _log_in(page, live_server, role)
+        for entry in _registry(console).pages_for(frozenset({role})):
+            if not entry.prefix:
+                _open(page, live_server + entry.path)
+    assert len(requested) > 20
+    outside = [
+        url for url in requested if urlparse(url).hostname not in LOCAL_HOSTS and not url.startswith("data:")
+    ]
+    assert outside == []
+
+
+def _expected_expiries(owner: Engine, today: date, months: int) -> tuple[int, int]:
+    """Card and certificate expiries in the horizon, computed here from the domain rules over the ledger."""
+    start = today.replace(day=1)
+    end = add_months(start, months)
+    cards = certs = 0
+    with Session(owner) as s:
+        rows = s.execute(
+            select(Card, Resident.birth_date)
+            .join(Resident, Resident.atena_no == Card.holder_atena_no)
+            .where(Card.state.in_(("issued", "suspended")), Resident.resident_status == 1)
+        ).all()
+        for card, birth in rows:
+            expiry = card.expires_on or card_expiry(birth, card.issued_on, card.applied_on)
+            cards += start <= expiry < end
+            cert = s.scalar(
+                select(Certificate.expires_on).where(
+                    Certificate.card_id == card.id, Certificate.kind == "user", Certificate.state == "valid"
+                )
+            )
+            certs += cert is not None and cert < expiry and start <= cert < end
+    return cards, certs
+
+
+@pytest.mark.parametrize(("months", "label"), [(36, "36か月"), (120, "10年")])
+def test_the_forecast_page_matches_expiries_computed_from_the_domain_rules(
+    page: Any, live_server: str, console_db: tuple[Engine, Engine, Seed], months: int, label: str
+) -> None:
+    _log_in(page, live_server, Role.MANAGER)
+    _open(page, f"{live_server}/forecast")
+    page.click(f"text={label}")
+    cards, certs = _expected_expiries(console_db[0], datetime.now(JST).date(), months)
+    assert cards > 5
+    page.wait_for_selector(f"#fc-summary-text >> text=カード有効期限 {cards:,}件、電子証明書 {certs:,}件")
+    page.fill("#fc-capacity", "0")
+    page.wait_for_selector("#fc-gap-table")
+    assert page.locator(".js-plotly-plot").count() == 3
+    shot(page, f"forecast-{months}")
+
+
+def test_the_overview_shows_live_numbers_from_the_ledger(
+    page: Any, live_server: str, console_db: tuple[Engine, Engine, Seed]
+) -> None:
+    with Session(console_db[0]) as s:
+        waiting = s.scalar(select(func.count()).select_from(Card).where(Card.state.in_(WAITING_STATES)))
+    _log_in(page, live_server, Role.MANAGER)
+    _open(page, f"{live_server}/overview")
+    page.wait_for_selector("#kpi-waiting .display-6")
+    assert page.inner_text("#kpi-waiting .display-6") == f"{waiting:,}"
+    assert page.inner_text("#kpi-noshow .display-6") == "1"
+    assert page.inner_text("#kpi-blocked .display-6") == "1"
+    assert "住民記録: 死亡(B03)" in page.inner_text("#ov-blocked")
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length === 4")
+    shot(page, "overview")
+
+
+def test_the_analyst_exports_suppressed_statistics(page: Any, live_server: str) -> None:
+    _log_in(page, live_server, Role.ANALYST)
+    _open(page, f"{live_server}/statistics")
+    page.click("#st-measure")
+    page.click("text=無断キャンセル")
+    page.click("#st-dimension")
+    page.click("text=会場")
+    page.click("#st-show")
+    page.wait_for_selector("#st-rows >> text=本庁舎")  # the venue column: the new table, not the first one
+    table = page.inner_text("#st-rows")
+    assert "<5" in table
+    with page.expect_download() as download:
+        page.click("#st-csv")
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert "5未満は「<5」" in text
+    cells = [cell for line in text.splitlines()[2:] for cell in line.split(",")[1:]]
+    assert cells
+    assert all(cell == "<5" or cell == "0" or int(cell) >= 5 for cell in cells)
+    page.wait_for_selector("#st-chart .js-plotly-plot")
+    shot(page, "statistics")
+
+
+def test_the_booking_clerk_runs_the_day_and_configures_venues(page: Any, live_server: str) -> None:
+    _log_in(page, live_server, Role.BOOKING)
+    _open(page, f"{live_server}/reservations")
+    page.wait_for_selector("#rv-rows")
+    page.fill("#rv-booking", "R-TEST-0003")
+    page.click("#rv-cancel")
+    page.wait_for_selector("text=予約 R-TEST-0003: 取消")
+    page.select_option("#rv-walk-slot", index=1)
+    page.fill("#rv-walk-name", "窓口 来庁")
+    page.click("#rv-walk")
+    page.wait_for_selector("text=窓口受付 W")
+    rows = page.inner_text("#rv-rows")
+    assert "窓口 来庁" in rows
+    assert "受付済" in rows
+    assert "取消" in rows
+    page.wait_for_selector("#rv-cal .js-plotly-plot")
+    shot(page, "reservations-day")
+    _open(page, f"{live_server}/reservations/setup")
+    page.fill("#rs-v-code", "TSJ")
+    page.fill("#rs-v-ja", "辻堂市民センター")
+    page.fill("#rs-v-en", "Tsujido Civic Center")
+    page.click("#rs-v-save")
+    page.wait_for_selector("#rs-venues >> text=辻堂市民センター")
+    page.click("#rs-t-add")
+    page.wait_for_selector("text=会場・手続・曜日を選んでください")
+    shot(page, "reservations-setup")
+
+
+def test_the_booking_clerk_changes_the_booking_rules(page: Any, live_server: str) -> None:
+    _log_in(page, live_server, Role.BOOKING)
+    _open(page, f"{live_server}/reservations/rules")
+    page.fill("#rr-max-days-ahead", "45")
+    page.click("#rr-save")
+    page.wait_for_selector("text=予約ルールを保存しました")
+    _open(page, f"{live_server}/reservations/rules")
+    assert page.input_value("#rr-max-days-ahead") == "45"
+    shot(page, "reservation-rules")
