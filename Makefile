@@ -45,3 +45,4 @@ demo: $(STAMP)
 	$(BIN)/mynadesk etl analytics
 	$(BIN)/mynadesk db status
 	@echo "生成データ / generated files: $(abspath $(GENERATED))"
+	@bash scripts/demo-serve.sh
