@@ -135,7 +135,15 @@ class Slot(Base):
 
     __tablename__ = "slots"
     __table_args__ = (
-        UniqueConstraint("venue_id", "procedure_id", "counter_id", "starts_at"),
+        # One slot per place and time; a slot without a counter counts as counter 0 (NULLs would never clash).
+        Index(
+            "ux_slots_place_time",
+            "venue_id",
+            "procedure_id",
+            text("coalesce(counter_id, 0)"),
+            "starts_at",
+            unique=True,
+        ),
         CheckConstraint("capacity >= 0", name="capacity"),
         CheckConstraint("booked >= 0 AND held >= 0", name="counts"),
         CheckConstraint("booked + held <= capacity", name="not_overbooked"),
