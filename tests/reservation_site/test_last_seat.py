@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -14,7 +15,8 @@ from core.domain.booking import TOKYO
 from tests.reservation_site import flow
 
 RACERS = 50
-STARTS = datetime(2026, 12, 4, 8, 0, tzinfo=TOKYO)  # before opening: a slot only this test uses
+STARTS = datetime(2026, 12, 4, 8, 0, tzinfo=TOKYO)  # before opening: slots only these tests use
+_own_minute = itertools.count()  # each test its own slot: one slot per place and time
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ def last_seat(world: Engine) -> int:
                 "FROM booking.venues v, booking.procedures p "
                 "WHERE v.code = 'honcho' AND p.code = 'cert_renewal' RETURNING id"
             ),
-            {"s": STARTS},
+            {"s": STARTS + timedelta(minutes=next(_own_minute))},
         ).scalar_one()
     return int(slot_id)
 
