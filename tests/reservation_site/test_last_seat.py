@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -17,9 +17,9 @@ RACERS = 50
 STARTS = datetime(2026, 12, 4, 8, 0, tzinfo=TOKYO)  # before opening: a slot only this test uses
 
 
-@pytest.fixture
-def last_seat(world: Engine) -> int:
-    """A one-seat slot of card pickup at the city hall."""
+def _one_seat(world: Engine, starts: datetime) -> int:
+    """A one-seat slot of card pickup at the city hall starting at STARTS (slots are unique per place and
+    time since migration 0007, so each test that makes one uses its own time)."""
     with world.begin() as conn:
         slot_id = conn.execute(
             text(
@@ -28,9 +28,15 @@ def last_seat(world: Engine) -> int:
                 "FROM booking.venues v, booking.procedures p "
                 "WHERE v.code = 'honcho' AND p.code = 'cert_renewal' RETURNING id"
             ),
-            {"s": STARTS},
+            {"s": starts},
         ).scalar_one()
     return int(slot_id)
+
+
+@pytest.fixture
+def last_seat(world: Engine) -> int:
+    """The one-seat slot the racers go for."""
+    return _one_seat(world, STARTS)
 
 
 def test_fifty_racers_for_the_last_seat_yield_exactly_one_hold(
@@ -70,6 +76,7 @@ def test_fifty_racers_for_the_last_seat_yield_exactly_one_hold(
     assert (booked, held) == (0, 1)
 
 
-def test_the_database_refuses_an_overbooking_even_without_the_lock(world: Engine, last_seat: int) -> None:
+def test_the_database_refuses_an_overbooking_even_without_the_lock(world: Engine) -> None:
+    last_seat = _one_seat(world, STARTS + timedelta(minutes=15))
     with pytest.raises(IntegrityError, match="not_overbooked"), world.begin() as conn:
         conn.execute(text("UPDATE booking.slots SET booked = 2 WHERE id = :id"), {"id": last_seat})
