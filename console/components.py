@@ -79,6 +79,18 @@ def error(err: Exception) -> dbc.Alert:
     return dbc.Alert(str(err), color="danger")
 
 
+NO_ANALYTICS = "分析データがありません。`mynadesk etl analytics` を実行してください"
+
+
+def no_analytics(alert_id: str) -> dbc.Alert:
+    """The console has no analytics build to read yet: say what to run."""
+    return dbc.Alert(
+        [NO_ANALYTICS, html.Br(), html.Small("No analytics build yet: run `mynadesk etl analytics`.")],
+        color="warning",
+        id=alert_id,
+    )
+
+
 def ok(message_ja: str, message_en: str = "") -> dbc.Alert:
     """A success message."""
     return dbc.Alert([html.Strong(message_ja), html.Br(), html.Small(message_en)], color="success")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from datetime import date
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -12,28 +10,22 @@ from dash import Dash, Input, Output, dcc, html
 from console import components as c
 from console import context, figures
 from console.access import AccessRegistry, Page
+from core.analytics.marts import current_duckdb
+from core.analytics.queries import AnalyticsMissing
 from core.domain.roles import Role
 from core.services import capacity, forecast
-from core.services.forecast import DemandModel, Expiry
+from core.services.forecast import DemandModel
 
 ROLES = frozenset({Role.MANAGER})
-CACHE_SECONDS = 600
-_cache: dict[tuple[date, int], tuple[float, list[Expiry]]] = {}
 
 HORIZON, TAKE_UP, EARLY, MINUTES = "fc-horizon", "fc-take-up", "fc-early", "fc-minutes"
 CAPACITY, BREAKDOWN = "fc-capacity", "fc-breakdown"
 WAVES, DEMAND, SPLIT, GAPS, SUMMARY = "fc-waves", "fc-demand", "fc-split", "fc-gaps", "fc-summary"
 
 
-def expiries(today: date, horizon: int) -> list[Expiry]:
-    """The ledger's expiries, cached per process for a few minutes (the ledger changes slowly)."""
-    hit = _cache.get((today, horizon))
-    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    with context.unit_of_work() as s:
-        items = forecast.ledger_expiries(s, today, horizon)
-    _cache[(today, horizon)] = (time.monotonic(), items)
-    return items
+def _missing() -> tuple[Any, ...]:
+    """The page without an analytics build: say what to run, leave the charts empty."""
+    return c.no_analytics("fc-no-analytics"), {}, {}, {}, None
 
 
 def _control(label: str, component: Any, width: int = 3) -> dbc.Col:
@@ -97,6 +89,10 @@ def compute(
 ) -> tuple[Any, ...]:
     """Recompute the forecast for the chosen parameters."""
     today = context.today()
+    try:
+        marts = forecast.mart_expiries(current_duckdb(context.context().settings.data_dir), today, horizon)
+    except AnalyticsMissing:
+        return _missing()
     model = DemandModel(
         take_up=take_up / 100,
         arrival_weights=forecast.arrival_weights(early / 100),
@@ -108,7 +104,7 @@ def compute(
             caps: list[int] | int = capacity.monthly_capacity(s, month_list)
     else:
         caps = int(cap)
-    result = forecast.build_forecast(expiries(today, horizon), today, horizon, model, caps)
+    result = forecast.build_forecast(marts.items, today, horizon, model, caps, marts.notices)
     over = [r for r in result.rows if r.gap >= 0.5]
     gaps = (
         c.table(
@@ -136,10 +132,14 @@ def compute(
     groups = (
         [*forecast.DISTRICTS, forecast.OTHER_DISTRICT]
         if split == "district"
-        else [label for _, _, label in forecast.AGE_BANDS]
+        else list(forecast.MART_AGE_LABELS)
     )
     counts = result.by_district if split == "district" else result.by_age
-    title = "地区別の有効期限 / by district" if split == "district" else "年齢別の有効期限 / by age band"
+    title = (
+        "地区別の有効期限 / by district"
+        if split == "district"
+        else "有効期限日の年齢別 / by age band on the expiry date"
+    )
     return (
         summary,
         figures.expiry_waves(result),

@@ -1,4 +1,5 @@
-"""Overview dashboard (管理職): live, refreshing every few seconds."""
+"""Overview dashboard (管理職), refreshing every few seconds: bookings, issuance and alerts live from the
+database; the cards waiting at the city from the analytics build (read-only, its time shown)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from dash import Dash, Input, Output, dcc, html
 from console import components as c
 from console import context, figures
 from console.access import AccessRegistry, Page
+from core.analytics.marts import current_duckdb
+from core.analytics.queries import AnalyticsMissing
 from core.domain.roles import Role
 from core.services import overview
 
@@ -85,22 +88,58 @@ def _alerts(data: overview.Overview) -> Any:
     )
 
 
+def _waiting_kpis(data: overview.Overview, missing: bool) -> list[Any]:
+    if missing:
+        return [dbc.Col(c.no_analytics("ov-no-analytics"), md=6)]
+    waiting = sum(sum(bands.values()) for bands in data.waiting.values())
+    return [
+        _kpi("保管中のカード", waiting, kpi_id="kpi-waiting"),
+        _kpi("通知から90日超(再通知待ち)", data.reminders_due, "warning", "kpi-reminders"),
+        _kpi("未交付廃棄の対象", data.disposal_due, "danger", "kpi-disposal"),
+    ]
+
+
+def _with_marts(data: overview.Overview) -> bool:
+    """Fill the waiting-card figures from the analytics build; False when there is none."""
+    try:
+        figures_ = overview.mart_waiting(current_duckdb(context.context().settings.data_dir))
+    except AnalyticsMissing:
+        return False
+    data.waiting, data.reminders_due, data.disposal_due = (
+        figures_.waiting,
+        figures_.reminders_due,
+        figures_.disposal_due,
+    )
+    data.waiting_as_of = figures_.built_at
+    return True
+
+
 def refresh(_n: int | None) -> tuple[Any, ...]:
     """Recompute the overview."""
     today = context.today()
     with context.unit_of_work() as s:
-        data = overview.build_overview(s, today)
-    waiting = sum(sum(bands.values()) for bands in data.waiting.values())
+        data = overview.build_overview(s, today, live_waiting=False)
+    missing = not _with_marts(data)
     booked = sum(v.booked for v in data.today)
     cap = sum(v.capacity for v in data.today)
     kpis = [
-        _kpi("保管中のカード", waiting, kpi_id="kpi-waiting"),
-        _kpi("通知から90日超(再通知待ち)", data.reminders_due, "warning", "kpi-reminders"),
-        _kpi("未交付廃棄の対象", data.disposal_due, "danger", "kpi-disposal"),
+        *_waiting_kpis(data, missing),
         _kpi("本日の予約/枠", f"{booked:,}/{cap:,}", kpi_id="kpi-today"),
         _kpi("今週の無断キャンセル", sum(v.no_shows for v in data.week), "danger", "kpi-noshow"),
         _kpi("交付停止(住民記録)", data.blocked, "danger", "kpi-blocked"),
     ]
+    if data.waiting_as_of is not None:
+        kpis.append(
+            dbc.Col(
+                html.Small(
+                    f"保管中・再通知・廃棄の件数は分析データ({c.fmt(data.waiting_as_of)} 作成)から"
+                    " / waiting cards as of the analytics build",
+                    className="text-muted",
+                    id="ov-analytics-as-of",
+                ),
+                md=12,
+            )
+        )
     return (
         kpis,
         figures.waiting_cards(data.waiting),

@@ -9,6 +9,7 @@ DuckDB file, in a fresh build directory, then swaps the `current` symlink to it 
         builds/<UTC stamp>/marts/<name>.parquet
 
 Readers (the console) go through `core.analytics.queries`. Dates are JST calendar days; counts are integers.
+A card's expiry is the one printed on it, else the one core.domain.expiry.card_expiry computes.
 Personal data stays out: marts hold counts; `waiting_cards` lists card ids (no names, no 宛名番号).
 """
 

@@ -82,6 +82,22 @@ def waiting_cards(path: Path, *, only_disposal_due: bool = False) -> pd.DataFram
     )
 
 
+def waiting_by_notice_age(path: Path, bands: tuple[tuple[int, int, str], ...], before: str) -> pd.DataFrame:
+    """Waiting cards per state and days-since-notice band (BANDS: first day, last day, label; BEFORE labels
+    cards not yet notified), with how many are due for 再通知 and 未交付廃棄: state, band, cards,
+    reminder_due, disposal_due."""
+    whens = " ".join("WHEN days_since_notice BETWEEN ? AND ? THEN ?" for _ in bands)
+    params: list[Any] = [value for band in bands for value in band]
+    return _frame(
+        path,
+        f"SELECT state, CASE WHEN days_since_notice IS NULL THEN ? {whens} ELSE ? END AS band,"
+        " count(*)::BIGINT AS cards, count(*) FILTER (WHERE reminder_due)::BIGINT AS reminder_due,"
+        " count(*) FILTER (WHERE disposal_due)::BIGINT AS disposal_due"
+        " FROM waiting_cards GROUP BY ALL ORDER BY state, band",
+        [before, *params, before],
+    )
+
+
 def expiries_by_month(
     path: Path, kind: str = "card", start: date | None = None, end: date | None = None
 ) -> pd.DataFrame:
@@ -98,6 +114,34 @@ def expiries_by_month(
 def expiries_monthly(path: Path) -> pd.DataFrame:
     """The full expiry forecast: month × kind × district × age band."""
     return mart(path, "expiries_monthly")
+
+
+def forecast_expiries(path: Path, start: date, end: date) -> pd.DataFrame:
+    """Cards and 利用者証明用 certificates expiring per month from START to END (exclusive), by district name
+    and age band (the Forecast page): month, kind (card / user_cert), district_name, age_band, expiring."""
+    return _frame(
+        path,
+        "SELECT month, kind, district_name, age_band, sum(expiring)::BIGINT AS expiring"
+        " FROM expiries_monthly WHERE kind IN ('card', 'user_cert') AND month >= ? AND month < ?"
+        " GROUP BY month, kind, district_code, district_name, age_band, age_band_order"
+        " ORDER BY month, kind, district_code, age_band_order",
+        [start, end],
+    ).assign(month=lambda f: _dates(f["month"]))
+
+
+def notice_letters(path: Path, start: date, end: date) -> pd.DataFrame:
+    """有効期限通知書 letters per notice month from START to END (exclusive): notice_month, letters."""
+    return _frame(
+        path,
+        "SELECT notice_month, sum(letters)::BIGINT AS letters FROM expiry_notice_waves"
+        " WHERE notice_month >= ? AND notice_month < ? GROUP BY notice_month ORDER BY notice_month",
+        [start, end],
+    ).assign(notice_month=lambda f: _dates(f["notice_month"]))
+
+
+def _dates(column: pd.Series) -> pd.Series:
+    """A DATE column as Python dates (DuckDB hands pandas timestamps)."""
+    return pd.Series([value.date() for value in pd.to_datetime(column)], index=column.index, dtype=object)
 
 
 def notice_waves(path: Path, *, by_district: bool = False) -> pd.DataFrame:

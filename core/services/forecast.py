@@ -1,20 +1,25 @@
-"""Expiry waves and counter demand, from the card ledger in PostgreSQL and the domain rules.
+"""Expiry waves and counter demand.
 
-It does not depend on the analytic layer (core/analytics): it aggregates the ledger with SQL (the expiry
-printed on the card, else the one computed by core.domain.expiry) and turns monthly expiries into demand.
+`mart_expiries` reads the analytic marts (core.analytics: `expiries_monthly`, `expiry_notice_waves`), which
+the console uses; `ledger_expiries` aggregates the ledger in PostgreSQL directly (the expiry printed on the
+card, else the one computed by core.domain.expiry). `build_forecast` turns monthly expiries into demand.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, Date, case, cast, func, literal, literal_column, select
 from sqlalchemy.orm import Session
 
+from core.analytics import queries
+from core.analytics.marts import AGE_BANDS as MART_AGE_BANDS
+from core.analytics.marts import UNKNOWN_AGE_BAND
 from core.db.models.cards import Card, Certificate
 from core.db.models.register import Resident
 from core.domain.errors import DomainError
@@ -224,6 +229,36 @@ def _ends_with_stay(
         return False
 
 
+MART_AGE_LABELS = (*(label for _, _, label in MART_AGE_BANDS), UNKNOWN_AGE_BAND)
+MART_KINDS = {"card": "card", "user_cert": "certificate"}
+
+
+@dataclass(frozen=True)
+class MartExpiries:
+    """The marts' expiries for a forecast: items by month, district and age band; letters by month."""
+
+    items: list[Expiry]
+    notices: dict[date, int]
+
+
+def mart_expiries(duckdb_file: Path, today: date, horizon_months: int) -> MartExpiries:
+    """Cards in use and their 利用者証明用 certificates expiring from TODAY's month on, within the horizon
+    plus the renewal window, and the 有効期限通知書 letters in the horizon, from the analytics build
+    (read-only).
+
+    Raises core.analytics.queries.AnalyticsMissing when there is no build yet."""
+    start = month_start(today)
+    end = add_months(start, horizon_months + RENEWAL_WINDOW_MONTHS)
+    frame = queries.forecast_expiries(duckdb_file, start, end)
+    items = [
+        Expiry(MART_KINDS[str(kind)], month, str(district), str(band), False, int(count))
+        for month, kind, district, band, count in frame.itertuples(index=False, name=None)
+    ]
+    letters = queries.notice_letters(duckdb_file, start, add_months(start, horizon_months))
+    notices = {month: int(n) for month, n in letters.itertuples(index=False, name=None)}
+    return MartExpiries(items, notices)
+
+
 @dataclass(frozen=True)
 class DemandModel:
     """How many come (take-up) and when, by month after the renewal window opens (weights, normalised)."""
@@ -285,8 +320,11 @@ def build_forecast(
     horizon_months: int,
     model: DemandModel,
     capacity: Sequence[int] | int,
+    notices: Mapping[date, int] | None = None,
 ) -> Forecast:
-    """Monthly expiries, notices and demand (from the window's opening on) against capacity."""
+    """Monthly expiries, notices and demand (from the window's opening on) against capacity.
+
+    NOTICES (letters per notice month, from the marts) replace the notices derived from the items' flags."""
     month_list = months(start, horizon_months)
     rows = {m: MonthRow(m) for m in month_list}
     caps = [capacity] * horizon_months if isinstance(capacity, int) else list(capacity)
@@ -305,8 +343,11 @@ def build_forecast(
                 rows[month].certificate_expiries += item.count
             forecast.by_district[(month, item.district)] += item.count
             forecast.by_age[(month, item.age_band)] += item.count
-        if item.notice and (notice := expiry_notice_month(item.expires_on)) in rows:
+        if notices is None and item.notice and (notice := expiry_notice_month(item.expires_on)) in rows:
             rows[notice].notices += item.count
+    for month, letters in (notices or {}).items():
+        if month in rows:
+            rows[month].notices += letters
     # The window opens three months before expiry (same day), so in the month three months earlier.
     for month, count in due.items():
         opens = month_start(renewal_window_opens(month))

@@ -1,14 +1,18 @@
 """The managers' overview: cards waiting at the city, bookings against capacity, no-shows, issuance per day
-and alerts from the last register load — live from PostgreSQL (aggregates only, no personal data)."""
+and alerts from the last register load (aggregates only, no personal data). Bookings, issuance and alerts are
+live from PostgreSQL; the waiting cards come from the analytic marts (`mart_waiting`) in the console, or from
+PostgreSQL (`build_overview(..., live_waiting=True)`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 
 from sqlalchemy import Date, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from core.analytics import queries
 from core.db.models.booking import Reservation, Slot, Venue
 from core.db.models.cards import Card
 from core.db.models.register import ExtractFile
@@ -18,6 +22,7 @@ from core.domain.undelivered import DEFAULT_POLICY, UndeliveredPolicy
 JST = timezone(timedelta(hours=9))
 WAITING_STATES = tuple(s.value for s in CardState if s in PRE_ISSUE_STATES)
 NOTICE_AGE_BANDS = ((0, 29, "30日未満"), (30, 89, "30〜89日"), (90, 100000, "90日以上"))
+BEFORE_NOTICE = "通知前"
 
 
 @dataclass(frozen=True)
@@ -48,12 +53,37 @@ class Overview:
     blocked: int = 0
     blocked_reasons: list[tuple[str, int]] = field(default_factory=list)
     last_load: ExtractFile | None = None
+    waiting_as_of: datetime | None = None  # when the analytics build the waiting figures come from was made
+
+
+@dataclass(frozen=True)
+class WaitingFigures:
+    """Waiting cards by state and notice age, those due for 再通知 and 未交付廃棄, and the build's time."""
+
+    waiting: dict[str, dict[str, int]]
+    reminders_due: int
+    disposal_due: int
+    built_at: datetime | None
+
+
+def mart_waiting(duckdb_file: Path) -> WaitingFigures:
+    """The waiting-card figures from the analytics build (`waiting_cards`, core.domain.undelivered rules).
+
+    Raises core.analytics.queries.AnalyticsMissing when there is no build yet."""
+    frame = queries.waiting_by_notice_age(duckdb_file, NOTICE_AGE_BANDS, BEFORE_NOTICE)
+    waiting: dict[str, dict[str, int]] = {}
+    for state, band, cards in frame[["state", "band", "cards"]].itertuples(index=False, name=None):
+        waiting.setdefault(str(state), {})[str(band)] = int(cards)
+    info = queries.build_info(duckdb_file)
+    built = info["built_at"].iloc[0].to_pydatetime() if len(info) else None
+    return WaitingFigures(waiting, int(frame["reminder_due"].sum()), int(frame["disposal_due"].sum()), built)
 
 
 def _waiting(session: Session, today: date) -> dict[str, dict[str, int]]:
     age = func.coalesce(literal(today, Date) - Card.notified_on, -1)
     band = case(
-        *[(and_(age >= low, age <= high), label) for low, high, label in NOTICE_AGE_BANDS], else_="通知前"
+        *[(and_(age >= low, age <= high), label) for low, high, label in NOTICE_AGE_BANDS],
+        else_=BEFORE_NOTICE,
     )
     rows = session.execute(
         select(Card.state, band, func.count())
@@ -136,8 +166,10 @@ def issued_per_day(session: Session, today: date, days: int = 30) -> list[tuple[
     return [(d, int(counts.get(d, 0))) for d in (today - timedelta(days=i) for i in range(days - 1, -1, -1))]
 
 
-def build_overview(session: Session, today: date, policy: UndeliveredPolicy = DEFAULT_POLICY) -> Overview:
-    """The whole overview for TODAY."""
+def build_overview(
+    session: Session, today: date, policy: UndeliveredPolicy = DEFAULT_POLICY, *, live_waiting: bool = True
+) -> Overview:
+    """The whole overview for TODAY (without the waiting-card figures unless LIVE_WAITING)."""
     monday = today - timedelta(days=today.weekday())
     reasons = session.execute(
         select(Card.blocked_reason, func.count())
@@ -146,10 +178,7 @@ def build_overview(session: Session, today: date, policy: UndeliveredPolicy = DE
         .order_by(func.count().desc())
         .limit(10)
     ).all()
-    return Overview(
-        waiting=_waiting(session, today),
-        reminders_due=_reminders_due(session, today, policy),
-        disposal_due=_disposal_due(session, today, policy),
+    data = Overview(
         today=venue_loads(session, today, today),
         week=venue_loads(session, monday, monday + timedelta(days=6)),
         issued_per_day=issued_per_day(session, today),
@@ -159,3 +188,8 @@ def build_overview(session: Session, today: date, policy: UndeliveredPolicy = DE
             select(ExtractFile).order_by(ExtractFile.loaded_at.desc()).limit(1)
         ).first(),
     )
+    if live_waiting:
+        data.waiting = _waiting(session, today)
+        data.reminders_due = _reminders_due(session, today, policy)
+        data.disposal_due = _disposal_due(session, today, policy)
+    return data

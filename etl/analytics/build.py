@@ -10,7 +10,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -48,7 +48,8 @@ class BuildSummary:
 
 
 def transform_all(source: Extract, as_of: date) -> dict[str, pa.Table]:
-    """Every mart from the extracted tables (pure)."""
+    """Every mart from the extracted tables (pure). Cards without a printed expiry get the computed one."""
+    source = replace(source, cards=rules.with_expiry(source.cards))
     waiting = rules.waiting_cards(source.cards, as_of)
     stay_bound = rules.stay_bound_cards(source.cards)
     return {

@@ -1,5 +1,6 @@
 """Row-wise domain rules for the few rows that need them: waiting cards (core.domain.undelivered) and cards
-whose expiry is set by the holder's period of stay (core.domain.expiry). Pure: Arrow in, Arrow out."""
+whose expiry is set by the holder's period of stay (core.domain.expiry), and the computed expiry of cards
+whose printed expiry the ledger lacks. Pure: Arrow in, Arrow out."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pyarrow.compute as pc
 
 from core.domain.cards import PRE_ISSUE_STATES
 from core.domain.errors import DomainError
-from core.domain.expiry import card_expiry_by_age, is_long_term_resident
+from core.domain.expiry import card_expiry, card_expiry_by_age, is_long_term_resident
 from core.domain.undelivered import DEFAULT_POLICY, UndeliveredPolicy, disposal_due_on, reminder_due_on
 
 WAITING_SCHEMA = pa.schema(
@@ -77,3 +78,36 @@ def stay_bound_cards(cards: pa.Table) -> pa.Table:
         if not is_long_term_resident(card["residence_status"])
     ]
     return pa.Table.from_pylist(rows, schema=STAY_SCHEMA)
+
+
+def _computed_expiry(card: dict[str, object]) -> date | None:
+    birth, issued, applied, stay = (
+        card[k] for k in ("birth_date", "issued_on", "applied_on", "residence_expiry")
+    )
+    if not (isinstance(birth, date) and isinstance(issued, date)):
+        return None
+    try:
+        return card_expiry(
+            birth,
+            issued,
+            applied if isinstance(applied, date) else None,
+            foreign_resident=card["resident_kind"] == 2,
+            residence_status=card["residence_status"] if isinstance(card["residence_status"], str) else None,
+            residence_expiry=stay if isinstance(stay, date) else None,
+        )
+    except DomainError:
+        return None
+
+
+def with_expiry(cards: pa.Table) -> pa.Table:
+    """Cards with `expires_on` filled where the ledger lacks the printed date: the expiry computed by
+    core.domain.expiry.card_expiry (left empty when the holder's birth date is unknown or invalid)."""
+    expires = cards.column("expires_on").to_pylist()
+    missing = [i for i, value in enumerate(expires) if value is None]
+    if not missing:
+        return cards
+    rows = cards.take(pa.array(missing)).to_pylist()
+    for i, row in zip(missing, rows, strict=True):
+        expires[i] = _computed_expiry(row)
+    index = cards.schema.get_field_index("expires_on")
+    return cards.set_column(index, "expires_on", pa.array(expires, type=pa.date32()))

@@ -32,6 +32,7 @@ from core.domain.expiry import card_expiry, user_certificate_expiry
 from core.domain.roles import Role
 from core.services import staff
 from core.services.audit import Actor
+from etl.analytics.build import build_analytics
 from tests.conftest import recreate_database
 from tests.factories import JST, add_card, add_resident
 
@@ -241,6 +242,20 @@ def make_console(engine: Engine, tmp: Path, **options: Any) -> Flask:
 def console(console_db: tuple[Engine, Engine, Seed], tmp_path_factory: pytest.TempPathFactory) -> Flask:
     """The console app, connected as the app role."""
     return make_console(console_db[1], tmp_path_factory.mktemp("console"))
+
+
+def build_marts(console: Flask, owner: Engine) -> Path:
+    """Build the analytic marts from the console database with the real `mynadesk etl analytics` build, into
+    the console's data dir (the console only reads them); returns the data dir."""
+    data_dir: Path = console.extensions["mynadesk_console"].settings.data_dir
+    build_analytics(owner, data_dir, _today())
+    return data_dir
+
+
+@pytest.fixture
+def analytics(console: Flask, console_db: tuple[Engine, Engine, Seed]) -> Path:
+    """A fresh analytics build of the console database as it is now (earlier tests change the ledger)."""
+    return build_marts(console, console_db[0])
 
 
 @pytest.fixture(scope="session")

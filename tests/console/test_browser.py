@@ -190,10 +190,39 @@ def _expected_expiries(owner: Engine, today: date, months: int) -> tuple[int, in
     return cards, certs
 
 
+def test_the_forecast_and_overview_without_an_analytics_build_say_to_run_it(
+    page: Any, live_server: str, console: Flask
+) -> None:
+    root = console.extensions["mynadesk_console"].settings.data_dir / "analytics"
+    aside = root.with_name("analytics-aside")
+    if root.exists():
+        root.rename(aside)
+    try:
+        _log_in(page, live_server, Role.MANAGER)
+        _open(page, f"{live_server}/forecast")
+        alert = page.wait_for_selector("#fc-no-analytics")
+        assert "分析データがありません。`mynadesk etl analytics` を実行してください" in alert.inner_text()
+        assert page.locator("#fc-summary-text").count() == 0
+        _open(page, f"{live_server}/overview")
+        alert = page.wait_for_selector("#ov-no-analytics")
+        assert "分析データがありません。`mynadesk etl analytics` を実行してください" in alert.inner_text()
+        assert page.inner_text("#kpi-blocked .display-6") == "1"  # the live figures still show
+    finally:
+        if aside.exists():
+            aside.rename(root)
+
+
 @pytest.mark.parametrize(("months", "label"), [(36, "36か月"), (120, "10年")])
 def test_the_forecast_page_matches_expiries_computed_from_the_domain_rules(
-    page: Any, live_server: str, console_db: tuple[Engine, Engine, Seed], months: int, label: str
+    page: Any,
+    live_server: str,
+    console_db: tuple[Engine, Engine, Seed],
+    analytics: Path,
+    months: int,
+    label: str,
 ) -> None:
+    # The page reads the marts built by the real analytics build (the `analytics` fixture); the expected
+    # figures come from the ledger and the domain rules, independently of the marts.
     _log_in(page, live_server, Role.MANAGER)
     _open(page, f"{live_server}/forecast")
     page.click(f"text={label}")
@@ -207,8 +236,9 @@ def test_the_forecast_page_matches_expiries_computed_from_the_domain_rules(
 
 
 def test_the_overview_shows_live_numbers_from_the_ledger(
-    page: Any, live_server: str, console_db: tuple[Engine, Engine, Seed]
+    page: Any, live_server: str, console_db: tuple[Engine, Engine, Seed], analytics: Path
 ) -> None:
+    # Waiting cards come from the marts the `analytics` fixture has just built; the rest is live.
     with Session(console_db[0]) as s:
         waiting = s.scalar(select(func.count()).select_from(Card).where(Card.state.in_(WAITING_STATES)))
     _log_in(page, live_server, Role.MANAGER)
@@ -218,6 +248,7 @@ def test_the_overview_shows_live_numbers_from_the_ledger(
     assert page.inner_text("#kpi-noshow .display-6") == "1"
     assert page.inner_text("#kpi-blocked .display-6") == "1"
     assert "住民記録: 死亡(B03)" in page.inner_text("#ov-blocked")
+    assert "分析データ" in page.inner_text("#ov-analytics-as-of")
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length === 4")
     shot(page, "overview")
 

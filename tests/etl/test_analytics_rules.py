@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pyarrow as pa
 
 from core.analytics.marts import AGE_BANDS, band_label
-from core.domain.expiry import age_on, expiry_notice_month
+from core.domain.expiry import age_on, card_expiry, expiry_notice_month
 from etl.analytics import rules, transform
 from etl.analytics.extract import CARDS_SCHEMA, CERTIFICATES_SCHEMA
 
@@ -77,3 +77,20 @@ def test_a_foreign_resident_card_capped_by_the_stay_is_stay_bound_but_a_permanen
     table = pa.Table.from_pylist([capped, permanent, by_age], schema=CARDS_SCHEMA)
     flags = {r["card_id"]: r["stay_bound"] for r in rules.stay_bound_cards(table).to_pylist()}
     assert flags == {1: True, 3: False}
+
+
+def test_cards_without_a_printed_expiry_get_the_expiry_the_domain_rules_compute() -> None:
+    base = dict.fromkeys(CARDS_SCHEMA.names)
+    printed = {**base, "id": 1, "state": "issued", "issued_on": date(2020, 5, 15), "resident_kind": 1,
+               "expires_on": date(2030, 1, 1), "birth_date": date(1980, 3, 3)}  # fmt: skip
+    missing = {**printed, "id": 2, "expires_on": None}
+    no_birth = {**missing, "id": 3, "birth_date": None}
+    cards = rules.with_expiry(pa.Table.from_pylist([printed, missing, no_birth], schema=CARDS_SCHEMA))
+    assert cards.column("expires_on").to_pylist() == [
+        date(2030, 1, 1),
+        card_expiry(date(1980, 3, 3), date(2020, 5, 15)),
+        None,
+    ]
+    assert card_expiry(date(1980, 3, 3), date(2020, 5, 15)) == date(2030, 3, 3)
+    months = transform.expiries_monthly(cards, pa.Table.from_pylist([], schema=CERTIFICATES_SCHEMA), AS_OF)
+    assert sorted(months.column("month").to_pylist()) == [date(2030, 1, 1), date(2030, 3, 1)]
