@@ -52,9 +52,9 @@ def fmt(value: Any) -> str:
 
 def state_badge(state: str) -> dbc.Badge:
     """A card state as a coloured badge with its Japanese label."""
-    return dbc.Badge(
-        CardState(state).label_ja, color=STATE_COLOURS.get(state, "light"), text_color=None, className="me-1"
-    )
+    colour = STATE_COLOURS.get(state, "light")
+    text_colour = "dark" if colour in ("light", "warning", "info") else None  # readable on pale badges
+    return dbc.Badge(CardState(state).label_ja, color=colour, text_color=text_colour, className="me-1")
 
 
 def table(
