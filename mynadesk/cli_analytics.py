@@ -32,7 +32,7 @@ def build_command(
 ) -> None:
     """分析データを作り直す / rebuild the analytics marts and swap them in atomically."""
     from core.analytics.marts import current_duckdb
-    from core.db.engine import app_url, locate_database, make_engine
+    from core.db.engine import app_engine
     from etl.analytics.build import build_analytics
 
     try:
@@ -41,7 +41,7 @@ def build_command(
         console.print(f"[red]--as-of は YYYY-MM-DD で指定してください / use YYYY-MM-DD: {as_of}[/]")
         raise typer.Exit(2) from error
     settings = Settings.from_env()
-    engine = make_engine(app_url(settings, locate_database(settings).owner_url))
+    engine = app_engine(settings)
     try:
         with progress.bar(console) as report:
             actor = Actor(f"analytics:{getpass.getuser()}", role="etl")

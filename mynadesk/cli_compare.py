@@ -31,11 +31,11 @@ def _audit_and_compare(
     atena_no: str, staff: str, info: CardInfo | None, outcome: str
 ) -> IdentityComparison | None:
     """Record the read (or the refusal) in the audit log; compare with the register when the card was read."""
-    from core.db.engine import app_url, locate_database, make_engine, make_session_factory
+    from core.db.engine import app_engine, make_session_factory
     from core.services.card_reads import compare_card_read
 
     settings = Settings.from_env()
-    engine = make_engine(app_url(settings, locate_database(settings).owner_url))
+    engine = app_engine(settings)
     card = None if info is None else PersonFace(info.name, info.address, info.birth_date, info.sex)
     try:
         with make_session_factory(engine).begin() as session:

@@ -31,11 +31,10 @@ def etl_actor() -> Actor:
 
 def session_factory() -> sessionmaker[Session]:
     """Sessions as the ETL role on the configured (or embedded) database."""
-    from core.db.engine import app_url, locate_database, make_engine, make_session_factory
+    from core.db.engine import app_engine, make_session_factory
 
     settings = Settings.from_env()
-    location = locate_database(settings)
-    return make_session_factory(make_engine(app_url(settings, location.owner_url)))
+    return make_session_factory(app_engine(settings))
 
 
 @etl_app.command("load")

@@ -71,12 +71,12 @@ def forms_render(
 def _fill(
     kind: FormKind, atena_no: str, staff: str, card_face: PersonFace | None, outcome: str | None, out: Path
 ) -> str:
-    from core.db.engine import app_url, locate_database, make_engine, make_session_factory
+    from core.db.engine import app_engine, make_session_factory
     from core.services.audit import Actor, record_card_read
     from reports.filling import fill_form
 
     settings = Settings.from_env()
-    engine = make_engine(app_url(settings, locate_database(settings).owner_url))
+    engine = app_engine(settings)
     terminal = socket.gethostname()
     try:
         with make_session_factory(engine).begin() as session:
@@ -99,11 +99,11 @@ def forms_reprint(
     staff: Annotated[str, typer.Option(help="担当職員コード / staff code")] = f"cli:{getpass.getuser()}",
 ) -> None:
     """保存済みの帳票を再印刷 / print a stored form again from its record (audited)."""
-    from core.db.engine import app_url, locate_database, make_engine, make_session_factory
+    from core.db.engine import app_engine, make_session_factory
     from reports.filling import reprint_form
 
     settings = Settings.from_env()
-    engine = make_engine(app_url(settings, locate_database(settings).owner_url))
+    engine = app_engine(settings)
     try:
         with make_session_factory(engine).begin() as session:
             result = reprint_form(session, reference, actor=staff, terminal=socket.gethostname())
@@ -125,12 +125,12 @@ def forms_list(
     """記入済み帳票の一覧 / the person's filled forms, newest first (audited)."""
     from rich.table import Table
 
-    from core.db.engine import app_url, locate_database, make_engine, make_session_factory
+    from core.db.engine import app_engine, make_session_factory
     from core.domain.forms import FormSource, form_reference
     from core.services.forms import forms_of
 
     settings = Settings.from_env()
-    engine = make_engine(app_url(settings, locate_database(settings).owner_url))
+    engine = app_engine(settings)
     table = Table(title=f"記入済み帳票 / filled forms: {person}")
     for column in ("番号 / reference", "帳票 / form", "記入元 / source", "作成 / created", "担当 / staff"):
         table.add_column(column)

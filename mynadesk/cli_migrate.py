@@ -31,11 +31,10 @@ EXIT_USAGE = 2
 
 def app_session_factory() -> sessionmaker[Session]:
     """A session factory logged in as the console/ETL role (embedded server started if needed)."""
-    from core.db.engine import app_url, locate_database, make_engine, make_session_factory
+    from core.db.engine import app_engine, make_session_factory
 
     settings = Settings.from_env()
-    location = locate_database(settings)
-    return make_session_factory(make_engine(app_url(settings, location.owner_url)))
+    return make_session_factory(app_engine(settings))
 
 
 def _label(state: str) -> str:

@@ -62,3 +62,8 @@ def make_engine(url: URL, **kwargs: object) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory; callers own the transaction (`with factory.begin() as s:`)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def app_engine(settings: Settings) -> Engine:
+    """An engine logged in as the console/ETL role on the configured (or embedded) database."""
+    return make_engine(app_url(settings, locate_database(settings).owner_url))
