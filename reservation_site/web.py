@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from flask import current_app, g, request, session
+from markupsafe import Markup
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
@@ -198,3 +199,11 @@ def current_hold() -> HoldTicket | None:
         )
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def shared_html(kind: str, key: object, render: Callable[[], str]) -> Markup:
+    """A piece of page that is the same for everyone (no token, no personal data), rendered at most once per
+    AVAILABILITY_CACHE_SECONDS and key."""
+    # RENDER's output comes from an autoescaping template: it is markup already, not text to escape.
+    html: Markup = _cached(f"html:{kind}", key, lambda: Markup(render()), "AVAILABILITY_CACHE_SECONDS")  # noqa: S704
+    return html

@@ -16,6 +16,7 @@ from core.services import slots as slot_service
 from reservation_site import web
 from reservation_site.details import details_page
 from reservation_site.forms import ConfirmForm, HoldForm
+from reservation_site.i18n import lang
 from reservation_site.limits import contact_allowed, hold_allowed
 
 bp = Blueprint("booking", __name__)
@@ -95,7 +96,14 @@ def _day_page(db: Session, procedure: Procedure, venue: Venue, day: date, form: 
     changing = db.get(Reservation, session["change_id"]) if session.get("change_id") else None
     if changing is not None:  # a change keeps the party of the booking
         form.party_size.choices = [(changing.party_size, str(changing.party_size))]
-    return render_template("day.html", procedure=procedure, venue=venue, day=day, slots=slots, form=form)
+    slots_html = None
+    if form.slot_id.data is None and not form.slot_id.errors:  # nothing chosen: the same for everyone
+        key = (venue.id, procedure.id, day, lang())
+        fresh = lambda: render_template("_slots.html", form=form, slots=slots)  # noqa: E731
+        slots_html = web.shared_html("slots", key, fresh)
+    return render_template(
+        "day.html", procedure=procedure, venue=venue, day=day, slots=slots, form=form, slots_html=slots_html
+    )
 
 
 @bp.route("/p/<code>/<venue_code>/<day>", methods=["GET", "POST"])

@@ -3,9 +3,13 @@
 
 Loopback only: each client talks from its own 127.x.y.z address (so per-address rate limits stay realistic);
 every loop is bounded by BENCH_SECONDS. BENCH_SERVERS lists gunicorn set-ups to compare in one run, e.g.
-"gthread:2x8,sync:3" (worker class:workers[xthreads]). Besides throughput it prints CPU seconds per booking of
-the server, of PostgreSQL and of the load generator (which shares the 2 cores), and how busy the machine was
-with other work, because absolute figures on a shared machine are noisy."""
+"gthread:2x8,sync:3" (worker class:workers[xthreads]); "before:gthread:3x8" serves an older checkout unpacked
+in BENCH_BEFORE_TREE (e.g. `git archive main | tar -x -C /tmp/before`) for a before/after in the same run.
+
+Besides throughput it prints CPU seconds per booking of the server, of PostgreSQL and of the load generator
+(which shares the 2 cores), how busy the machine was with other work (absolute figures on a shared machine
+are noisy), and the floor of the web stack: the same gunicorn serving a bare WSGI callable and a bare Flask
+route."""
 
 from __future__ import annotations
 
@@ -40,6 +44,7 @@ from tests.conftest import libpq, recreate_database
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "200"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
 SERVERS = os.environ.get("BENCH_SERVERS", "gthread:2x8")
+FLOOR_SECONDS = float(os.environ.get("BENCH_FLOOR_SECONDS", "8"))
 PGBENCH = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pgbench"
 
 
@@ -90,6 +95,28 @@ def _overbooked(url: URL) -> tuple[int, int]:
     return int(over), int(total)
 
 
+def _floor(app: str, setup: str, block: int) -> Run:
+    """The same gunicorn set-up serving FLOOR_APP's APP (no database, no templates), hammered with GET /."""
+    kind, _, size = setup.partition(":")
+    workers, _, threads = size.partition("x")
+    port = _free_port()
+    command = [sys.executable, "-m", "gunicorn", "--worker-class", kind, "--workers", workers or "2"]
+    command += ["--threads", threads or "1", "--bind", f"127.0.0.1:{port}", f"tests.bench.floor_app:{app}"]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(port)
+        before = (tree_cpu(server.pid), self_cpu(), machine_busy())
+        started = time.perf_counter()
+        tally = loadgen.hammer(CLIENTS, block, port, FLOOR_SECONDS)
+        elapsed = time.perf_counter() - started
+        after = (tree_cpu(server.pid), self_cpu(), machine_busy())
+        server_cpu, client_cpu, machine = (b - a for a, b in zip(before, after, strict=True))
+        return Run(f"{app} {setup}", tally, elapsed, server_cpu, 0.0, client_cpu, machine)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def _reset(url: URL) -> None:
     """Every seat free again, so the next set-up meets the same calendar."""
     engine = make_engine(url)
@@ -105,18 +132,24 @@ def _reset(url: URL) -> None:
 
 
 def _serve_command(setup: str, port: int) -> list[str]:
-    kind, _, size = setup.partition(":")
+    kind, _, size = setup.removeprefix("before:").partition(":")
     workers, _, threads = size.partition("x")
     command = [sys.executable, "-m", "mynadesk", "site", "serve", "--bind", f"127.0.0.1:{port}"]
-    command += ["--worker-class", kind, "--workers", workers or "2", "--threads", threads or "1"]
-    return command
+    command += ["--workers", workers or "2", "--threads", threads or "1"]
+    if setup.startswith("before:"):  # an older checkout: gthread only, no --worker-class yet
+        return command
+    return [*command, "--worker-class", kind]
 
 
 def _site_load(url: URL, setup: str, block: int, postmaster: int) -> Run:
+    """SETUP is 'class:workers[xthreads]'; 'before:…' serves the checkout in BENCH_BEFORE_TREE instead."""
     port = _free_port()
     env = {**os.environ, "MYNADESK_DATABASE_URL": libpq(url), "MYNADESK_SECRET_KEY": "bench-" + "x" * 32}
+    tree = os.environ["BENCH_BEFORE_TREE"] if setup.startswith("before:") else None
+    if tree:
+        env["PYTHONPATH"] = tree
     server = subprocess.Popen(
-        _serve_command(setup, port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        _serve_command(setup, port), env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         _wait_for(port)
@@ -204,11 +237,14 @@ def run(console: Console) -> None:
                 runs[-1].overbooked, runs[-1].stored = _overbooked(url)
                 _reset(url)
             tps = _pgbench(url, min(SECONDS, 10))
+            first = SERVERS.split(",")[0]
+            floors = [_floor(app, first, 50 + n) for n, app in enumerate(("bare", "flask"))]
         finally:
             stop_embedded(pgdata)
     for one in runs:
         _report(console, one)
     _summary(console, tps, runs, seats)
+    _floors(console, floors, runs[0])
 
 
 def _quantiles(values: list[float]) -> str:
@@ -260,3 +296,19 @@ def _summary(console: Console, tps: str, runs: list[Run], seats: int) -> None:
     overbooked = sum(one.overbooked for one in runs)
     verdict = "NONE — OK" if overbooked == 0 else "FOUND — DEFECT"
     console.print(f"overbooking: {verdict}; aim 1,000 bookings/s on 2 cores")
+
+
+def _floors(console: Console, floors: list[Run], site: Run) -> None:
+    table = Table(title=f"booking: floor of the web stack, {CLIENTS} clients, same run and gunicorn set-up")
+    for column in ("server", "HTTP requests/s", "server CPU ms per request", "bookings/s if 6 such requests"):
+        table.add_column(column)
+    for one in [*floors, site]:
+        requests = max(one.tally.requests, 1)
+        name = f"site {one.setup} (booking pages)" if one is site else one.setup
+        table.add_row(
+            name,
+            f"{requests / one.elapsed:.0f}",
+            f"{one.server_cpu / requests * 1000:.2f}",
+            f"{requests / one.elapsed / 6:.0f}",
+        )
+    console.print(table)

@@ -175,3 +175,26 @@ def bookable_days(port: int) -> list[str]:
         return found
 
     return asyncio.run(fetch())
+
+
+async def _hammer(index: int, block: int, port: int, deadline: float, tally: Tally) -> None:
+    browser = Browser(port, source_address(block, index), tally)
+    while time.monotonic() < deadline:
+        try:
+            await browser.request("floor", "GET", "/")
+        except (OSError, ValueError, asyncio.IncompleteReadError) as error:
+            tally.errors += 1
+            tally.why[type(error).__name__] += 1
+            browser.close()
+    browser.close()
+
+
+def hammer(clients: int, block: int, port: int, seconds: float) -> Tally:
+    """CLIENTS loops of GET / against PORT for SECONDS (the floor of the web stack)."""
+
+    async def run() -> Tally:
+        tally, deadline = Tally(), time.monotonic() + seconds
+        await asyncio.gather(*(_hammer(i, block, port, deadline, tally) for i in range(clients)))
+        return tally
+
+    return asyncio.run(run())
