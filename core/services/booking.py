@@ -8,8 +8,9 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db.models.booking import AccessLog, Hold, Procedure, Reservation, ReservationMember, Slot
 from core.domain.booking import (
@@ -116,6 +117,14 @@ def _seats_for(session: Session, slot: Slot, seats: int, now: datetime) -> bool:
     return _free(slot) >= seats
 
 
+# The hold and its seats in one round trip (the slot row is locked by then).
+_HOLD = text(
+    "WITH hold AS (INSERT INTO booking.holds (slot_id, token_hash, party_size, expires_at) "
+    "VALUES (:slot, :token, :party, :expires) RETURNING party_size) "
+    "UPDATE booking.slots SET held = held + (SELECT party_size FROM hold) WHERE id = :slot"
+)
+
+
 def hold_seats(
     session: Session,
     slot_id: int,
@@ -147,11 +156,10 @@ def hold_seats(
         raise SlotTaken("その時間は今ちょうど埋まりました", "That time was just taken.")
     token = secrets.token_urlsafe(24)
     expires = now + timedelta(minutes=rules.hold_minutes)
-    slot.held += party_size
-    session.add(
-        Hold(slot_id=slot.id, token_hash=hash_token(token), party_size=party_size, expires_at=expires)
-    )
-    session.flush()
+    session.flush()  # seats that expired holds gave back, if any, before the statement below
+    values = {"slot": slot.id, "token": hash_token(token), "party": party_size, "expires": expires}
+    session.execute(_HOLD, values)
+    set_committed_value(slot, "held", slot.held + party_size)  # as stored: nothing left to flush
     return HoldTicket(slot.id, token, party_size, expires)
 
 
@@ -184,19 +192,22 @@ def _take_held_seats(session: Session, ticket: HoldTicket, now: datetime, rules:
     return slot
 
 
+_CONTACT_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
+# Written out once: building this query with select() on every booking cost more than PostgreSQL's work.
+_ACTIVE_BY_CONTACT = text(
+    r"SELECT count(*) FROM booking.reservations r JOIN booking.slots s ON s.id = r.slot_id "
+    r"WHERE r.status = 'booked' AND s.starts_at > :now "
+    r"AND (regexp_replace(r.phone, '\D', '', 'g') = :digits OR lower(r.email) = :email)"
+)
+
+
 def _check_contact_cap(session: Session, details: Details, now: datetime, rules: BookingRules) -> None:
     digits = "".join(ch for ch in details.phone if ch.isdigit())
-    # Two bookings by the same phone at the same moment must not both slip under the cap.
-    session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"contact:{digits}"))))
-    same_contact = [func.regexp_replace(Reservation.phone, r"\D", "", "g") == digits]
-    if details.email:
-        same_contact.append(func.lower(Reservation.email) == details.email.lower())
-    active = session.scalar(
-        select(func.count())
-        .select_from(Reservation)
-        .join(Slot, Slot.id == Reservation.slot_id)
-        .where(Reservation.status == "booked", Slot.starts_at > now, or_(*same_contact))
-    )
+    # Two bookings by the same phone at the same moment must not both slip under the cap; the count runs
+    # as its own statement after the lock, so it sees what the other booking committed.
+    session.execute(_CONTACT_LOCK, {"key": f"contact:{digits}"})
+    email = details.email.lower() if details.email else None
+    active = session.scalar(_ACTIVE_BY_CONTACT, {"now": now, "digits": digits, "email": email})
     if (active or 0) >= rules.max_active_per_contact:
         raise BookingError(
             f"お一人が同時に持てる予約は{rules.max_active_per_contact}件までです",
