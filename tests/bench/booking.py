@@ -159,8 +159,8 @@ def _site_load(url: URL, setup: str, block: int, postmaster: int) -> Run:
         tally = loadgen.load(CLIENTS, block, port, days, SECONDS)
         elapsed = time.perf_counter() - started
         after = (tree_cpu(server.pid), tree_cpu(postmaster), self_cpu(), machine_busy())
-        used = [b - a for a, b in zip(before, after, strict=True)]
-        return Run(setup, tally, elapsed, *used)
+        server_cpu, postgres_cpu, client_cpu, machine = (b - a for a, b in zip(before, after, strict=True))
+        return Run(setup, tally, elapsed, server_cpu, postgres_cpu, client_cpu, machine)
     finally:
         server.terminate()
         server.wait(timeout=30)
