@@ -97,7 +97,7 @@ def _overbooked(url: URL) -> tuple[int, int]:
 
 def _floor(app: str, setup: str, block: int) -> Run:
     """The same gunicorn set-up serving FLOOR_APP's APP (no database, no templates), hammered with GET /."""
-    kind, _, size = setup.partition(":")
+    kind, _, size = setup.removeprefix("before:").partition(":")
     workers, _, threads = size.partition("x")
     port = _free_port()
     command = [sys.executable, "-m", "gunicorn", "--worker-class", kind, "--workers", workers or "2"]
@@ -237,14 +237,14 @@ def run(console: Console) -> None:
                 runs[-1].overbooked, runs[-1].stored = _overbooked(url)
                 _reset(url)
             tps = _pgbench(url, min(SECONDS, 10))
-            first = SERVERS.split(",")[0]
-            floors = [_floor(app, first, 50 + n) for n, app in enumerate(("bare", "flask"))]
+            ours = [one for one in runs if not one.setup.startswith("before:")] or runs
+            floors = [_floor(app, ours[0].setup, 50 + n) for n, app in enumerate(("bare", "flask"))]
         finally:
             stop_embedded(pgdata)
     for one in runs:
         _report(console, one)
     _summary(console, tps, runs, seats)
-    _floors(console, floors, runs[0])
+    _floors(console, floors, ours[0])
 
 
 def _quantiles(values: list[float]) -> str:
