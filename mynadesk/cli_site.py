@@ -49,6 +49,13 @@ def serve(
     bind: Annotated[str, typer.Option(help="待受アドレス / address:port")] = "127.0.0.1:8080",
     workers: Annotated[int, typer.Option(help="ワーカー数 / gunicorn workers", min=1)] = 2,
     threads: Annotated[int, typer.Option(help="ワーカーあたりのスレッド / threads per worker", min=1)] = 4,
+    worker_class: Annotated[
+        str, typer.Option(help="gunicorn のワーカー種別 / gunicorn worker class (gthread, sync)")
+    ] = "gthread",
+    access_log: Annotated[
+        bool,
+        typer.Option(help="アクセスログを標準出力へ / access log to stdout (paths include secret links)"),
+    ] = False,
 ) -> None:
     """予約サイトを起動する / serve the site with gunicorn (TLS when MYNADESK_SITE_TLS_CERT is set)."""
     from mynadesk.site_server import SiteServer
@@ -59,7 +66,14 @@ def serve(
         console.print(
             "[yellow]MYNADESK_SECRET_KEY 未設定: 再起動でセッションが切れます / sessions end on restart[/]"
         )
-    options: dict[str, object] = {"bind": bind, "workers": workers, "threads": threads, "accesslog": "-"}
+    options: dict[str, object] = {
+        "bind": bind,
+        "workers": workers,
+        "threads": threads,
+        "worker_class": worker_class,
+    }
+    if access_log:
+        options["accesslog"] = "-"
     if settings.site_tls_cert and settings.site_tls_key:
         options.update(certfile=str(settings.site_tls_cert), keyfile=str(settings.site_tls_key))
     console.print(f"予約サイト / reservation site: {'https' if 'certfile' in options else 'http'}://{bind}")

@@ -24,6 +24,10 @@ DEFAULT_LIMITS = {
     "LOOKUP_FAILS_PER_IP": 10,  # wrong booking-number look-ups per address per 15 minutes
     "BOOKINGS_PER_CONTACT_DAY": 10,  # bookings (and changes of mind) per phone number per day
 }
+DEFAULT_CACHES = {
+    "RULES_CACHE_SECONDS": 30,  # rules, procedures, venues and slot times, per process
+    "AVAILABILITY_CACHE_SECONDS": 1,  # a day's free seats, shared by the requests of this second
+}
 
 
 def _utcnow() -> datetime:
@@ -50,6 +54,7 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=3600,
         PROXIES=settings.site_proxies,
         **DEFAULT_LIMITS,
+        **DEFAULT_CACHES,
     )
     if config:
         app.config.update(config)

@@ -7,7 +7,6 @@ from typing import Any
 from flask import redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from core.db.models.booking import Slot
 from core.domain.booking import normalise_notice_no
 from core.services import booking as service
 from reservation_site import web
@@ -61,13 +60,10 @@ def details_page() -> str | Response | tuple[str, int]:
     ticket = web.current_hold()
     if ticket is None:
         return render_template("error.html", message_key="no_hold"), 400
-    with web.transaction() as db:
-        slot = db.get(Slot, ticket.slot_id)
-        assert slot is not None
-        procedure = web.procedure(db, slot.procedure_id)
-        venue = web.venue(db, slot.venue_id)
-        anonymise_days = web.rules(db).anonymise_after_days
-    assert procedure is not None
+    slot = web.slot_time(ticket.slot_id)  # cached: most of these requests need no database at all
+    assert slot is not None
+    procedure, venue = web.procedure(None, slot.procedure_id), web.venue(None, slot.venue_id)
+    anonymise_days = web.rules().anonymise_after_days
     pickup = procedure.needs_notice_no
     members = ticket.party_size - 1 if pickup else 0
     form = DetailsForm() if request.method == "POST" else DetailsForm(data=_saved())

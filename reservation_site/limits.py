@@ -30,10 +30,7 @@ def hold_allowed() -> bool:
     key = ratelimit.bucket("hold", web.client() or "-")
     limit = int(current_app.config["HOLDS_PER_IP_HOUR"])
     with web.transaction() as db:
-        if ratelimit.is_limited(db, key, limit, timedelta(hours=1), web.now()):
-            return False
-        ratelimit.record(db, key, web.now())
-    return True
+        return ratelimit.take(db, key, limit, timedelta(hours=1), web.now())
 
 
 def notice_blocked(notice_no: str) -> bool:
@@ -53,16 +50,12 @@ def _contact(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit())
 
 
-def contact_blocked(db: Session, phone: str) -> bool:
-    """Whether this phone number made too many bookings today (book-and-cancel churn, scripted hoarding)."""
+def contact_allowed(db: Session, phone: str) -> bool:
+    """Count one booking for this phone number (in the booking's transaction, so it is rolled back with a
+    failed booking); False when the number made too many today (book-and-cancel churn, scripted hoarding)."""
     limit = int(current_app.config["BOOKINGS_PER_CONTACT_DAY"])
     key = ratelimit.bucket("contact", _contact(phone))
-    return ratelimit.is_limited(db, key, limit, timedelta(days=1), web.now())
-
-
-def contact_booked(db: Session, phone: str) -> None:
-    """Count one booking for this phone number (in the booking's transaction)."""
-    ratelimit.record(db, ratelimit.bucket("contact", _contact(phone)), web.now())
+    return ratelimit.take(db, key, limit, timedelta(days=1), web.now())
 
 
 def lookup_blocked() -> bool:

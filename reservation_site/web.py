@@ -5,17 +5,23 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
 
 from flask import current_app, g, request, session
+from markupsafe import Markup
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
-from core.db.models.booking import Procedure, Venue, VenueProcedure
+from core.db.models.booking import Procedure, Slot, Venue, VenueProcedure
 from core.domain.booking import BookingRules
+from core.services import slots as slot_service
 from core.services.booking import HoldTicket
 from core.services.slots import load_rules
+
+T = TypeVar("T")
+CACHE_LIMIT = 20_000  # entries per process; the cache starts afresh beyond it
 
 
 def _connection() -> Connection:
@@ -53,42 +59,101 @@ def client() -> str | None:
     return request.remote_addr
 
 
-def rules(db: Session) -> BookingRules:
-    """The city's booking rules, re-read at most every RULES_CACHE_SECONDS per process (console edits show
-    up within that time)."""
-    cache: dict[str, Any] = current_app.extensions.setdefault("mynadesk_rules", {})
-    ttl = float(current_app.config.get("RULES_CACHE_SECONDS", 30))
-    if "rules" not in cache or time.monotonic() - cache["at"] >= ttl:
-        cache["rules"], cache["at"] = load_rules(db), time.monotonic()
-    cached: BookingRules = cache["rules"]
-    return cached
+def _read(db: Session | None, query: Callable[[Session], T]) -> T:
+    """QUERY in the caller's session, or in a transaction of its own when the caller has none."""
+    if db is not None:
+        return query(db)
+    with transaction() as own:
+        return query(own)
 
 
-def _cached(kind: str, key: object, load: Callable[[], Any]) -> Any:
-    """Rows that change rarely (procedures, venues), kept per process for RULES_CACHE_SECONDS."""
-    cache: dict[tuple[str, object], tuple[float, Any]] = current_app.extensions.setdefault(
-        "mynadesk_rows", {}
-    )
-    ttl = float(current_app.config.get("RULES_CACHE_SECONDS", 30))
-    hit = cache.get((kind, key))
-    if hit is not None and time.monotonic() - hit[0] < ttl:
+Cache = dict[tuple[str, object], tuple[float, Any]]  # (kind, key) -> (when loaded, value)
+
+
+def _cache() -> Cache:
+    found: Cache = current_app.extensions.setdefault("mynadesk_rows", {})
+    return found
+
+
+def _remember(kind: str, key: object, value: Any) -> None:
+    cache = _cache()
+    if len(cache) >= CACHE_LIMIT:
+        cache.clear()
+    cache[(kind, key)] = (time.monotonic(), value)
+
+
+def _cached(kind: str, key: object, load: Callable[[], Any], ttl_name: str = "RULES_CACHE_SECONDS") -> Any:
+    """Rows that change rarely (procedures, venues, rules), kept per process for RULES_CACHE_SECONDS."""
+    hit = _cache().get((kind, key))
+    if hit is not None and time.monotonic() - hit[0] < float(current_app.config[ttl_name]):
         return hit[1]
     value = load()
-    cache[(kind, key)] = (time.monotonic(), value)
+    _remember(kind, key, value)
     return value
 
 
-def procedure(db: Session, procedure_id: int) -> Procedure:
+def rules(db: Session | None = None) -> BookingRules:
+    """The city's booking rules, re-read at most every RULES_CACHE_SECONDS per process (console edits show
+    up within that time)."""
+    found: BookingRules = _cached("rules", 1, lambda: _read(db, load_rules))
+    return found
+
+
+def procedure(db: Session | None, procedure_id: int) -> Procedure:
     """A procedure by id (cached; read-only use)."""
-    found: Procedure | None = _cached("procedure", procedure_id, lambda: db.get(Procedure, procedure_id))
+    found: Procedure | None = _cached(
+        "procedure", procedure_id, lambda: _read(db, lambda s: s.get(Procedure, procedure_id))
+    )
     assert found is not None
     return found
 
 
-def venue(db: Session, venue_id: int) -> Venue:
+def venue(db: Session | None, venue_id: int) -> Venue:
     """A venue by id (cached; read-only use)."""
-    found: Venue | None = _cached("venue", venue_id, lambda: db.get(Venue, venue_id))
+    found: Venue | None = _cached("venue", venue_id, lambda: _read(db, lambda s: s.get(Venue, venue_id)))
     assert found is not None
+    return found
+
+
+@dataclass(frozen=True)
+class SlotTime:
+    """When and where a slot is: what the details and confirmation pages show (never changes for a slot)."""
+
+    id: int
+    procedure_id: int
+    venue_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+def _slot_time(db: Session, slot_id: int) -> SlotTime | None:
+    slot = db.get(Slot, slot_id)
+    if slot is None:
+        return None
+    return SlotTime(slot.id, slot.procedure_id, slot.venue_id, slot.starts_at, slot.ends_at)
+
+
+def slot_time(slot_id: int) -> SlotTime | None:
+    """The slot's time and place (cached: the pages after the hold need no database round trip for it)."""
+    found: SlotTime | None = _cached("slot", slot_id, lambda: _read(None, lambda s: _slot_time(s, slot_id)))
+    return found
+
+
+def day_slots(
+    db: Session, venue_id: int, procedure_id: int, day: date, rules: BookingRules
+) -> list[slot_service.SlotView]:
+    """The day's slots with their free seats, shared by the requests of AVAILABILITY_CACHE_SECONDS (a second
+    by default: the hold itself re-checks every seat under the slot's lock)."""
+
+    def load() -> list[slot_service.SlotView]:
+        views = slot_service.day_view(db, venue_id, procedure_id, day, now(), rules)
+        for v in views:  # the pages after a hold show the slot's time without asking the database again
+            _remember("slot", v.id, SlotTime(v.id, procedure_id, venue_id, v.starts_at, v.ends_at))
+        return views
+
+    found: list[slot_service.SlotView] = _cached(
+        "day", (venue_id, procedure_id, day), load, "AVAILABILITY_CACHE_SECONDS"
+    )
     return found
 
 
@@ -134,3 +199,11 @@ def current_hold() -> HoldTicket | None:
         )
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def shared_html(kind: str, key: object, render: Callable[[], str]) -> Markup:
+    """A piece of page that is the same for everyone (no token, no personal data), rendered at most once per
+    AVAILABILITY_CACHE_SECONDS and key."""
+    # RENDER's output comes from an autoescaping template: it is markup already, not text to escape.
+    html: Markup = _cached(f"html:{kind}", key, lambda: Markup(render()), "AVAILABILITY_CACHE_SECONDS")  # noqa: S704
+    return html

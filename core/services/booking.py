@@ -8,8 +8,9 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db.models.booking import AccessLog, Hold, Procedure, Reservation, ReservationMember, Slot
 from core.domain.booking import (
@@ -63,34 +64,65 @@ def new_booking_no() -> str:
     return f"{chars[:4]}-{chars[4:]}"
 
 
-def lock_slot(session: Session, slot_id: int, now: datetime) -> Slot:
-    """Lock the slot row (SELECT … FOR UPDATE) and give back seats of holds that have expired."""
+def _lock(session: Session, slot_id: int) -> Slot:
+    """Lock the slot row (SELECT … FOR UPDATE)."""
     # populate_existing: a slot read earlier in this session must not keep its stale counts.
     query = select(Slot).where(Slot.id == slot_id).with_for_update().execution_options(populate_existing=True)
     slot = session.scalars(query).one_or_none()
     if slot is None:
         raise BookingError("その時間枠はありません", "That time slot does not exist.")
+    return slot
+
+
+def _release_expired(session: Session, slot: Slot, now: datetime) -> None:
+    """Give back the seats of the slot's holds that have expired (the slot must be locked)."""
     expired = session.execute(
-        delete(Hold).where(Hold.slot_id == slot_id, Hold.expires_at <= now).returning(Hold.party_size)
+        delete(Hold).where(Hold.slot_id == slot.id, Hold.expires_at <= now).returning(Hold.party_size)
     ).scalars()
     released = sum(expired)
     if released:
         slot.held -= released
+
+
+def lock_slot(session: Session, slot_id: int, now: datetime) -> Slot:
+    """Lock the slot row (SELECT … FOR UPDATE) and give back seats of holds that have expired."""
+    slot = _lock(session, slot_id)
+    _release_expired(session, slot, now)
     return slot
 
 
-def _check_slot_open(slot: Slot, now: datetime, rules: BookingRules) -> None:
+def _check_slot_open(slot: Slot, now: datetime, rules: BookingRules, is_open: bool | None = None) -> None:
+    """Refuse past, out-of-window and closed times (IS_OPEN: the closure check, when already known)."""
     if slot.starts_at <= now:
         raise BookingError("過去の時間は予約できません", "You cannot book a time in the past.")
     check_bookable_day(now.astimezone(TOKYO).date(), slot.starts_at.astimezone(TOKYO).date(), rules)
-    session = Session.object_session(slot)
-    assert session is not None
-    if not session.scalar(select(not_closed()).where(Slot.id == slot.id)):
+    if is_open is None:
+        session = Session.object_session(slot)
+        assert session is not None
+        is_open = bool(session.scalar(select(not_closed()).where(Slot.id == slot.id)))
+    if not is_open:
         raise BookingError("その日時は受付を休止しています", "The counter is closed at that time.")
 
 
 def _free(slot: Slot) -> int:
     return slot.capacity - slot.booked - slot.held
+
+
+def _seats_for(session: Session, slot: Slot, seats: int, now: datetime) -> bool:
+    """Whether SEATS are free; expired holds give their seats back only when they are needed (the worker
+    sweeps the rest), which spares the common case a statement."""
+    if _free(slot) >= seats:
+        return True
+    _release_expired(session, slot, now)
+    return _free(slot) >= seats
+
+
+# The hold and its seats in one round trip (the slot row is locked by then).
+_HOLD = text(
+    "WITH hold AS (INSERT INTO booking.holds (slot_id, token_hash, party_size, expires_at) "
+    "VALUES (:slot, :token, :party, :expires) RETURNING party_size) "
+    "UPDATE booking.slots SET held = held + (SELECT party_size FROM hold) WHERE id = :slot"
+)
 
 
 def hold_seats(
@@ -103,22 +135,31 @@ def hold_seats(
 ) -> HoldTicket:
     """Hold PARTY_SIZE seats of the slot for rules.hold_minutes; SlotTaken when they are gone.
     EXPECT (procedure id, venue id) refuses a slot id that was swapped in a form."""
-    slot = lock_slot(session, slot_id, now)
+    # One round trip: the slot locked, whether it is closed, and the procedure's largest party.
+    query = (
+        select(Slot, not_closed(), Procedure.max_party_size)
+        .join(Procedure, Procedure.id == Slot.procedure_id)
+        .where(Slot.id == slot_id)
+        .with_for_update(of=Slot)
+        .execution_options(populate_existing=True)
+    )
+    row = session.execute(query).one_or_none()
+    if row is None:
+        raise BookingError("その時間枠はありません", "That time slot does not exist.")
+    slot, is_open, max_party = row
     if expect is not None and expect != (slot.procedure_id, slot.venue_id):
         raise BookingError("その時間枠はありません", "That time slot does not exist.")
-    _check_slot_open(slot, now, rules)
-    procedure = session.get(Procedure, slot.procedure_id)
-    if procedure is None or party_size < 1 or party_size > procedure.max_party_size:
+    _check_slot_open(slot, now, rules, bool(is_open))
+    if party_size < 1 or party_size > max_party:
         raise BookingError("人数が正しくありません", "The number of people is not allowed.")
-    if _free(slot) < party_size:
+    if not _seats_for(session, slot, party_size, now):
         raise SlotTaken("その時間は今ちょうど埋まりました", "That time was just taken.")
     token = secrets.token_urlsafe(24)
     expires = now + timedelta(minutes=rules.hold_minutes)
-    slot.held += party_size
-    session.add(
-        Hold(slot_id=slot.id, token_hash=hash_token(token), party_size=party_size, expires_at=expires)
-    )
-    session.flush()
+    session.flush()  # seats that expired holds gave back, if any, before the statement below
+    values = {"slot": slot.id, "token": hash_token(token), "party": party_size, "expires": expires}
+    session.execute(_HOLD, values)
+    set_committed_value(slot, "held", slot.held + party_size)  # as stored: nothing left to flush
     return HoldTicket(slot.id, token, party_size, expires)
 
 
@@ -133,17 +174,17 @@ def release_hold(session: Session, ticket: HoldTicket, now: datetime) -> None:
 
 def _take_held_seats(session: Session, ticket: HoldTicket, now: datetime, rules: BookingRules) -> Slot:
     """Turn the hold into booked seats; if it expired but the seats are still free, take them anyway."""
-    slot = lock_slot(session, ticket.slot_id, now)
+    slot = _lock(session, ticket.slot_id)
     sizes = list(
         session.execute(
             delete(Hold).where(Hold.token_hash == hash_token(ticket.token)).returning(Hold.party_size)
         ).scalars()
     )
-    if sizes:
+    if sizes:  # the hold's own seats, even if its time ran out before anyone needed them
         slot.held -= sum(sizes)
-    else:  # the hold ran out: still fine if the time is open and the seats are free
+    else:  # the hold is gone: still fine if the time is open and the seats are free
         _check_slot_open(slot, now, rules)
-        if _free(slot) < ticket.party_size:
+        if not _seats_for(session, slot, ticket.party_size, now):
             raise HoldExpired(
                 "確保時間が過ぎ、その時間は埋まりました", "Your hold ran out and the time was taken."
             )
@@ -151,19 +192,24 @@ def _take_held_seats(session: Session, ticket: HoldTicket, now: datetime, rules:
     return slot
 
 
+_CONTACT_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
+# Written out once: building this query with select() on every booking cost more than PostgreSQL's work.
+# The person's few bookings come from the indexes of migration 0008; each one's slot is then looked up by id.
+_ACTIVE_BY_CONTACT = text(
+    r"SELECT count(*) FROM booking.reservations r "
+    r"WHERE r.status = 'booked' "
+    r"AND (regexp_replace(r.phone, '\D', '', 'g') = :digits OR lower(r.email) = :email) "
+    r"AND (SELECT s.starts_at FROM booking.slots s WHERE s.id = r.slot_id) > :now"
+)
+
+
 def _check_contact_cap(session: Session, details: Details, now: datetime, rules: BookingRules) -> None:
     digits = "".join(ch for ch in details.phone if ch.isdigit())
-    # Two bookings by the same phone at the same moment must not both slip under the cap.
-    session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"contact:{digits}"))))
-    same_contact = [func.regexp_replace(Reservation.phone, r"\D", "", "g") == digits]
-    if details.email:
-        same_contact.append(func.lower(Reservation.email) == details.email.lower())
-    active = session.scalar(
-        select(func.count())
-        .select_from(Reservation)
-        .join(Slot, Slot.id == Reservation.slot_id)
-        .where(Reservation.status == "booked", Slot.starts_at > now, or_(*same_contact))
-    )
+    # Two bookings by the same phone at the same moment must not both slip under the cap; the count runs
+    # as its own statement after the lock, so it sees what the other booking committed.
+    session.execute(_CONTACT_LOCK, {"key": f"contact:{digits}"})
+    email = details.email.lower() if details.email else None
+    active = session.scalar(_ACTIVE_BY_CONTACT, {"now": now, "digits": digits, "email": email})
     if (active or 0) >= rules.max_active_per_contact:
         raise BookingError(
             f"お一人が同時に持てる予約は{rules.max_active_per_contact}件までです",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from core.db.models.booking import RateEvent
@@ -30,6 +30,21 @@ def is_limited(session: Session, key: str, limit: int, window: timedelta, now: d
 def record(session: Session, key: str, now: datetime) -> None:
     """Count one event for KEY."""
     session.add(RateEvent(bucket=key, at=now))
+
+
+_TAKE = text(
+    "WITH recent AS (SELECT count(*) AS n FROM booking.rate_events WHERE bucket = :key AND at > :since), "
+    "counted AS (INSERT INTO booking.rate_events (bucket, at) SELECT :key, :now FROM recent "
+    "WHERE n < :limit RETURNING id) "
+    "SELECT n FROM recent"
+)
+
+
+def take(session: Session, key: str, limit: int, window: timedelta, now: datetime) -> bool:
+    """Count one event for KEY unless it has used up LIMIT within WINDOW; False (nothing counted) when it has.
+    One round trip: `is_limited` and `record` in a single statement."""
+    used = session.scalar(_TAKE, {"key": key, "since": now - window, "now": now, "limit": limit})
+    return int(used or 0) < limit
 
 
 def forget_old(session: Session, now: datetime, keep: timedelta = timedelta(days=1)) -> int:

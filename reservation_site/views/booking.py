@@ -16,7 +16,8 @@ from core.services import slots as slot_service
 from reservation_site import web
 from reservation_site.details import details_page
 from reservation_site.forms import ConfirmForm, HoldForm
-from reservation_site.limits import contact_blocked, contact_booked, hold_allowed
+from reservation_site.i18n import lang
+from reservation_site.limits import contact_allowed, hold_allowed
 
 bp = Blueprint("booking", __name__)
 
@@ -89,14 +90,20 @@ def calendar(code: str, venue_code: str) -> str:
 
 
 def _day_page(db: Session, procedure: Procedure, venue: Venue, day: date, form: HoldForm) -> str:
-    rules = web.rules(db)
-    slots = slot_service.day_view(db, venue.id, procedure.id, day, web.now(), rules)
+    slots = web.day_slots(db, venue.id, procedure.id, day, web.rules(db))
     form.slot_id.choices = [(s.id, f"{s.starts_at.astimezone(TOKYO):%H:%M}") for s in slots if s.free > 0]
     form.party_size.choices = [(n, str(n)) for n in range(1, procedure.max_party_size + 1)]
     changing = db.get(Reservation, session["change_id"]) if session.get("change_id") else None
     if changing is not None:  # a change keeps the party of the booking
         form.party_size.choices = [(changing.party_size, str(changing.party_size))]
-    return render_template("day.html", procedure=procedure, venue=venue, day=day, slots=slots, form=form)
+    slots_html = None
+    if form.slot_id.data is None and not form.slot_id.errors:  # nothing chosen: the same for everyone
+        key = (venue.id, procedure.id, day, lang())
+        fresh = lambda: render_template("_slots.html", form=form, slots=slots)  # noqa: E731
+        slots_html = web.shared_html("slots", key, fresh)
+    return render_template(
+        "day.html", procedure=procedure, venue=venue, day=day, slots=slots, form=form, slots_html=slots_html
+    )
 
 
 @bp.route("/p/<code>/<venue_code>/<day>", methods=["GET", "POST"])
@@ -175,9 +182,8 @@ def confirm() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             with web.transaction() as db:
-                if contact_blocked(db, data["phone"]):
+                if not contact_allowed(db, data["phone"]):  # counted; rolled back if the booking fails
                     return render_template("error.html", message_key="too_many_tries"), 429
-                contact_booked(db, data["phone"])  # rolled back with the booking if it fails
                 details = service.Details(**{**data, "birth_date": _date(data.get("birth_date"))})
                 reservation, secret = service.book(
                     db, ticket, details, web.now(), web.rules(db), web.client()
@@ -192,19 +198,12 @@ def confirm() -> str | Response | tuple[str, int]:
             session.pop(key, None)
         session["done"] = {"booking_no": booking_no, "secret": secret, "mailed": bool(data.get("email"))}
         return redirect(url_for("booking.done"))
-    with web.transaction() as db:
-        slot = db.get(Slot, ticket.slot_id)
-        assert slot is not None
-        procedure, venue = web.procedure(db, slot.procedure_id), web.venue(db, slot.venue_id)
-        return render_template(
-            "confirm.html",
-            form=form,
-            ticket=ticket,
-            details=data,
-            slot=slot,
-            procedure=procedure,
-            venue=venue,
-        )
+    slot = web.slot_time(ticket.slot_id)
+    assert slot is not None
+    procedure, venue = web.procedure(None, slot.procedure_id), web.venue(None, slot.venue_id)
+    return render_template(
+        "confirm.html", form=form, ticket=ticket, details=data, slot=slot, procedure=procedure, venue=venue
+    )
 
 
 def _ip() -> str | None:

@@ -11,6 +11,7 @@ from rich.console import Console
 BENCHMARKS = {
     "generate": "tests.bench.generate",
     "booking": "tests.bench.booking",
+    "booking_profile": "tests.bench.booking_profile",
     "reader": "tests.bench.reader",
     "register_load": "tests.bench.register_load",
     "ledger": "tests.bench.ledger",

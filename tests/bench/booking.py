@@ -1,26 +1,29 @@
 """Reservation site under load: gunicorn on loopback, 200 concurrent clients booking through the real pages
 (CSRF, hold, details, confirm), beside pgbench running the same booking transaction straight in PostgreSQL.
 
-Loopback only: each client talks from its own 127.0.x.y address (so per-address rate limits stay realistic);
-every loop is bounded by BENCH_SECONDS."""
+Loopback only: each client talks from its own 127.x.y.z address (so per-address rate limits stay realistic);
+every loop is bounded by BENCH_SECONDS. BENCH_SERVERS lists gunicorn set-ups to compare in one run, e.g.
+"gthread:2x8,sync:3" (worker class:workers[xthreads]); "before:gthread:3x8" serves an older checkout unpacked
+in BENCH_BEFORE_TREE (e.g. `git archive main | tar -x -C /tmp/before`) for a before/after in the same run.
+
+Besides throughput it prints CPU seconds per booking of the server, of PostgreSQL and of the load generator
+(which shares the 2 cores), how busy the machine was with other work (absolute figures on a shared machine
+are noisy), and the floor of the web stack: the same gunicorn serving a bare WSGI callable and a bare Flask
+route."""
 
 from __future__ import annotations
 
 import os
-import random
 import re
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from http.client import HTTPConnection
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pgserver
 from rich.console import Console
@@ -34,92 +37,30 @@ from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from core.domain.booking import TOKYO
 from core.services.seed import seed_fujisawa
+from tests.bench import loadgen
+from tests.bench.proc_cpu import machine_busy, self_cpu, tree_cpu
 from tests.conftest import libpq, recreate_database
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "200"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+SERVERS = os.environ.get("BENCH_SERVERS", "gthread:2x8")
+FLOOR_SECONDS = float(os.environ.get("BENCH_FLOOR_SECONDS", "8"))
 PGBENCH = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pgbench"
-TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-SLOT = re.compile(r'name="slot_id" id="slot_id-\d+" value="(\d+)"')
-DAY_LINK = re.compile(r'href="(/p/cert_renewal/honcho/\d{4}-\d{2}-\d{2})"')
 
 
 @dataclass
-class Tally:
-    """What the clients saw."""
+class Run:
+    """One gunicorn set-up under load, with the CPU each party used meanwhile."""
 
-    booked: int = 0
-    taken: int = 0
-    errors: int = 0
-    latencies: list[float] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-class Browser:
-    """A minimal cookie-keeping HTTP client bound to its own loopback address."""
-
-    def __init__(self, port: int, source: str) -> None:
-        self.conn = HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
-        self.cookie = ""
-
-    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, str]:
-        headers = {"Cookie": self.cookie} if self.cookie else {}
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
-        page = response.read().decode()
-        cookie = response.getheader("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";", 1)[0]
-        return response.status, page
-
-
-def _one_booking(browser: Browser, days: list[str], serial: int) -> str:
-    day = random.choice(days)
-    _, page = browser.request("GET", day)
-    slots = SLOT.findall(page)
-    if not slots:
-        return "taken"
-    form = {"csrf_token": TOKEN.findall(page)[0], "slot_id": random.choice(slots[:8]), "party_size": "1"}
-    status, _ = browser.request("POST", day, form)
-    if status == 409:
-        return "taken"
-    if status != 302:
-        return "error"
-    _, page = browser.request("GET", "/details")
-    details = {
-        "csrf_token": TOKEN.findall(page)[0],
-        "name": "負荷 試験",
-        "name_kana": "フカ シケン",
-        "birth_date": "1980-01-01",
-        "phone": f"090{serial:08d}",
-    }
-    status, _ = browser.request("POST", "/details", details)
-    _, page = browser.request("GET", "/confirm")
-    status, _ = browser.request("POST", "/confirm", {"csrf_token": TOKEN.findall(page)[0]})
-    return "booked" if status == 302 else ("taken" if status == 409 else "error")
-
-
-def _client(index: int, port: int, days: list[str], deadline: float, tally: Tally) -> None:
-    browser = Browser(port, f"127.0.{1 + index // 250}.{1 + index % 250}")
-    serial = index * 100_000
-    while time.monotonic() < deadline:
-        serial += 1
-        started = time.perf_counter()
-        try:
-            outcome = _one_booking(browser, days, serial)
-        except (OSError, IndexError):
-            outcome = "error"
-            browser = Browser(port, f"127.0.{1 + index // 250}.{1 + index % 250}")
-        elapsed = time.perf_counter() - started
-        with tally.lock:
-            setattr(tally, outcome, getattr(tally, outcome) + 1)
-            if outcome == "booked":
-                tally.latencies.append(elapsed)
+    setup: str
+    tally: loadgen.Tally
+    elapsed: float
+    server_cpu: float
+    postgres_cpu: float
+    client_cpu: float
+    machine_cpu: float
+    overbooked: int = 0
+    stored: int = 0
 
 
 def _free_port() -> int:
@@ -139,22 +80,12 @@ def _wait_for(port: int, limit: float = 30) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
-def _bookable_days(port: int) -> list[str]:
-    """Day pages with free times, from this month's calendar and the next two."""
-    browser, month = Browser(port, "127.0.0.1"), datetime.now(TOKYO).date().replace(day=1)
-    days: list[str] = []
-    for _ in range(3):
-        days += DAY_LINK.findall(browser.request("GET", f"/p/cert_renewal/honcho?m={month:%Y-%m}")[1])
-        month = (month + timedelta(days=32)).replace(day=1)
-    return days
-
-
 def _overbooked(url: URL) -> tuple[int, int]:
     engine = make_engine(url)
     with engine.connect() as conn:
         over = conn.execute(
             text(
-                "SELECT count(*) FROM booking.slots s WHERE s.capacity < "
+                "SELECT count(*) FROM booking.slots s WHERE s.capacity < s.booked + s.held OR s.capacity < "
                 "(SELECT coalesce(sum(party_size), 0) FROM booking.reservations r "
                 "WHERE r.slot_id = s.id AND r.status = 'booked')"
             )
@@ -164,31 +95,72 @@ def _overbooked(url: URL) -> tuple[int, int]:
     return int(over), int(total)
 
 
-def _site_load(url: URL) -> tuple[Tally, float]:
+def _floor(app: str, setup: str, block: int) -> Run:
+    """The same gunicorn set-up serving FLOOR_APP's APP (no database, no templates), hammered with GET /."""
+    kind, _, size = setup.removeprefix("before:").partition(":")
+    workers, _, threads = size.partition("x")
+    port = _free_port()
+    command = [sys.executable, "-m", "gunicorn", "--worker-class", kind, "--workers", workers or "2"]
+    command += ["--threads", threads or "1", "--bind", f"127.0.0.1:{port}", f"tests.bench.floor_app:{app}"]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(port)
+        before = (tree_cpu(server.pid), self_cpu(), machine_busy())
+        started = time.perf_counter()
+        tally = loadgen.hammer(CLIENTS, block, port, FLOOR_SECONDS)
+        elapsed = time.perf_counter() - started
+        after = (tree_cpu(server.pid), self_cpu(), machine_busy())
+        server_cpu, client_cpu, machine = (b - a for a, b in zip(before, after, strict=True))
+        return Run(f"{app} {setup}", tally, elapsed, server_cpu, 0.0, client_cpu, machine)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _reset(url: URL) -> None:
+    """Every seat free again, so the next set-up meets the same calendar."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "TRUNCATE booking.access_log, booking.outbox, booking.rate_events, "
+                "booking.reservation_members, booking.reservations, booking.holds"
+            )
+        )
+        conn.execute(text("UPDATE booking.slots SET booked = 0, held = 0"))
+    engine.dispose()
+
+
+def _serve_command(setup: str, port: int) -> list[str]:
+    kind, _, size = setup.removeprefix("before:").partition(":")
+    workers, _, threads = size.partition("x")
+    command = [sys.executable, "-m", "mynadesk", "site", "serve", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", workers or "2", "--threads", threads or "1"]
+    if setup.startswith("before:"):  # an older checkout: gthread only, no --worker-class yet
+        return command
+    return [*command, "--worker-class", kind]
+
+
+def _site_load(url: URL, setup: str, block: int, postmaster: int) -> Run:
+    """SETUP is 'class:workers[xthreads]'; 'before:…' serves the checkout in BENCH_BEFORE_TREE instead."""
     port = _free_port()
     env = {**os.environ, "MYNADESK_DATABASE_URL": libpq(url), "MYNADESK_SECRET_KEY": "bench-" + "x" * 32}
-    command = [sys.executable, "-m", "mynadesk", "site", "serve", "--bind", f"127.0.0.1:{port}"]
+    tree = os.environ["BENCH_BEFORE_TREE"] if setup.startswith("before:") else None
+    if tree:
+        env["PYTHONPATH"] = tree
     server = subprocess.Popen(
-        [*command, "--workers", str(WORKERS), "--threads", "8"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        _serve_command(setup, port), env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         _wait_for(port)
-        days = _bookable_days(port)
-        tally = Tally()
-        deadline = time.monotonic() + SECONDS
-        threads = [
-            threading.Thread(target=_client, args=(i, port, days, deadline, tally), daemon=True)
-            for i in range(CLIENTS)
-        ]
+        days = loadgen.bookable_days(port)
+        before = (tree_cpu(server.pid), tree_cpu(postmaster), self_cpu(), machine_busy())
         started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=SECONDS + 60)
-        return tally, time.perf_counter() - started
+        tally = loadgen.load(CLIENTS, block, port, days, SECONDS)
+        elapsed = time.perf_counter() - started
+        after = (tree_cpu(server.pid), tree_cpu(postmaster), self_cpu(), machine_busy())
+        server_cpu, postgres_cpu, client_cpu, machine = (b - a for a, b in zip(before, after, strict=True))
+        return Run(setup, tally, elapsed, server_cpu, postgres_cpu, client_cpu, machine)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -230,46 +202,113 @@ def _pgbench(url: URL, seconds: float) -> str:
     return match.group(1) if match else "?"
 
 
+def _seed(url: URL) -> int:
+    """Fujisawa's set-up with its slots; return the seats of the benchmarked venue and procedure."""
+    engine = make_engine(url)
+    with Session(engine) as session, session.begin():
+        session.execute(text("UPDATE booking.rules SET max_active_per_contact = 1000"))
+        seed_fujisawa(session, (datetime.now(TOKYO) - timedelta(days=1)).date())
+        seats = session.execute(
+            text(
+                "SELECT coalesce(sum(s.capacity), 0) FROM booking.slots s "
+                "JOIN booking.venues v ON v.id = s.venue_id "
+                "JOIN booking.procedures p ON p.id = s.procedure_id "
+                "WHERE v.code = 'honcho' AND p.code = 'cert_renewal' "
+                "AND s.starts_at > now() + interval '1 day'"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return int(seats)
+
+
 def run(console: Console) -> None:
-    """Load the site, count overbookings, compare with raw pgbench."""
+    """Load the site under each set-up, count overbookings, compare with raw pgbench."""
     with tempfile.TemporaryDirectory() as folder:
         pgdata = Path(folder) / "pg"
         server = make_url(start_embedded(pgdata)).set(drivername="postgresql+psycopg")
         try:
             url = recreate_database(server, "mynadesk_bench")
             upgrade(url)
-            engine = make_engine(url)
-            with Session(engine) as session, session.begin():
-                session.execute(text("UPDATE booking.rules SET max_active_per_contact = 1000"))
-                seed_fujisawa(session, (datetime.now(TOKYO) - timedelta(days=1)).date())
-            engine.dispose()
-            tally, elapsed = _site_load(url)
-            overbooked, stored = _overbooked(url)
+            seats = _seed(url)
+            postmaster = int((pgdata / "postmaster.pid").read_text().split()[0])
+            runs = []
+            for block, setup in enumerate(SERVERS.split(",")):
+                runs.append(_site_load(url, setup, block, postmaster))
+                runs[-1].overbooked, runs[-1].stored = _overbooked(url)
+                _reset(url)
             tps = _pgbench(url, min(SECONDS, 10))
+            ours = [one for one in runs if not one.setup.startswith("before:")] or runs
+            floors = [_floor(app, ours[0].setup, 50 + n) for n, app in enumerate(("bare", "flask"))]
         finally:
             stop_embedded(pgdata)
-    _report(console, tally, elapsed, overbooked, stored, tps)
+    for one in runs:
+        _report(console, one)
+    _summary(console, tps, runs, seats)
+    _floors(console, floors, ours[0])
 
 
-def _report(console: Console, tally: Tally, elapsed: float, overbooked: int, stored: int, tps: str) -> None:
-    latencies = sorted(tally.latencies) or [0.0]
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    table = Table(title=f"booking: {CLIENTS} clients, {elapsed:.0f} s, gunicorn {WORKERS} workers, 2 cores")
+def _quantiles(values: list[float]) -> str:
+    ordered = sorted(values) or [0.0]
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return f"{statistics.median(ordered) * 1000:.0f} / {p99 * 1000:.0f}"
+
+
+def _report(console: Console, one: Run) -> None:
+    tally, booked = one.tally, max(one.tally.booked, 1)
+    table = Table(title=f"booking: {CLIENTS} clients, {one.elapsed:.0f} s, gunicorn {one.setup}, 2 cores")
+    for column in ("measure", "value"):
+        table.add_column(column)
+    table.add_row("site: successful bookings/s (6 HTTP requests each)", f"{tally.booked / one.elapsed:.1f}")
+    table.add_row("site: HTTP requests/s", f"{tally.requests / one.elapsed:.0f}")
+    table.add_row("site: bookings / just-taken / errors", f"{tally.booked} / {tally.taken} / {tally.errors}")
+    if tally.why:
+        table.add_row("  errors seen", ", ".join(f"{why} ×{n}" for why, n in tally.why.most_common(5)))
+    table.add_row("site: whole booking latency p50 / p99 (ms)", _quantiles(tally.latencies))
+    for step, values in tally.steps.items():
+        table.add_row(f"  request '{step}' latency p50 / p99 (ms)", _quantiles(values))
+    table.add_row(
+        "CPU ms per booking: server (gunicorn, all workers)", f"{one.server_cpu / booked * 1000:.1f}"
+    )
+    table.add_row("CPU ms per booking: PostgreSQL", f"{one.postgres_cpu / booked * 1000:.1f}")
+    table.add_row("CPU ms per booking: load generator", f"{one.client_cpu / booked * 1000:.1f}")
+    busy = one.machine_cpu / one.elapsed
+    others = max(one.machine_cpu - one.server_cpu - one.postgres_cpu - one.client_cpu, 0.0) / one.elapsed
+    table.add_row(
+        "load generator's share of the CPU this run used",
+        f"{one.client_cpu / max(one.machine_cpu, 1e-9) * 100:.0f} %",
+    )
+    table.add_row("machine busy (cores) / of it other work", f"{busy:.2f} / {others:.2f}")
+    console.print(table)
+
+
+def _summary(console: Console, tps: str, runs: list[Run], seats: int) -> None:
+    table = Table(title="booking: baseline and invariant (same run)")
     for column in ("measure", "value"):
         table.add_column(column)
     table.add_row("pgbench: booking transaction alone (baseline), tx/s", tps)
-    table.add_row("site: successful bookings/s (6 HTTP requests each)", f"{tally.booked / elapsed:.1f}")
-    table.add_row("site: HTTP requests/s (approx.)", f"{(tally.booked * 6 + tally.taken * 2) / elapsed:.0f}")
-    table.add_row(
-        "site: bookings / just-taken pages / errors", f"{tally.booked} / {tally.taken} / {tally.errors}"
-    )
-    table.add_row("site: booking latency p50 / p99 (s)", f"{statistics.median(latencies):.3f} / {p99:.3f}")
-    table.add_row("reservations stored", f"{stored}")
-    table.add_row("overbooked slots (must be 0)", f"{overbooked}")
+    table.add_row("seats offered (bench venue and procedure)", f"{seats}")
+    for one in runs:
+        table.add_row(
+            f"gunicorn {one.setup}: reservations stored / overbooked slots (must be 0)",
+            f"{one.stored} / {one.overbooked}",
+        )
     console.print(table)
-    console.print(
-        f"load average at the end: {os.getloadavg()[0]:.1f} (other work on this machine skews figures)"
-    )
-    console.print(
-        f"overbooking: {'NONE — OK' if overbooked == 0 else 'FOUND — DEFECT'}; target 1,000 bookings/s"
-    )
+    overbooked = sum(one.overbooked for one in runs)
+    verdict = "NONE — OK" if overbooked == 0 else "FOUND — DEFECT"
+    console.print(f"overbooking: {verdict}; aim 1,000 bookings/s on 2 cores")
+
+
+def _floors(console: Console, floors: list[Run], site: Run) -> None:
+    table = Table(title=f"booking: floor of the web stack, {CLIENTS} clients, same run and gunicorn set-up")
+    for column in ("server", "HTTP requests/s", "server CPU ms per request", "bookings/s if 6 such requests"):
+        table.add_column(column)
+    for one in [*floors, site]:
+        requests = max(one.tally.requests, 1)
+        name = f"site {one.setup} (booking pages)" if one is site else one.setup
+        table.add_row(
+            name,
+            f"{requests / one.elapsed:.0f}",
+            f"{one.server_cpu / requests * 1000:.2f}",
+            f"{requests / one.elapsed / 6:.0f}",
+        )
+    console.print(table)

@@ -71,6 +71,7 @@ def app(world: Engine, site_engine: Engine) -> Flask:
     """The site as mynadesk_site, at NOW, with CSRF on (tests post real tokens)."""
     settings = Settings.from_env({"MYNADESK_DATA_DIR": "/nonexistent"})
     limits = {"HOLDS_PER_IP_HOUR": 10_000, "BOOKINGS_PER_CONTACT_DAY": 10_000, "RULES_CACHE_SECONDS": 0}
+    limits["AVAILABILITY_CACHE_SECONDS"] = 0  # every page shows the seats as they are this instant
     config = {"TESTING": True, "SECRET_KEY": "test-secret", **limits}
     return create_app(config, engine=site_engine, settings=settings, clock=lambda: NOW)
 

@@ -18,7 +18,7 @@ from tests.reservation_site.conftest import NOW
 def strict_app(world: Engine, site_engine: Engine) -> Iterator[Flask]:
     settings = Settings.from_env({"MYNADESK_DATA_DIR": "/nonexistent"})
     limits = {"HOLDS_PER_IP_HOUR": 2, "BOOKINGS_PER_CONTACT_DAY": 1, "LOOKUP_FAILS_PER_IP": 2}
-    limits["RULES_CACHE_SECONDS"] = 0
+    limits["RULES_CACHE_SECONDS"] = limits["AVAILABILITY_CACHE_SECONDS"] = 0
     yield create_app({"SECRET_KEY": "x", **limits}, engine=site_engine, settings=settings, clock=lambda: NOW)
     with world.begin() as conn:
         conn.execute(text("DELETE FROM booking.rate_events"))

@@ -195,6 +195,15 @@ class Reservation(Base):
         CheckConstraint("channel IN ('web', 'counter', 'phone')", name="channel"),
         Index("ix_reservations_slot", "slot_id"),
         Index("ix_reservations_notice_no", "notice_no"),
+        # The per-contact cap counts a person's active bookings at every booking (migration 0008).
+        Index(
+            "ix_reservations_phone_digits",
+            text(r"regexp_replace(phone, '\D', '', 'g')"),
+            postgresql_where=text("status = 'booked'"),
+        ),
+        Index(
+            "ix_reservations_email_lower", text("lower(email)"), postgresql_where=text("status = 'booked'")
+        ),
         {"schema": SCHEMA},
     )
 
