@@ -21,6 +21,7 @@ from core.domain.register import COLUMNS, ExtractKind, parse_extract_file_name
 from core.services import register as register_service
 from core.services.audit import Actor
 from core.services.register_effects import apply_card_effects, load_alerts
+from etl import first_load
 from etl.extract import RawExtract, read_end, read_extract, record_lines
 from etl.validate import (
     DATE_COLUMNS,
@@ -91,27 +92,39 @@ def load_file(
         outcome.summary.already_loaded_as, outcome.summary.file_id = previous.file_name, previous.id
         return outcome
     _tune(session)
-    if not _check(session, raw, expected, extract_date, outcome, progress):
+    if not _check_file(session, raw, extract_date, outcome):
         return outcome
-    _build_stage(session, raw)
+    summary = register_service.LoadSummary(path.name, kind.value, expected[0])
+    parsed = None if outcome.errors else first_load.try_first_load(session, raw, expected, summary)
+    if parsed is None:
+        if not _check_rows(session, raw, expected, outcome, progress):
+            return outcome
+        _build_stage(session, raw)
     progress("反映 / merge", 0, 1)
-    summary = register_service.apply_staged(
-        session,
-        file_name=path.name,
-        kind=kind,
-        extract_date=extract_date,
-        sha256=raw.sha256,
-        rows=expected[0],
-        actor=actor,
-        dry_run=dry_run,
-    )
+    if parsed is None:
+        summary = register_service.apply_staged(
+            session,
+            file_name=path.name,
+            kind=kind,
+            extract_date=extract_date,
+            sha256=raw.sha256,
+            rows=expected[0],
+            actor=actor,
+            dry_run=dry_run,
+        )
+    elif not dry_run:
+        register_service.record_file(
+            session, summary, extract_date=extract_date, sha256=raw.sha256, actor=actor
+        )
+        assert summary.file_id is not None
+        first_load.write_register(session, parsed, summary.file_id, actor.name)
     outcome.summary = summary
     if dry_run:
         register_service.drop_staging(session)
         outcome.status = "dry_run"
         return outcome
     assert summary.file_id is not None
-    apply_card_effects(session, summary.file_id, path.name, actor)
+    apply_card_effects(session, summary.file_id, path.name, actor, first_load=parsed is not None)
     register_service.drop_staging(session)
     session.flush()
     outcome.alerts = load_alerts(session, summary.file_id)
@@ -133,24 +146,22 @@ def _tune(session: Session) -> None:
         pass
 
 
-def _check(
-    session: Session,
-    raw: RawExtract,
-    expected: tuple[int, str],
-    extract_date: date,
-    outcome: LoadOutcome,
-    progress: Progress,
-) -> bool:
-    """Collect every error: order, header, COPY, end flag, rows. True when there is none."""
-    errors = outcome.errors
+def _check_file(session: Session, raw: RawExtract, extract_date: date, outcome: LoadOutcome) -> bool:
+    """The file-level rules, date order and header. True when the rows may be read (the header is sound)."""
     try:
         register_service.check_order(session, raw.name, extract_date)
     except DomainError as error:
-        errors.append(_file_error(error))
+        outcome.errors.append(_file_error(error))
     header_errors, outcome.ignored_columns = check_header(raw.header)
-    errors.extend(header_errors)
-    if header_errors:  # rows are never read when a column is forbidden, missing or repeated
-        return False
+    outcome.errors.extend(header_errors)  # a forbidden, missing or repeated column: rows are never read
+    return not header_errors
+
+
+def _check_rows(
+    session: Session, raw: RawExtract, expected: tuple[int, str], outcome: LoadOutcome, progress: Progress
+) -> bool:
+    """Stage the rows and collect every error: COPY, end flag, row rules. True when there is none."""
+    errors = outcome.errors
     progress("取込 / stage", 0, expected[0])
     try:
         rows = _copy_raw(session, raw)

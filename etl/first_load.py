@@ -1,0 +1,221 @@
+"""The first full load: an empty register filled straight from a file proven clean (caller's transaction).
+
+Merging through staging tables costs five times a raw COPY when every row is new and every index is
+maintained row by row. When the register (residents, their history, households) is empty and the session's
+role owns its tables, the loader instead:
+- locks the register tables (ACCESS EXCLUSIVE until commit: nobody reads a register that is being born),
+- drops the secondary indexes of residents and resident_versions (transactional DDL: a rollback or a kill
+  brings them back with everything else),
+- COPYs the converted rows straight into register.residents while Python builds the next chunk,
+- derives version 1 of every person (their history) in SQL from the rows just loaded,
+- rebuilds the indexes with parallel sorts, and COPYs the households.
+The file was checked by etl.fast_check before anything is written; the CHECK constraints still hold on
+every row. Card effects see the people who left the register (B codes) through the usual register_diff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+
+import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from psycopg.copy import QueuedLibpqWriter
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from core.domain.register import STORED_COLUMNS
+from core.services.register import LoadSummary
+from etl.extract import RawExtract
+from etl.fast_check import has_gaiji, is_clean, parse_columns, parse_date
+
+REGISTER_TABLES = ("register.residents", "register.resident_versions", "register.households")
+CHUNK_ROWS = 32_768
+_PERSON = ", ".join(STORED_COLUMNS)
+
+
+def _driver(session: Session) -> psycopg.Connection:
+    driver = session.connection().connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    return driver
+
+
+def register_is_ours_and_empty(session: Session) -> bool:
+    """True when this role owns the register tables and they hold nobody (then locked until commit)."""
+    owned = session.execute(
+        text(
+            "SELECT bool_and(pg_has_role(relowner, 'USAGE')) FROM pg_class"
+            " WHERE oid = ANY(CAST(:tables AS regclass[]))"
+        ),
+        {"tables": list(REGISTER_TABLES)},
+    ).scalar()
+    empty = " AND ".join(f"NOT EXISTS (SELECT 1 FROM {table})" for table in REGISTER_TABLES)
+    if not owned or not session.execute(text(f"SELECT {empty}")).scalar():
+        return False  # checked before locking: an ordinary load must not shut readers out
+    session.execute(text(f"LOCK TABLE {', '.join(REGISTER_TABLES)} IN ACCESS EXCLUSIVE MODE"))
+    return bool(session.execute(text(f"SELECT {empty}")).scalar())
+
+
+def summarise(table: pa.Table, summary: LoadSummary) -> None:
+    """Everyone is new to an empty register; those no longer 住民 count as removed (as the merge does)."""
+    pairs = table.group_by(["resident_status", "move_reason"]).aggregate([("atena_no", "count")])
+    for pair in pairs.to_pylist():
+        outcome = "new" if pair["resident_status"] == "1" else "removed"
+        people = pair["atena_no_count"]
+        setattr(summary, outcome, getattr(summary, outcome) + people)
+        key = (outcome, pair["move_reason"])
+        summary.by_reason[key] = summary.by_reason.get(key, 0) + people
+
+
+def _mapped(column: pa.ChunkedArray, convert: Callable[[str], object], kind: pa.DataType) -> pa.Array:
+    """Each distinct text converted once (dates repeat a lot), then spread back over the rows."""
+    distinct = pc.unique(column)
+    values = pa.array([convert(text) for text in distinct.to_pylist()], kind)
+    return pc.take(values, pc.index_in(column, value_set=distinct))
+
+
+def _nullable(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """An empty text is NULL, as the SQL path's nullif() makes it (COPY csv reads "" as an empty text)."""
+    return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+
+
+def _iso(text: str) -> date | None:
+    parsed = parse_date(text) if text else None
+    return parsed.as_date() if parsed else None
+
+
+def _birth_part(part: str) -> Callable[[str], object]:
+    def convert(text: str) -> object:
+        birth = parse_date(text)
+        assert birth is not None  # proven by fast_check
+        return birth.as_date() if part == "date" else getattr(birth, part)
+
+    return convert
+
+
+def stored_rows(table: pa.Table, file_id: int) -> pa.Table:
+    """The rows as register.residents stores them (STORED_COLUMNS, source_file_id, source_line)."""
+    rows = table.num_rows
+    out = {name: _nullable(table[name]) for name in STORED_COLUMNS if name in table.column_names}
+    births = table["birth_date"]
+    out |= {
+        f"birth_{part}": _mapped(births, _birth_part(part), pa.int16()) for part in ("year", "month", "day")
+    }
+    out["birth_date"] = _mapped(births, _birth_part("date"), pa.date32())
+    out |= {name: _mapped(table[name], _iso, pa.date32()) for name in ("move_date", "notified_date")}
+    out["residence_expiry"] = _mapped(table["residence_expiry"], _iso, pa.date32())
+    out["postal_code"] = pc.replace_substring(table["postal_code"], "-", "")
+    out["updated_at"] = pc.binary_join_element_wise(table["updated_at"], "+09", "")
+    out["has_gaiji"] = has_gaiji(table)
+    columns = {name: out[name] for name in STORED_COLUMNS}
+    columns["source_file_id"] = pa.array([file_id] * rows, pa.int32())
+    columns["source_line"] = pa.array(range(2, rows + 2), pa.int32())  # one record per line (fast_check)
+    return pa.table(columns)
+
+
+def copy_chunks(rows: pa.Table) -> Iterator[bytes]:
+    """COPY csv for the rows, CHUNK_ROWS at a time (an empty text is NULL, as the SQL path's nullif)."""
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    for batch in rows.to_batches(max_chunksize=CHUNK_ROWS):
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(batch, sink, options)
+        yield sink.getvalue().to_pybytes()
+
+
+def _deferrable_ddl(session: Session) -> list[tuple[str, str]]:
+    """(drop, re-create) DDL of what costs most per row: secondary indexes, foreign keys (a lookup a row).
+
+    The primary keys and CHECK constraints stay: they are checked row by row as ever."""
+    tables = "'register.residents'::regclass, 'register.resident_versions'::regclass"
+    indexes = session.execute(
+        text(
+            f"""SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+            WHERE i.indrelid IN ({tables})
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+            ORDER BY 1"""
+        )
+    )
+    ddl = [(f"DROP INDEX {name}", definition) for name, definition in indexes]
+    keys = session.execute(
+        text(
+            f"""SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid)
+            FROM pg_constraint WHERE contype = 'f' AND conrelid IN ({tables}) ORDER BY 1, 2"""
+        )
+    )
+    for table, name, definition in keys:
+        ddl.append(
+            (
+                f"ALTER TABLE {table} DROP CONSTRAINT {name}",
+                f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}",
+            )
+        )
+    return ddl
+
+
+def try_first_load(
+    session: Session, raw: RawExtract, expected: tuple[int, str], summary: LoadSummary
+) -> pa.Table | None:
+    """The file's columns when the first-load path applies (empty register, clean file), with the summary."""
+    if raw.sha256 != expected[1] or not register_is_ours_and_empty(session):
+        return None
+    table = parse_columns(raw.text, raw.header)
+    if table is None or table.num_rows != expected[0] or not is_clean(table):
+        return None  # the SQL path finds and reports every error
+    summarise(table, summary)
+    return table
+
+
+def write_register(session: Session, table: pa.Table, file_id: int, actor_name: str) -> None:
+    """Fill the empty register: residents, version 1 of each, indexes, households; then register_diff."""
+    session.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+    deferred = _deferrable_ddl(session)
+    for drop, _ in deferred:
+        session.execute(text(drop))
+    driver = _driver(session)
+    rows = stored_rows(table, file_id)
+    _copy(driver, "register.residents", rows)
+    session.execute(
+        text(
+            f"""INSERT INTO register.resident_versions ({_PERSON}, version, valid_from, change_kind,
+                source_file_id, source_line, recorded_by)
+            SELECT {_PERSON}, 1, updated_at, CASE WHEN resident_status <> 1 THEN 'removed' ELSE 'new' END,
+                source_file_id, source_line, :actor FROM register.residents"""
+        ),
+        {"actor": actor_name},
+    )
+    for _, create in deferred:
+        session.execute(text(create))
+    _copy(driver, "register.households", households(table))
+    _diff_of_leavers(session)
+
+
+def _copy(driver: psycopg.Connection, target: str, rows: pa.Table) -> None:
+    """COPY the rows into TARGET, sent by a background thread while the next chunk is formatted."""
+    sql = f"COPY {target} ({', '.join(rows.column_names)}) FROM STDIN (FORMAT csv)"
+    with driver.cursor() as cursor, cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
+        for chunk in copy_chunks(rows):
+            copy.write(chunk)
+
+
+def households(table: pa.Table) -> pa.Table:
+    """Each 世帯 once, headed by a 世帯主 who is still 住民 (if any), as the merge would record it."""
+    is_head = pc.and_(pc.equal(table["relation"], "世帯主"), pc.equal(table["resident_status"], "1"))
+    heads = table.filter(is_head).group_by("household_no").aggregate([("atena_no", "min")])
+    every = pa.table({"household_no": pc.unique(table["household_no"])})
+    joined = every.join(heads, "household_no", join_type="left outer")
+    return joined.rename_columns(["household_no", "head_atena_no"])
+
+
+def _diff_of_leavers(session: Session) -> None:
+    """register_diff as the card effects read it: people new to the register who left it and hold a card."""
+    session.execute(text("DROP TABLE IF EXISTS register_diff"))
+    session.execute(
+        text(
+            """CREATE TEMP TABLE register_diff ON COMMIT DROP AS
+            SELECT r.*, true AS is_new, NULL::text AS changed_columns FROM register.residents r
+            WHERE r.move_reason LIKE 'B%'
+              AND EXISTS (SELECT 1 FROM cards.cards c WHERE c.holder_atena_no = r.atena_no)"""
+        )
+    )
