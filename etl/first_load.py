@@ -15,7 +15,8 @@ every row. Card effects see the people who left the register (B codes) through t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import psycopg
@@ -24,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.domain.register import STORED_COLUMNS
@@ -34,12 +36,20 @@ from etl.fast_check import has_gaiji, is_clean, parse_columns, parse_date
 REGISTER_TABLES = ("register.residents", "register.resident_versions", "register.households")
 CHUNK_ROWS = 32_768
 _PERSON = ", ".join(STORED_COLUMNS)
+RESIDENT_COLUMNS = (*STORED_COLUMNS, "source_file_id", "source_line")
+HOUSEHOLD_COLUMNS = ("household_no", "head_atena_no")
 
 
 def _driver(session: Session) -> psycopg.Connection:
     driver = session.connection().connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     return driver
+
+
+def register_is_empty(session: Session) -> bool:
+    """True when the register holds nobody yet: the next load is a first load."""
+    empty = " AND ".join(f"NOT EXISTS (SELECT 1 FROM {table})" for table in REGISTER_TABLES)
+    return bool(session.execute(text(f"SELECT {empty}")).scalar())
 
 
 def register_is_ours_and_empty(session: Session) -> bool:
@@ -51,14 +61,13 @@ def register_is_ours_and_empty(session: Session) -> bool:
         ),
         {"tables": list(REGISTER_TABLES)},
     ).scalar()
-    empty = " AND ".join(f"NOT EXISTS (SELECT 1 FROM {table})" for table in REGISTER_TABLES)
-    if not owned or not session.execute(text(f"SELECT {empty}")).scalar():
+    if not owned or not register_is_empty(session):
         return False  # checked before locking: an ordinary load must not shut readers out
     session.execute(text(f"LOCK TABLE {', '.join(REGISTER_TABLES)} IN ACCESS EXCLUSIVE MODE"))
-    return bool(session.execute(text(f"SELECT {empty}")).scalar())
+    return register_is_empty(session)
 
 
-def summarise(table: pa.Table, summary: LoadSummary) -> None:
+def summarise(table: pa.Table, summary: LoadSummary) -> bool:
     """Everyone is new to an empty register; those no longer 住民 count as removed (as the merge does)."""
     pairs = table.group_by(["resident_status", "move_reason"]).aggregate([("atena_no", "count")])
     for pair in pairs.to_pylist():
@@ -67,6 +76,7 @@ def summarise(table: pa.Table, summary: LoadSummary) -> None:
         setattr(summary, outcome, getattr(summary, outcome) + people)
         key = (outcome, pair["move_reason"])
         summary.by_reason[key] = summary.by_reason.get(key, 0) + people
+    return True
 
 
 def _mapped(column: pa.ChunkedArray, convert: Callable[[str], object], kind: pa.DataType) -> pa.Array:
@@ -89,13 +99,14 @@ def _iso(text: str) -> date | None:
 def _birth_part(part: str) -> Callable[[str], object]:
     def convert(text: str) -> object:
         birth = parse_date(text)
-        assert birth is not None  # proven by fast_check
+        if birth is None:  # the check refuses the file; until it says so the value is NULL
+            return None
         return birth.as_date() if part == "date" else getattr(birth, part)
 
     return convert
 
 
-def stored_rows(table: pa.Table, file_id: int) -> pa.Table:
+def stored_rows(table: pa.Table, file_id: int, first_line: int = 2) -> pa.Table:
     """The rows as register.residents stores them (STORED_COLUMNS, source_file_id, source_line)."""
     rows = table.num_rows
     out = {name: _nullable(table[name]) for name in STORED_COLUMNS if name in table.column_names}
@@ -111,17 +122,17 @@ def stored_rows(table: pa.Table, file_id: int) -> pa.Table:
     out["has_gaiji"] = has_gaiji(table)
     columns = {name: out[name] for name in STORED_COLUMNS}
     columns["source_file_id"] = pa.array([file_id] * rows, pa.int32())
-    columns["source_line"] = pa.array(range(2, rows + 2), pa.int32())  # one record per line (fast_check)
+    lines = range(first_line, first_line + rows)  # one record per line (fast_check)
+    columns["source_line"] = pa.array(lines, pa.int32())
     return pa.table(columns)
 
 
-def copy_chunks(rows: pa.Table) -> Iterator[bytes]:
-    """COPY csv for the rows, CHUNK_ROWS at a time (an empty text is NULL, as the SQL path's nullif)."""
-    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-    for batch in rows.to_batches(max_chunksize=CHUNK_ROWS):
-        sink = pa.BufferOutputStream()
-        pacsv.write_csv(batch, sink, options)
-        yield sink.getvalue().to_pybytes()
+def stored_batches(table: pa.Table, file_id: int) -> Iterator[pa.Table]:
+    """The rows as stored, CHUNK_ROWS at a time (PostgreSQL takes one while Python makes the next)."""
+    first_line = 2
+    for batch in table.to_batches(max_chunksize=CHUNK_ROWS):
+        yield stored_rows(pa.Table.from_batches([batch]), file_id, first_line)
+        first_line += batch.num_rows
 
 
 def _deferrable_ddl(session: Session) -> list[tuple[str, str]]:
@@ -155,27 +166,57 @@ def _deferrable_ddl(session: Session) -> list[tuple[str, str]]:
 
 
 def try_first_load(
-    session: Session, raw: RawExtract, expected: tuple[int, str], summary: LoadSummary
-) -> pa.Table | None:
-    """The file's columns when the first-load path applies (empty register, clean file), with the summary."""
+    session: Session,
+    raw: RawExtract,
+    expected: tuple[int, str],
+    summary: LoadSummary,
+    actor: str,
+    record_file: Callable[[], int] | None,
+) -> bool:
+    """Load RAW by the first-load path when it applies (empty register, clean file) and fill SUMMARY.
+
+    False: it did not apply and nothing changed; the SQL path then finds and reports every error.
+    RECORD_FILE records the file and returns its id (None for a dry run, which writes nothing); ACTOR is
+    who the history rows say recorded them."""
     if raw.sha256 != expected[1] or not register_is_ours_and_empty(session):
-        return None
+        return False
     table = parse_columns(raw.text, raw.header)
-    if table is None or table.num_rows != expected[0] or not is_clean(table):
-        return None  # the SQL path finds and reports every error
+    if table is None or table.num_rows != expected[0]:
+        return False
+    if record_file is None:
+        return is_clean(table) and summarise(table, summary)
     summarise(table, summary)
-    return table
+    savepoint = session.begin_nested()
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            deferred = _write_residents(session, table, record_file())
+        except (DBAPIError, psycopg.Error):
+            if is_clean(table):
+                raise
+            savepoint.rollback()  # PostgreSQL refused a bad value before the check said so
+            return False
+        clean = pool.submit(is_clean, table)  # on the other core, while PostgreSQL derives the history
+        _insert_history(session, actor)
+        if not clean.result():
+            savepoint.rollback()
+            return False
+    _complete_register(session, table, deferred)
+    savepoint.commit()
+    return True
 
 
-def write_register(session: Session, table: pa.Table, file_id: int, actor_name: str) -> None:
-    """Fill the empty register: residents, version 1 of each, indexes, households; then register_diff."""
+def _write_residents(session: Session, table: pa.Table, file_id: int) -> list[tuple[str, str]]:
+    """Set indexes and foreign keys aside and COPY the residents; return the DDL that restores them."""
     session.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
     deferred = _deferrable_ddl(session)
     for drop, _ in deferred:
         session.execute(text(drop))
-    driver = _driver(session)
-    rows = stored_rows(table, file_id)
-    _copy(driver, "register.residents", rows)
+    _copy(_driver(session), "register.residents", RESIDENT_COLUMNS, stored_batches(table, file_id))
+    return deferred
+
+
+def _insert_history(session: Session, actor: str) -> None:
+    """Version 1 of everyone, derived in SQL from the residents just loaded."""
     session.execute(
         text(
             f"""INSERT INTO register.resident_versions ({_PERSON}, version, valid_from, change_kind,
@@ -183,20 +224,27 @@ def write_register(session: Session, table: pa.Table, file_id: int, actor_name: 
             SELECT {_PERSON}, 1, updated_at, CASE WHEN resident_status <> 1 THEN 'removed' ELSE 'new' END,
                 source_file_id, source_line, :actor FROM register.residents"""
         ),
-        {"actor": actor_name},
+        {"actor": actor},
     )
+
+
+def _complete_register(session: Session, table: pa.Table, deferred: list[tuple[str, str]]) -> None:
+    """Indexes and foreign keys back, the households, and register_diff for the card effects."""
     for _, create in deferred:
         session.execute(text(create))
-    _copy(driver, "register.households", households(table))
+    _copy(_driver(session), "register.households", HOUSEHOLD_COLUMNS, [households(table)])
     _diff_of_leavers(session)
 
 
-def _copy(driver: psycopg.Connection, target: str, rows: pa.Table) -> None:
-    """COPY the rows into TARGET, sent by a background thread while the next chunk is formatted."""
-    sql = f"COPY {target} ({', '.join(rows.column_names)}) FROM STDIN (FORMAT csv)"
+def _copy(driver: psycopg.Connection, target: str, columns: Iterable[str], parts: Iterable[pa.Table]) -> None:
+    """COPY the parts (csv) into TARGET, sent by a background thread while the next part is made."""
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    sql = f"COPY {target} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
     with driver.cursor() as cursor, cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
-        for chunk in copy_chunks(rows):
-            copy.write(chunk)
+        for part in parts:
+            sink = pa.BufferOutputStream()
+            pacsv.write_csv(part, sink, options)
+            copy.write(sink.getvalue())
 
 
 def households(table: pa.Table) -> pa.Table:

@@ -95,13 +95,21 @@ def load_file(
     if not _check_file(session, raw, extract_date, outcome):
         return outcome
     summary = register_service.LoadSummary(path.name, kind.value, expected[0])
-    parsed = None if outcome.errors else first_load.try_first_load(session, raw, expected, summary)
-    if parsed is None:
+
+    def record_file() -> int:
+        return register_service.record_file(
+            session, summary, extract_date=extract_date, sha256=raw.sha256, actor=actor
+        )
+
+    fast = not outcome.errors and first_load.try_first_load(
+        session, raw, expected, summary, actor.name, None if dry_run else record_file
+    )
+    if not fast:
         if not _check_rows(session, raw, expected, outcome, progress):
             return outcome
         _build_stage(session, raw)
     progress("反映 / merge", 0, 1)
-    if parsed is None:
+    if not fast:
         summary = register_service.apply_staged(
             session,
             file_name=path.name,
@@ -112,19 +120,13 @@ def load_file(
             actor=actor,
             dry_run=dry_run,
         )
-    elif not dry_run:
-        register_service.record_file(
-            session, summary, extract_date=extract_date, sha256=raw.sha256, actor=actor
-        )
-        assert summary.file_id is not None
-        first_load.write_register(session, parsed, summary.file_id, actor.name)
     outcome.summary = summary
     if dry_run:
         register_service.drop_staging(session)
         outcome.status = "dry_run"
         return outcome
     assert summary.file_id is not None
-    apply_card_effects(session, summary.file_id, path.name, actor, first_load=parsed is not None)
+    apply_card_effects(session, summary.file_id, path.name, actor, first_load=fast)
     register_service.drop_staging(session)
     session.flush()
     outcome.alerts = load_alerts(session, summary.file_id)
