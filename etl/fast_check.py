@@ -44,8 +44,8 @@ GAIJI_COLUMNS = ("name", "name_kana", "common_name", "address", "address_extra")
 def parse_columns(text: str, header: list[str]) -> pa.Table | None:
     """Every extract column as strings (an absent optional one all empty); None unless one record a line."""
     rows_by_lines = text.count("\n") - (1 if text.endswith("\n") else 0)
-    if "\r" in text.replace("\r\n", ""):
-        return None
+    if text.count("\r") != text.count("\r\n"):
+        return None  # a lone CR: PostgreSQL's COPY would end the record there
     try:
         table = pacsv.read_csv(
             pa.py_buffer(text.encode("utf-8")),

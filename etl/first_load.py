@@ -1,21 +1,22 @@
-"""The first full load: an empty register filled straight from a file proven clean (caller's transaction).
+"""The first full load: an empty register filled straight from a clean file, in the caller's transaction.
 
-Merging through staging tables costs five times a raw COPY when every row is new and every index is
-maintained row by row. When the register (residents, their history, households) is empty and the session's
-role owns its tables, the loader instead:
+Merging through staging tables maintains every index row by row, which costs many times a raw COPY when
+every row is new. When the register (residents, their history, households) is empty and the session's role
+owns its tables, the loader instead, inside a savepoint:
 - locks the register tables (ACCESS EXCLUSIVE until commit: nobody reads a register that is being born),
-- drops the secondary indexes of residents and resident_versions (transactional DDL: a rollback or a kill
-  brings them back with everything else),
-- COPYs the converted rows straight into register.residents while Python builds the next chunk,
-- derives version 1 of every person (their history) in SQL from the rows just loaded,
-- rebuilds the indexes with parallel sorts, and COPYs the households.
-The file was checked by etl.fast_check before anything is written; the CHECK constraints still hold on
-every row. Card effects see the people who left the register (B codes) through the usual register_diff.
+- sets the secondary indexes and foreign keys of residents and resident_versions aside (transactional DDL:
+  a rollback or a kill brings them back with everything else),
+- COPYs the converted rows (Arrow -> csv, sent by a background thread) frozen into register.residents,
+- derives version 1 of every person (their history) in SQL while etl.fast_check checks the file on the
+  other core, then restores the indexes and keys and COPYs the households.
+Any doubt (etl.fast_check says no, or PostgreSQL refuses a value) rolls the savepoint back and the loader
+takes the SQL path, which reports every error. CHECK constraints hold on every row as ever. Card effects
+see the people who left the register (B codes) through the usual register_diff.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
@@ -127,14 +128,6 @@ def stored_rows(table: pa.Table, file_id: int, first_line: int = 2) -> pa.Table:
     return pa.table(columns)
 
 
-def stored_batches(table: pa.Table, file_id: int) -> Iterator[pa.Table]:
-    """The rows as stored, CHUNK_ROWS at a time (PostgreSQL takes one while Python makes the next)."""
-    first_line = 2
-    for batch in table.to_batches(max_chunksize=CHUNK_ROWS):
-        yield stored_rows(pa.Table.from_batches([batch]), file_id, first_line)
-        first_line += batch.num_rows
-
-
 def _deferrable_ddl(session: Session) -> list[tuple[str, str]]:
     """(drop, re-create) DDL of what costs most per row: secondary indexes, foreign keys (a lookup a row).
 
@@ -211,7 +204,9 @@ def _write_residents(session: Session, table: pa.Table, file_id: int) -> list[tu
     deferred = _deferrable_ddl(session)
     for drop, _ in deferred:
         session.execute(text(drop))
-    _copy(_driver(session), "register.residents", RESIDENT_COLUMNS, stored_batches(table, file_id))
+    session.execute(text("TRUNCATE register.residents"))  # empty already; lets the COPY write frozen rows
+    rows = stored_rows(table, file_id).to_batches(max_chunksize=CHUNK_ROWS)
+    _copy(_driver(session), "register.residents", RESIDENT_COLUMNS, rows, freeze=True)
     return deferred
 
 
@@ -232,14 +227,23 @@ def _complete_register(session: Session, table: pa.Table, deferred: list[tuple[s
     """Indexes and foreign keys back, the households, and register_diff for the card effects."""
     for _, create in deferred:
         session.execute(text(create))
-    _copy(_driver(session), "register.households", HOUSEHOLD_COLUMNS, [households(table)])
+    _copy(_driver(session), "register.households", HOUSEHOLD_COLUMNS, households(table).to_batches())
     _diff_of_leavers(session)
 
 
-def _copy(driver: psycopg.Connection, target: str, columns: Iterable[str], parts: Iterable[pa.Table]) -> None:
-    """COPY the parts (csv) into TARGET, sent by a background thread while the next part is made."""
+def _copy(
+    driver: psycopg.Connection,
+    target: str,
+    columns: Iterable[str],
+    parts: Iterable[pa.RecordBatch],
+    *,
+    freeze: bool = False,
+) -> None:
+    """COPY the parts (csv) into TARGET, sent by a background thread while the next part is written.
+
+    FREEZE writes the rows frozen, legal when TARGET was truncated in this (sub)transaction."""
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-    sql = f"COPY {target} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
+    sql = f"COPY {target} ({', '.join(columns)}) FROM STDIN (FORMAT csv{', FREEZE' if freeze else ''})"
     with driver.cursor() as cursor, cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
         for part in parts:
             sink = pa.BufferOutputStream()

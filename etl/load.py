@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from core.db.models.register import LoadAlert
 from core.domain.errors import DomainError
-from core.domain.register import COLUMNS, ExtractKind, parse_extract_file_name
+from core.domain.register import COLUMNS, parse_extract_file_name
 from core.services import register as register_service
 from core.services.audit import Actor
 from core.services.register_effects import apply_card_effects, load_alerts
 from etl import first_load
-from etl.extract import RawExtract, read_end, read_extract, record_lines
+from etl.extract import RawExtract, read_end, read_extract, record_lines, sort_by_extract_date
 from etl.validate import (
     DATE_COLUMNS,
     FULL_DATE_COLUMNS,
@@ -37,6 +37,7 @@ from etl.validate import (
 )
 
 Progress = Callable[[str, int, int], None]
+__all__ = ["LoadOutcome", "Progress", "load_file", "sort_by_extract_date"]
 Status = Literal["loaded", "rejected", "already_loaded", "dry_run"]
 RAW = "register_raw"
 _COPY_CHUNK = 1 << 24  # characters per COPY write
@@ -397,18 +398,3 @@ def _build_stage(session: Session, raw: RawExtract) -> None:
     session.execute(text(f"DROP TABLE IF EXISTS {register_service.STAGING_TABLE}"))
     session.execute(text(f"CREATE TEMP TABLE {register_service.STAGING_TABLE} ON COMMIT DROP AS {select}"))
     session.execute(text(f"DROP TABLE {RAW}"))
-
-
-def sort_by_extract_date(paths: list[Path]) -> list[Path]:
-    """Files in the order they must be applied: by extract date, a full file before a delta of the same day.
-
-    Files whose names carry no date come first (they will be refused with a clear message)."""
-
-    def key(path: Path) -> tuple[str, int, str]:
-        try:
-            day, kind = parse_extract_file_name(path.name)
-        except DomainError:
-            return ("", 0, path.name)
-        return (day.isoformat(), 0 if kind is ExtractKind.FULL else 1, path.name)
-
-    return sorted(paths, key=key)
