@@ -129,9 +129,10 @@ def stored_rows(table: pa.Table, file_id: int, first_line: int = 2) -> pa.Table:
 
 
 def _deferrable_ddl(session: Session) -> list[tuple[str, str]]:
-    """(drop, re-create) DDL of what costs most per row: secondary indexes, foreign keys (a lookup a row).
+    """(drop, re-create) DDL of what costs most row by row and least built at once: the indexes, primary
+    keys (none is referenced) and foreign keys (a lookup a row) of residents and resident_versions.
 
-    The primary keys and CHECK constraints stay: they are checked row by row as ever."""
+    CHECK constraints stay: they are checked row by row as ever."""
     tables = "'register.residents'::regclass, 'register.resident_versions'::regclass"
     indexes = session.execute(
         text(
@@ -144,8 +145,10 @@ def _deferrable_ddl(session: Session) -> list[tuple[str, str]]:
     ddl = [(f"DROP INDEX {name}", definition) for name, definition in indexes]
     keys = session.execute(
         text(
-            f"""SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid)
-            FROM pg_constraint WHERE contype = 'f' AND conrelid IN ({tables}) ORDER BY 1, 2"""
+            f"""SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid)
+            FROM pg_constraint c WHERE c.conrelid IN ({tables}) AND (c.contype = 'f' OR (c.contype = 'p'
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint r WHERE r.confrelid = c.conrelid)))
+            ORDER BY c.contype DESC, 1, 2"""
         )
     )
     for table, name, definition in keys:
@@ -180,20 +183,21 @@ def try_first_load(
         return is_clean(table) and summarise(table, summary)
     summarise(table, summary)
     savepoint = session.begin_nested()
-    with ThreadPoolExecutor(1) as pool:
+    with ThreadPoolExecutor(1) as pool:  # the check runs beside the writes (Arrow frees the GIL)
+        clean = pool.submit(is_clean, table)
+        homes = pool.submit(households, table)
         try:
             deferred = _write_residents(session, table, record_file())
+            _insert_history(session, actor)
         except (DBAPIError, psycopg.Error):
-            if is_clean(table):
+            if clean.result():
                 raise
             savepoint.rollback()  # PostgreSQL refused a bad value before the check said so
             return False
-        clean = pool.submit(is_clean, table)  # on the other core, while PostgreSQL derives the history
-        _insert_history(session, actor)
         if not clean.result():
             savepoint.rollback()
             return False
-    _complete_register(session, table, deferred)
+        _complete_register(session, deferred, homes.result())
     savepoint.commit()
     return True
 
@@ -223,11 +227,11 @@ def _insert_history(session: Session, actor: str) -> None:
     )
 
 
-def _complete_register(session: Session, table: pa.Table, deferred: list[tuple[str, str]]) -> None:
+def _complete_register(session: Session, deferred: list[tuple[str, str]], homes: pa.Table) -> None:
     """Indexes and foreign keys back, the households, and register_diff for the card effects."""
     for _, create in deferred:
         session.execute(text(create))
-    _copy(_driver(session), "register.households", HOUSEHOLD_COLUMNS, households(table).to_batches())
+    _copy(_driver(session), "register.households", HOUSEHOLD_COLUMNS, homes.to_batches())
     _diff_of_leavers(session)
 
 
