@@ -4,7 +4,7 @@ Merging through staging tables maintains every index row by row, which costs man
 every row is new. When the register (residents, their history, households) is empty and the session's role
 owns its tables, the loader instead, inside a savepoint:
 - locks the register tables (ACCESS EXCLUSIVE until commit: nobody reads a register that is being born),
-- sets the secondary indexes and foreign keys of residents and resident_versions aside (transactional DDL:
+- sets the indexes, primary and foreign keys of residents and resident_versions aside (transactional DDL:
   a rollback or a kill brings them back with everything else),
 - COPYs the converted rows (Arrow -> csv, sent by a background thread) frozen into register.residents,
 - derives version 1 of every person (their history) in SQL while etl.fast_check checks the file on the
