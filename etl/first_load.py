@@ -80,11 +80,16 @@ def summarise(table: pa.Table, summary: LoadSummary) -> bool:
     return True
 
 
-def _mapped(column: pa.ChunkedArray, convert: Callable[[str], object], kind: pa.DataType) -> pa.Array:
-    """Each distinct text converted once (dates repeat a lot), then spread back over the rows."""
+def _spread(
+    column: pa.ChunkedArray, convert: Callable[[str], tuple[object, ...]], kinds: list[pa.DataType]
+) -> list[pa.Array]:
+    """Each distinct text converted once (dates repeat a lot) into len(KINDS) values, spread over the rows."""
     distinct = pc.unique(column)
-    values = pa.array([convert(text) for text in distinct.to_pylist()], kind)
-    return pc.take(values, pc.index_in(column, value_set=distinct))
+    converted = [convert(text) for text in distinct.to_pylist()]
+    where = pc.index_in(column, value_set=distinct)
+    return [
+        pc.take(pa.array([values[k] for values in converted], kind), where) for k, kind in enumerate(kinds)
+    ]
 
 
 def _nullable(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -92,38 +97,32 @@ def _nullable(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
 
 
-def _iso(text: str) -> date | None:
+def _iso(text: str) -> tuple[date | None]:
     parsed = parse_date(text) if text else None
-    return parsed.as_date() if parsed else None
+    return (parsed.as_date() if parsed else None,)
 
 
-def _birth_part(part: str) -> Callable[[str], object]:
-    def convert(text: str) -> object:
-        birth = parse_date(text)
-        if birth is None:  # the check refuses the file; until it says so the value is NULL
-            return None
-        return birth.as_date() if part == "date" else getattr(birth, part)
-
-    return convert
+def _birth(text: str) -> tuple[int | None, int | None, int | None, date | None]:
+    birth = parse_date(text)
+    if birth is None:  # the check refuses the file; until it says so the value is NULL
+        return (None, None, None, None)
+    return (birth.year, birth.month, birth.day, birth.as_date())
 
 
-def stored_rows(table: pa.Table, file_id: int, first_line: int = 2) -> pa.Table:
+def stored_rows(table: pa.Table, file_id: int) -> pa.Table:
     """The rows as register.residents stores them (STORED_COLUMNS, source_file_id, source_line)."""
     rows = table.num_rows
     out = {name: _nullable(table[name]) for name in STORED_COLUMNS if name in table.column_names}
-    births = table["birth_date"]
-    out |= {
-        f"birth_{part}": _mapped(births, _birth_part(part), pa.int16()) for part in ("year", "month", "day")
-    }
-    out["birth_date"] = _mapped(births, _birth_part("date"), pa.date32())
-    out |= {name: _mapped(table[name], _iso, pa.date32()) for name in ("move_date", "notified_date")}
-    out["residence_expiry"] = _mapped(table["residence_expiry"], _iso, pa.date32())
+    births = _spread(table["birth_date"], _birth, [pa.int16()] * 3 + [pa.date32()])
+    out |= dict(zip(("birth_year", "birth_month", "birth_day", "birth_date"), births, strict=True))
+    for name in ("move_date", "notified_date", "residence_expiry"):
+        out[name] = _spread(table[name], _iso, [pa.date32()])[0]
     out["postal_code"] = pc.replace_substring(table["postal_code"], "-", "")
     out["updated_at"] = pc.binary_join_element_wise(table["updated_at"], "+09", "")
     out["has_gaiji"] = has_gaiji(table)
     columns = {name: out[name] for name in STORED_COLUMNS}
     columns["source_file_id"] = pa.array([file_id] * rows, pa.int32())
-    lines = range(first_line, first_line + rows)  # one record per line (fast_check)
+    lines = range(2, rows + 2)  # one record per line (fast_check), after the header
     columns["source_line"] = pa.array(lines, pa.int32())
     return pa.table(columns)
 
@@ -183,11 +182,12 @@ def try_first_load(
         return is_clean(table) and summarise(table, summary)
     summarise(table, summary)
     savepoint = session.begin_nested()
+    rows = stored_rows(table, record_file())
     with ThreadPoolExecutor(1) as pool:  # the check runs beside the writes (Arrow frees the GIL)
         clean = pool.submit(is_clean, table)
         homes = pool.submit(households, table)
         try:
-            deferred = _write_residents(session, table, record_file())
+            deferred = _write_residents(session, rows)
             _insert_history(session, actor)
         except (DBAPIError, psycopg.Error):
             if clean.result():
@@ -202,15 +202,15 @@ def try_first_load(
     return True
 
 
-def _write_residents(session: Session, table: pa.Table, file_id: int) -> list[tuple[str, str]]:
+def _write_residents(session: Session, rows: pa.Table) -> list[tuple[str, str]]:
     """Set indexes and foreign keys aside and COPY the residents; return the DDL that restores them."""
     session.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
     deferred = _deferrable_ddl(session)
     for drop, _ in deferred:
         session.execute(text(drop))
     session.execute(text("TRUNCATE register.residents"))  # empty already; lets the COPY write frozen rows
-    rows = stored_rows(table, file_id).to_batches(max_chunksize=CHUNK_ROWS)
-    _copy(_driver(session), "register.residents", RESIDENT_COLUMNS, rows, freeze=True)
+    batches = rows.to_batches(max_chunksize=CHUNK_ROWS)
+    _copy(_driver(session), "register.residents", RESIDENT_COLUMNS, batches, freeze=True)
     return deferred
 
 
