@@ -203,14 +203,18 @@ def try_first_load(
 
 
 def _write_residents(session: Session, rows: pa.Table) -> list[tuple[str, str]]:
-    """Set indexes and foreign keys aside and COPY the residents; return the DDL that restores them."""
+    """Set indexes and keys aside and COPY the residents; return the DDL that restores them."""
     session.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
     deferred = _deferrable_ddl(session)
     for drop, _ in deferred:
         session.execute(text(drop))
-    session.execute(text("TRUNCATE register.residents"))  # empty already; lets the COPY write frozen rows
+    referenced = session.execute(
+        text("SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = 'register.residents'::regclass)")
+    ).scalar()
+    if not referenced:  # empty already: the TRUNCATE lets the COPY write the rows frozen
+        session.execute(text("TRUNCATE register.residents"))
     batches = rows.to_batches(max_chunksize=CHUNK_ROWS)
-    _copy(_driver(session), "register.residents", RESIDENT_COLUMNS, batches, freeze=True)
+    _copy(_driver(session), "register.residents", RESIDENT_COLUMNS, batches, freeze=not referenced)
     return deferred
 
 
