@@ -41,11 +41,28 @@ from etl.validate import (
 GAIJI_COLUMNS = ("name", "name_kana", "common_name", "address", "address_extra")
 
 
+# One CSV line as RFC 4180 writes it: fields unquoted (no quote inside) or wholly quoted ("" for a quote).
+_FIELD = '(?:[^",\r\n]*|"(?:[^"\r\n]|"")*")'
+_RFC_LINE = f"^{_FIELD}(?:,{_FIELD})*\r?$"
+
+
+def _quotes_as_rfc4180(text: str) -> bool:
+    """Every quote where RFC 4180 puts it: then Arrow's reader and PostgreSQL's COPY split fields alike
+    (COPY opens a quoted part at any quote, even inside a field; Arrow only at a field's start)."""
+    if '"' not in text:
+        return True
+    lines = pc.split_pattern(pa.array([text]), "\n")[0].values
+    return _all(pc.match_substring_regex(lines, _RFC_LINE))
+
+
 def parse_columns(text: str, header: list[str]) -> pa.Table | None:
-    """Every extract column as strings (an absent optional one all empty); None unless one record a line."""
+    """Every extract column as strings (an absent optional one all empty); None unless one record a line
+    and quoted as RFC 4180 says (anything else takes the SQL path, where COPY parses and reports it)."""
     rows_by_lines = text.count("\n") - (1 if text.endswith("\n") else 0)
-    if text.count("\r") != text.count("\r\n"):
-        return None  # a lone CR: PostgreSQL's COPY would end the record there
+    if text.count("\r") != text.count("\r\n") or "\x00" in text:
+        return None  # a lone CR ends a record in COPY; a NUL is refused by PostgreSQL
+    if not _quotes_as_rfc4180(text):
+        return None
     try:
         table = pacsv.read_csv(
             pa.py_buffer(text.encode("utf-8")),

@@ -190,9 +190,7 @@ def try_first_load(
             deferred = _write_residents(session, rows)
             _insert_history(session, actor)
         except (DBAPIError, psycopg.Error):
-            if clean.result():
-                raise
-            savepoint.rollback()  # PostgreSQL refused a bad value before the check said so
+            savepoint.rollback()  # PostgreSQL refused a value: the SQL path reports it, line and column
             return False
         if not clean.result():
             savepoint.rollback()

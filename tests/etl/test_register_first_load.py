@@ -16,7 +16,7 @@ from core.services.audit import Actor
 from etl import first_load
 from etl.load import LoadOutcome, load_file
 from tests.conftest import rolled_back
-from tests.etl.register_files import foreigner, person, write_extract
+from tests.etl.register_files import csv_text, foreigner, person, write_extract
 
 ETL = Actor("etl:test", role="etl")
 HISTORY = ", ".join((*STORED_COLUMNS, "version", "valid_from", "valid_to", "change_kind", "changed_columns"))
@@ -174,3 +174,14 @@ def test_a_second_load_takes_the_merge_path(
     assert load_file(session, later, ETL).status == "loaded"
     assert fast_path_taken == [True, False]
     assert session.scalar(text("SELECT count(*) FROM register.residents")) == 8
+
+
+def test_a_quote_inside_an_unquoted_field_leaves_the_file_to_postgresqls_reading(
+    session: Session, tmp_path: Path, fast_path_taken: list[bool]
+) -> None:
+    # COPY opens a quoted part at any quote (ハイツ"A"棟 reads as ハイツA棟); Arrow would keep the quotes
+    data = csv_text([person(1, address_extra="QUOTED")]).replace("QUOTED", 'ハイツ"A"棟').encode()
+    path = write_extract(tmp_path, [person(1)], data=data)
+    assert load_file(session, path, ETL).status == "loaded"
+    assert fast_path_taken == [False]
+    assert session.scalar(text("SELECT address_extra FROM register.residents")) == "ハイツA棟"
