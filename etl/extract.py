@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.domain.errors import DomainError
-from core.domain.register import END_SUFFIX, InvalidEndLine, parse_end_line
+from core.domain.register import (
+    END_SUFFIX,
+    ExtractKind,
+    InvalidEndLine,
+    parse_end_line,
+    parse_extract_file_name,
+)
 
 
 @dataclass(frozen=True)
@@ -96,3 +102,18 @@ def read_end(data_path: Path) -> tuple[int, str]:
 
 class MissingEndFile(DomainError):  # noqa: N818
     """A data file without its `.end` flag is still being uploaded."""
+
+
+def sort_by_extract_date(paths: list[Path]) -> list[Path]:
+    """Files in the order they must be applied: by extract date, a full file before a delta of the same day.
+
+    Files whose names carry no date come first (they will be refused with a clear message)."""
+
+    def key(path: Path) -> tuple[str, int, str]:
+        try:
+            day, kind = parse_extract_file_name(path.name)
+        except DomainError:
+            return ("", 0, path.name)
+        return (day.isoformat(), 0 if kind is ExtractKind.FULL else 1, path.name)
+
+    return sorted(paths, key=key)

@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from core.db.models.register import LoadAlert
 from core.domain.errors import DomainError
-from core.domain.register import COLUMNS, ExtractKind, parse_extract_file_name
+from core.domain.register import COLUMNS, parse_extract_file_name
 from core.services import register as register_service
 from core.services.audit import Actor
 from core.services.register_effects import apply_card_effects, load_alerts
-from etl.extract import RawExtract, read_end, read_extract, record_lines
+from etl import first_load
+from etl.extract import RawExtract, read_end, read_extract, record_lines, sort_by_extract_date
 from etl.validate import (
     DATE_COLUMNS,
     FULL_DATE_COLUMNS,
@@ -36,6 +37,7 @@ from etl.validate import (
 )
 
 Progress = Callable[[str, int, int], None]
+__all__ = ["LoadOutcome", "Progress", "load_file", "sort_by_extract_date"]
 Status = Literal["loaded", "rejected", "already_loaded", "dry_run"]
 RAW = "register_raw"
 _COPY_CHUNK = 1 << 24  # characters per COPY write
@@ -91,27 +93,41 @@ def load_file(
         outcome.summary.already_loaded_as, outcome.summary.file_id = previous.file_name, previous.id
         return outcome
     _tune(session)
-    if not _check(session, raw, expected, extract_date, outcome, progress):
+    if not _check_file(session, raw, extract_date, outcome):
         return outcome
-    _build_stage(session, raw)
-    progress("反映 / merge", 0, 1)
-    summary = register_service.apply_staged(
-        session,
-        file_name=path.name,
-        kind=kind,
-        extract_date=extract_date,
-        sha256=raw.sha256,
-        rows=expected[0],
-        actor=actor,
-        dry_run=dry_run,
+    summary = register_service.LoadSummary(path.name, kind.value, expected[0])
+
+    def record_file() -> int:
+        return register_service.record_file(
+            session, summary, extract_date=extract_date, sha256=raw.sha256, actor=actor
+        )
+
+    fast = not outcome.errors and first_load.try_first_load(
+        session, raw, expected, summary, actor.name, None if dry_run else record_file
     )
+    if not fast:
+        if not _check_rows(session, raw, expected, outcome, progress):
+            return outcome
+        _build_stage(session, raw)
+    progress("反映 / merge", 0, 1)
+    if not fast:
+        summary = register_service.apply_staged(
+            session,
+            file_name=path.name,
+            kind=kind,
+            extract_date=extract_date,
+            sha256=raw.sha256,
+            rows=expected[0],
+            actor=actor,
+            dry_run=dry_run,
+        )
     outcome.summary = summary
     if dry_run:
         register_service.drop_staging(session)
         outcome.status = "dry_run"
         return outcome
     assert summary.file_id is not None
-    apply_card_effects(session, summary.file_id, path.name, actor)
+    apply_card_effects(session, summary.file_id, path.name, actor, first_load=fast)
     register_service.drop_staging(session)
     session.flush()
     outcome.alerts = load_alerts(session, summary.file_id)
@@ -133,24 +149,22 @@ def _tune(session: Session) -> None:
         pass
 
 
-def _check(
-    session: Session,
-    raw: RawExtract,
-    expected: tuple[int, str],
-    extract_date: date,
-    outcome: LoadOutcome,
-    progress: Progress,
-) -> bool:
-    """Collect every error: order, header, COPY, end flag, rows. True when there is none."""
-    errors = outcome.errors
+def _check_file(session: Session, raw: RawExtract, extract_date: date, outcome: LoadOutcome) -> bool:
+    """The file-level rules, date order and header. True when the rows may be read (the header is sound)."""
     try:
         register_service.check_order(session, raw.name, extract_date)
     except DomainError as error:
-        errors.append(_file_error(error))
+        outcome.errors.append(_file_error(error))
     header_errors, outcome.ignored_columns = check_header(raw.header)
-    errors.extend(header_errors)
-    if header_errors:  # rows are never read when a column is forbidden, missing or repeated
-        return False
+    outcome.errors.extend(header_errors)  # a forbidden, missing or repeated column: rows are never read
+    return not header_errors
+
+
+def _check_rows(
+    session: Session, raw: RawExtract, expected: tuple[int, str], outcome: LoadOutcome, progress: Progress
+) -> bool:
+    """Stage the rows and collect every error: COPY, end flag, row rules. True when there is none."""
+    errors = outcome.errors
     progress("取込 / stage", 0, expected[0])
     try:
         rows = _copy_raw(session, raw)
@@ -384,18 +398,3 @@ def _build_stage(session: Session, raw: RawExtract) -> None:
     session.execute(text(f"DROP TABLE IF EXISTS {register_service.STAGING_TABLE}"))
     session.execute(text(f"CREATE TEMP TABLE {register_service.STAGING_TABLE} ON COMMIT DROP AS {select}"))
     session.execute(text(f"DROP TABLE {RAW}"))
-
-
-def sort_by_extract_date(paths: list[Path]) -> list[Path]:
-    """Files in the order they must be applied: by extract date, a full file before a delta of the same day.
-
-    Files whose names carry no date come first (they will be refused with a clear message)."""
-
-    def key(path: Path) -> tuple[str, int, str]:
-        try:
-            day, kind = parse_extract_file_name(path.name)
-        except DomainError:
-            return ("", 0, path.name)
-        return (day.isoformat(), 0 if kind is ExtractKind.FULL else 1, path.name)
-
-    return sorted(paths, key=key)

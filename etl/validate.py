@@ -160,6 +160,46 @@ def _length(column: str, limit: int, v: str) -> RowCheck:
     )
 
 
+# The spec's formats and codes, shared by the SQL row rules below and the first-load check (etl.fast_check).
+PATTERNS: dict[str, tuple[str, str, str]] = {  # column -> (regex, reason ja, reason en)
+    "atena_no": (r"\d{1,15}", "1〜15桁の数字です", "1-15 digits"),
+    "juminhyo_code": (r"\d{11}", "11桁の数字です", "exactly 11 digits"),
+    "household_no": (r"\d{1,15}", "1〜15桁の数字です", "1-15 digits"),
+    "postal_code": (r"\d{3}-?\d{4}", "7桁の数字(ハイフン可)です", "7 digits, hyphen allowed"),
+    "area_code": (r"\d{6}", "6桁の数字です", "exactly 6 digits"),
+    "name_kana": (
+        f"{KANA}(\u3000{KANA})*",
+        "全角カタカナ(姓と名の間は全角スペース)で入力してください",
+        "use full-width katakana with an ideographic space between the parts",
+    ),
+    "name_alpha": (r"[A-Za-z][A-Za-z .,'\-]*", "英字で入力してください", "Latin letters only"),
+    "updated_at": (
+        r"\d{4}-\d{2}-\d{2} ([01]\d|2[0-3]):[0-5]\d:[0-5]\d",
+        "YYYY-MM-DD HH:MM:SS の形式です",
+        "use YYYY-MM-DD HH:MM:SS",
+    ),
+}
+CODES: dict[str, dict[str, str]] = {
+    "resident_kind": {"1": "日本人", "2": "外国人住民"},
+    "resident_status": {"1": "住民", "2": "転出", "3": "死亡", "9": "その他消除"},
+    "sex": {"1": "男", "2": "女"},
+    "card_status": {"0": "なし", "1": "保有", "2": "廃止"},
+    "move_reason": {r.value: r.label_ja for r in MoveReason},
+}
+LIMITS: dict[str, int] = {
+    "relation": 40,
+    "name": 200,
+    "name_alpha": 200,
+    "common_name": 200,
+    "address": 300,
+    "address_extra": 200,
+    "nationality": 100,
+    "residence_status": 100,
+}
+FOREIGN_REQUIRED = ("name_alpha", "nationality", "residence_status")
+FOREIGN_ONLY = ("name_alpha", "nationality", "residence_status", "residence_expiry")
+
+
 def row_checks(header: list[str]) -> list[RowCheck]:
     """Every row rule of the spec for a file with this header."""
     v = {column: value(column, header) for column in COLUMNS}
@@ -168,52 +208,9 @@ def row_checks(header: list[str]) -> list[RowCheck]:
         for c in COLUMNS
         if c in REQUIRED_COLUMNS
     ]
-    checks += [
-        _pattern("atena_no", r"\d{1,15}", "1〜15桁の数字です", "1-15 digits", v["atena_no"]),
-        _pattern("juminhyo_code", r"\d{11}", "11桁の数字です", "exactly 11 digits", v["juminhyo_code"]),
-        _pattern("household_no", r"\d{1,15}", "1〜15桁の数字です", "1-15 digits", v["household_no"]),
-        _pattern(
-            "postal_code",
-            r"\d{3}-?\d{4}",
-            "7桁の数字(ハイフン可)です",
-            "7 digits, hyphen allowed",
-            v["postal_code"],
-        ),
-        _pattern("area_code", r"\d{6}", "6桁の数字です", "exactly 6 digits", v["area_code"]),
-        _pattern(
-            "name_kana",
-            f"{KANA}(\u3000{KANA})*",
-            "全角カタカナ(姓と名の間は全角スペース)で入力してください",
-            "use full-width katakana with an ideographic space between the parts",
-            v["name_kana"],
-        ),
-        _pattern(
-            "name_alpha",
-            r"[A-Za-z][A-Za-z .,'\-]*",
-            "英字で入力してください",
-            "Latin letters only",
-            v["name_alpha"],
-        ),
-        _pattern(
-            "updated_at",
-            r"\d{4}-\d{2}-\d{2} ([01]\d|2[0-3]):[0-5]\d:[0-5]\d",
-            "YYYY-MM-DD HH:MM:SS の形式です",
-            "use YYYY-MM-DD HH:MM:SS",
-            v["updated_at"],
-        ),
-        _codes("resident_kind", {"1": "日本人", "2": "外国人住民"}, v["resident_kind"]),
-        _codes(
-            "resident_status",
-            {"1": "住民", "2": "転出", "3": "死亡", "9": "その他消除"},
-            v["resident_status"],
-        ),
-        _codes("sex", {"1": "男", "2": "女"}, v["sex"]),
-        _codes("card_status", {"0": "なし", "1": "保有", "2": "廃止"}, v["card_status"]),
-        _codes("move_reason", {r.value: r.label_ja for r in MoveReason}, v["move_reason"]),
-    ]
-    limits = {"relation": 40, "name": 200, "name_alpha": 200, "common_name": 200, "address": 300}
-    limits |= {"address_extra": 200, "nationality": 100, "residence_status": 100}
-    checks += [_length(column, limit, v[column]) for column, limit in limits.items()]
+    checks += [_pattern(c, regex, ja, en, v[c]) for c, (regex, ja, en) in PATTERNS.items()]
+    checks += [_codes(column, codes, v[column]) for column, codes in CODES.items()]
+    checks += [_length(column, limit, v[column]) for column, limit in LIMITS.items()]
     return checks + _row_rules(v)
 
 
@@ -224,7 +221,7 @@ def _row_rules(v: dict[str, str]) -> list[RowCheck]:
         RowCheck(
             c, f"{foreign} AND {v[c]} IS NULL", "外国人住民は必須です", "required for a foreign resident"
         )
-        for c in ("name_alpha", "nationality", "residence_status")
+        for c in FOREIGN_REQUIRED
     ]
     checks += [
         RowCheck(
@@ -233,7 +230,7 @@ def _row_rules(v: dict[str, str]) -> list[RowCheck]:
             "日本人住民には入れられません",
             "only for foreign residents",
         )
-        for c in ("name_alpha", "nationality", "residence_status", "residence_expiry")
+        for c in FOREIGN_ONLY
     ]
     no_expiry = ", ".join(_quote(s) for s in sorted(NO_EXPIRY_RESIDENCE_STATUSES))
     checks.append(

@@ -15,6 +15,7 @@ from core.config import Settings
 from core.db.models.register import LoadAlert
 from core.domain.register import MoveReason
 from core.services.audit import Actor
+from etl.first_load import register_is_empty
 from etl.load import LoadOutcome, load_file, sort_by_extract_date
 from mynadesk import progress
 
@@ -37,6 +38,19 @@ def session_factory() -> sessionmaker[Session]:
     return make_session_factory(app_engine(settings))
 
 
+def first_load_factory(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions as the schema owner while the register is empty, else FACTORY's.
+
+    A first full load rebuilds the register's indexes after its COPY, which only the tables' owner may do;
+    every later load (and the console) keeps the ETL role's limits."""
+    from core.db.engine import locate_database, make_engine, make_session_factory
+
+    with factory() as session:
+        if not register_is_empty(session):
+            return factory
+    return make_session_factory(make_engine(locate_database(Settings.from_env()).owner_url))
+
+
 @etl_app.command("load")
 def etl_load(
     files: Annotated[
@@ -55,7 +69,7 @@ def etl_load(
     factory = session_factory()
     ordered = sort_by_extract_date(files)
     for position, path in enumerate(ordered):
-        if load_one(factory, path, dry_run=dry_run) == EXIT_REJECTED:
+        if load_one(first_load_factory(factory), path, dry_run=dry_run) == EXIT_REJECTED:
             for waiting in ordered[position + 1 :]:  # a later delta must not be applied over a missing one
                 console.print(
                     f"[yellow]読み込みませんでした / not loaded (an earlier file was rejected): {waiting}[/]"

@@ -189,12 +189,21 @@ def apply_staged(
         _count_absent(session, summary)
     if dry_run:
         return summary
+    file_id = record_file(session, summary, extract_date=extract_date, sha256=sha256, actor=actor)
+    _merge(session, file_id, actor)
+    return summary
+
+
+def record_file(
+    session: Session, summary: LoadSummary, *, extract_date: date, sha256: str, actor: Actor
+) -> int:
+    """Record a loaded file (its counts in `summary`, which gets the file id) and audit the load."""
     extract = ExtractFile(
-        file_name=file_name,
-        kind=kind.value,
+        file_name=summary.file_name,
+        kind=summary.kind,
         extract_date=extract_date,
         sha256=sha256,
-        record_count=rows,
+        record_count=summary.rows,
         status="loaded",
         summary=describe(summary),
         loaded_by=actor.name,
@@ -202,7 +211,6 @@ def apply_staged(
     session.add(extract)
     session.flush()
     summary.file_id = extract.id
-    _merge(session, extract.id, actor)
     record(
         session,
         actor,
@@ -210,9 +218,9 @@ def apply_staged(
         "extract_file",
         str(extract.id),
         summary=describe(summary),
-        detail={"file": file_name, "sha256": sha256, "rows": rows},
+        detail={"file": summary.file_name, "sha256": sha256, "rows": summary.rows},
     )
-    return summary
+    return extract.id
 
 
 def describe(summary: LoadSummary) -> str:

@@ -72,8 +72,13 @@ class _Context:
     actor: Actor
 
 
-def apply_card_effects(session: Session, file_id: int, file_name: str, actor: Actor) -> int:
-    """Apply the 異動 of the last merge (table register_diff) to the holders' cards; return alerts raised."""
+def apply_card_effects(
+    session: Session, file_id: int, file_name: str, actor: Actor, *, first_load: bool = False
+) -> int:
+    """Apply the 異動 of the last merge (table register_diff) to the holders' cards; return alerts raised.
+
+    A first load into an empty register has nobody missing from it, so it skips that check (and the
+    staging table it reads)."""
     ctx = _Context(session, file_id, file_name, actor)
     raised = 0
     for row in session.execute(text(_AFFECTED_SQL)).mappings().all():
@@ -91,7 +96,8 @@ def apply_card_effects(session: Session, file_id: int, file_name: str, actor: Ac
         card = session.get(Card, row["card_id"], with_for_update=True)
         assert card is not None
         raised += _apply(ctx, change, card)
-    raised += _alert_missing(ctx)
+    if not first_load:
+        raised += _alert_missing(ctx)
     return raised
 
 

@@ -93,11 +93,26 @@ with factory() as session, session.begin():
 """
 
 
+def register_indexes_and_keys(engine: Engine) -> list[tuple[str, str]]:
+    """The register's indexes and constraints (a first load sets some aside until it commits)."""
+    with engine.connect() as conn:
+        return [
+            *conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'register'")),
+            *conn.execute(
+                text(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                    " WHERE connamespace = 'register'::regnamespace"
+                )
+            ),
+        ]
+
+
 def test_a_load_killed_in_the_middle_leaves_nothing_half_applied(
     committing_url: URL, committing_engine: Engine, tmp_path: Path
 ) -> None:
     from etl.synth import generate
 
+    schema = sorted(register_indexes_and_keys(committing_engine))
     generate(tmp_path, scale=0.003, seed=3, as_of=date(2026, 11, 26))
     path = tmp_path / "resident_20261126_full.csv"
     marker = tmp_path / "applied"
@@ -127,9 +142,11 @@ def test_a_load_killed_in_the_middle_leaves_nothing_half_applied(
         process.kill()
         process.wait()
     assert counts(committing_engine) == (0, 0, 0)
+    assert sorted(register_indexes_and_keys(committing_engine)) == schema  # the first load's DDL undone too
     code, output = run(committing_url, "load", str(path))
     assert code == 0, output
     assert counts(committing_engine)[0] > 1000
+    assert sorted(register_indexes_and_keys(committing_engine)) == schema
 
 
 def test_alerts_shows_what_the_last_load_raised(
