@@ -126,6 +126,7 @@ def venue_load(loads: list[Any], title: str) -> Fig:
     fig = Fig()
     fig.add_bar(x=names, y=[v.capacity for v in loads], name="予約枠", marker_color="#ced4da")
     fig.add_bar(x=names, y=[v.booked for v in loads], name="予約", marker_color="#0d6efd")
+    fig.add_bar(x=names, y=[v.checked_in for v in loads], name="受付済", marker_color="#198754")
     fig.add_bar(x=names, y=[v.no_shows for v in loads], name="無断キャンセル", marker_color="#dc3545")
     fig.update_layout(barmode="group")
     return style(fig, title)

@@ -1,11 +1,14 @@
 """Read-only queries over the current analytics build, returning pandas DataFrames (for the console).
 
-Every function takes the DuckDB file (see `core.analytics.marts.current_duckdb`) and opens it read-only
-for the duration of the query, so a build swapped in meanwhile is picked up by the next call.
+Every function takes the DuckDB file (see `core.analytics.marts.current_duckdb`). The process keeps one
+read-only connection per build file and gives each query a cursor of its own (threads never share one);
+the `current` symlink is resolved on every call, so a build swapped in meanwhile is picked up by the next
+call (a new connection), while a query already running finishes on the build it started on.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -23,19 +26,45 @@ class AnalyticsMissing(DomainError):  # noqa: N818 - named for what happened
     """No analytics build exists yet."""
 
 
-@contextmanager
-def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the analytics DuckDB file."""
-    if not path.exists():
+_lock = threading.Lock()
+_open: dict[Path, tuple[Path, duckdb.DuckDBPyConnection]] = {}  # path asked for → (build file, connection)
+
+
+def _connection(path: Path) -> duckdb.DuckDBPyConnection:
+    """The process's read-only connection to the build PATH points at now (reopened after a swap)."""
+    build = path.resolve()
+    if not build.is_file():
         raise AnalyticsMissing(
             f"分析データがありません({path})。`mynadesk etl analytics` を実行してください",
             f"no analytics build at {path}; run `mynadesk etl analytics`",
         )
-    con = duckdb.connect(str(path), read_only=True)
+    with _lock:
+        held = _open.get(path)
+        if held is not None and held[0] == build:
+            return held[1]
+        # The old connection is dropped, not closed: closing would break cursors still running on it;
+        # the garbage collector closes it after the last of them.
+        con = duckdb.connect(str(build), read_only=True)
+        _open[path] = (build, con)
+    return con
+
+
+@contextmanager
+def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only cursor on the current analytics build (its own cursor per call: thread-safe)."""
+    cursor = _connection(path).cursor()
     try:
-        yield con
+        yield cursor
     finally:
-        con.close()
+        cursor.close()
+
+
+def close_all() -> None:
+    """Close the process's connections (tests; a worker shutting down)."""
+    with _lock:
+        for _build, con in _open.values():
+            con.close()
+        _open.clear()
 
 
 def _frame(path: Path, query: str, params: list[Any] | None = None) -> pd.DataFrame:

@@ -248,7 +248,9 @@ def test_the_overview_shows_live_numbers_from_the_ledger(
     assert page.inner_text("#kpi-noshow .display-6") == "1"
     assert page.inner_text("#kpi-blocked .display-6") == "1"
     assert "住民記録: 死亡(B03)" in page.inner_text("#ov-blocked")
-    assert "分析データ" in page.inner_text("#ov-analytics-as-of")
+    assert "データ時点: 分析データ" in page.inner_text("#ov-waiting-as-of")
+    assert "基準日以降は現在値" in page.inner_text("#ov-issued-as-of")
+    assert "データ時点: 現在" in page.inner_text("#kpi-noshow")
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length === 4")
     shot(page, "overview")
 
