@@ -90,7 +90,9 @@ def compute(
     """Recompute the forecast for the chosen parameters."""
     today = context.today()
     try:
-        marts = forecast.mart_expiries(current_duckdb(context.context().settings.data_dir), today, horizon)
+        marts = forecast.mart_expiries(
+            current_duckdb(context.context().settings.data_dir), today, horizon, split
+        )
     except AnalyticsMissing:
         return _missing()
     model = DemandModel(
@@ -134,7 +136,7 @@ def compute(
         if split == "district"
         else list(forecast.MART_AGE_LABELS)
     )
-    counts = result.by_district if split == "district" else result.by_age
+    counts = marts.split
     title = (
         "地区別の有効期限 / by district"
         if split == "district"

@@ -50,7 +50,9 @@ def _as_of(built: Any) -> str:
 
 
 def _caption(text: str, caption_id: str | None = None) -> html.Small:
-    return html.Small(text, className="text-muted", **({"id": caption_id} if caption_id else {}))
+    if caption_id:
+        return html.Small(text, className="text-muted", id=caption_id)
+    return html.Small(text, className="text-muted")
 
 
 def layout(**_: Any) -> Any:
@@ -91,7 +93,7 @@ def layout(**_: Any) -> Any:
                     ),
                 ]
             ),
-            html.H3("住民記録の取込みからの警告 / alerts from the last register load", className="h5"),
+            html.H3("住民記録の取込みからの警告 / alerts from the last register load", className="h5 mt-3"),
             html.Div(id=ALERTS),
         ]
     )

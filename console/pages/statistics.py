@@ -143,7 +143,9 @@ def show(query: StatsQuery) -> tuple[Any, Any, figures.Fig]:
     for column in frame.columns:
         values = [v if v >= statistics.MIN_CELL else 0 for v in frame[column]]
         fig.add_bar(x=list(frame.index), y=values, name=str(column))
-    figures.style(fig, statistics.MEASURES[query.measure])
+    figures.style(
+        fig, f"{statistics.MEASURES[query.measure]}(5未満のセルは0で表示 / cells under 5 drawn as 0)"
+    )
     fig.update_layout(barmode="stack", xaxis={"type": "category", **figures.GRID})
     return as_of, c.table(headers, rows, lambda row: row, table_id="st-rows"), fig
 

@@ -144,7 +144,7 @@ MARTS: dict[str, Mart] = {
         Mart(
             "expiries_monthly",
             "month × kind × district × age_band",
-            "有効期限の到来: 今後10年と3か月の月別 / card and certificate expiries per month, 10 years + 3 months",
+            "有効期限の到来: 今後10年と3か月の月別 / expiries per month, 10 years + 3 months",
             (
                 _c("month", "DATE", "月初日"),
                 _c("kind", "VARCHAR", "card / user_cert (利用者証明用) / signature_cert (署名用)"),
@@ -216,7 +216,7 @@ MARTS: dict[str, Mart] = {
         Mart(
             "handovers_daily",
             "day × district × age_band × application_kind",
-            "窓口での交付: 日・地区・年齢帯・申請区分別 / cards handed over per day by district, age and kind",
+            "窓口での交付: 日・地区・年齢帯・申請区分別 / handovers per day by district, age and kind",
             (
                 _c("day", "DATE", "交付日"),
                 *_DISTRICT,

@@ -1,8 +1,8 @@
 """The Statistics page's counts from the marts: one measure per period and one dimension (raw counts; the
 service suppresses small cells).
 
-交付数 and 更新数 come from `handovers_daily` (交付日; age on the 交付日); 予約数, 来庁数, 取消 and 無断キャンセル
-from `bookings_daily` (the slot's day).
+交付数 and 更新数 come from `handovers_daily` (交付日; age on the 交付日); 予約数, 来庁数, 取消 and
+無断キャンセル from `bookings_daily` (the slot's day).
 """
 
 from __future__ import annotations
@@ -44,7 +44,11 @@ DIMENSION_SQL = {
     "procedure": ("procedure_name", "procedure_id"),
     "venue": ("venue_name", "venue_id"),
 }
-PERIOD_SQL = {"day": "day", "week": "date_trunc('week', day)::DATE", "month": "date_trunc('month', day)::DATE"}
+PERIOD_SQL = {
+    "day": "day",
+    "week": "date_trunc('week', day)::DATE",
+    "month": "date_trunc('month', day)::DATE",
+}
 
 
 def dimensions_of(measure: str) -> tuple[str, ...]:
@@ -53,8 +57,8 @@ def dimensions_of(measure: str) -> tuple[str, ...]:
 
 
 def counts(path: Path, measure: str, dimension: str, period: str, since: date, until: date) -> pd.DataFrame:
-    """period (date), group (label), order (the group's sort key), count, ordered by period and the group's natural order (district code,
-    age band …), for the days SINCE..UNTIL inclusive."""
+    """period (date), group (label), order (the group's sort key), count for the days SINCE..UNTIL
+    inclusive, ordered by period and the group's natural order (district code, age band …)."""
     spec = MEASURES[measure]
     if dimension not in dimensions_of(measure):
         raise ValueError(f"{measure} has no dimension {dimension}")

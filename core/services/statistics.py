@@ -41,7 +41,9 @@ class StatsQuery:
 
 def _check(query: StatsQuery) -> None:
     if query.measure not in MEASURES or query.dimension not in DIMENSIONS or query.period not in PERIODS:
-        raise StatisticsError("集計項目・内訳・単位を選び直してください", "unknown measure, dimension or period")
+        raise StatisticsError(
+            "集計項目・内訳・単位を選び直してください", "unknown measure, dimension or period"
+        )
     if query.until < query.since:
         raise StatisticsError("期間の終わりが始まりより前です", "the period ends before it starts")
     if query.dimension not in marts.dimensions_of(query.measure):
@@ -102,7 +104,9 @@ def export(session: Session, duckdb_file: Path, query: StatsQuery, fmt: str, act
     (SESSION holds the audit entry; the figures come from DUCKDB_FILE)."""
     frame = suppress(table(duckdb_file, query))
     as_of = as_of_text(build_time(duckdb_file))
-    title = f"{MEASURES[query.measure]}({DIMENSIONS[query.dimension]}別、{query.since}〜{query.until}) {as_of}"
+    title = (
+        f"{MEASURES[query.measure]}({DIMENSIONS[query.dimension]}別、{query.since}〜{query.until}) {as_of}"
+    )
     if fmt == "csv":
         data: bytes = ("\ufeff" + f"# {title} 5未満は「{SUPPRESSED}」\n" + str(frame.to_csv())).encode(
             "utf-8"

@@ -1,5 +1,6 @@
-"""Statistics come from the analytic marts (built by the real `etl analytics` build from PostgreSQL): aggregates
-with cells under 5 suppressed, in tables and in CSV/XLSX exports that say which build they are from."""
+"""Statistics come from the analytic marts (built by the real `etl analytics` build from PostgreSQL):
+aggregates with cells under 5 suppressed, in tables and in CSV/XLSX exports that say which build they are
+from."""
 
 from __future__ import annotations
 
