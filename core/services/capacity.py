@@ -20,15 +20,23 @@ def _slots_per_day(template: SlotTemplate) -> int:
     return (minutes // 60) // template.slot_minutes * template.capacity
 
 
-def _closed(closures: list[Closure], venue_id: int, day: date) -> bool:
+def _closed_venues(closures: list[Closure], day: date) -> tuple[bool, set[int]]:
+    """Whether every venue is closed all DAY (a city-wide closure), and which venues are."""
     start = datetime.combine(day, time(0), JST)
     end = start + timedelta(days=1)
-    return any(
-        c.kind in ("closure", "jlis_outage")
-        and (c.venue_id is None or c.venue_id == venue_id)
-        and c.starts_at <= start
-        and c.ends_at >= end
+    whole_day = [
+        c
         for c in closures
+        if c.kind in ("closure", "jlis_outage") and c.starts_at <= start and c.ends_at >= end
+    ]
+    return any(c.venue_id is None for c in whole_day), {
+        c.venue_id for c in whole_day if c.venue_id is not None
+    }
+
+
+def _valid(template: SlotTemplate, day: date) -> bool:
+    return not (
+        (template.valid_from and day < template.valid_from) or (template.valid_to and day > template.valid_to)
     )
 
 
@@ -36,7 +44,9 @@ def monthly_capacity(session: Session, months: list[date]) -> list[int]:
     """Visits the configured counters can take in each month (whole-day closures removed)."""
     if not months:
         return []
-    templates = list(session.scalars(select(SlotTemplate)))
+    by_weekday: dict[int, list[tuple[SlotTemplate, int]]] = {}
+    for template in session.scalars(select(SlotTemplate)):
+        by_weekday.setdefault(template.weekday, []).append((template, _slots_per_day(template)))
     first = months[0]
     last = months[-1].replace(day=calendar.monthrange(months[-1].year, months[-1].month)[1])
     closures = list(
@@ -52,14 +62,12 @@ def monthly_capacity(session: Session, months: list[date]) -> list[int]:
         total = 0
         for day_no in range(1, calendar.monthrange(month.year, month.month)[1] + 1):
             day = month.replace(day=day_no)
-            for template in templates:
-                if template.weekday != day.weekday():
-                    continue
-                if (template.valid_from and day < template.valid_from) or (
-                    template.valid_to and day > template.valid_to
-                ):
-                    continue
-                if not _closed(closures, template.venue_id, day):
-                    total += _slots_per_day(template)
+            todays = by_weekday.get(day.weekday())
+            if not todays:
+                continue
+            all_closed, closed = _closed_venues(closures, day) if closures else (False, set())
+            if all_closed:
+                continue
+            total += sum(n for t, n in todays if t.venue_id not in closed and _valid(t, day))
         result.append(total)
     return result

@@ -282,7 +282,8 @@ def _print(console: Console, scale: float, rows: list[Row]) -> None:
         table.add_row(
             name, *_ms(timings), "/".join(_ms(pg)), "/".join(_ms(duck)), "OK" if p95 <= target else "MISSED"
         )
-    console.print(table, width=150)
+    wide = Console(file=console.file, width=max(console.width, 150))  # one row per callback, even in a log
+    wide.print(table)
     console.print(
         "PostgreSQL / DuckDB = the raw queries the callback rests on, timed alone in the same run (no Flask,"
         " Dash or figures): live figures, capacity and searches on PostgreSQL; marts on DuckDB (one read-only"
