@@ -12,6 +12,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from console import components as c
 from console import context, figures
 from console.access import AccessRegistry, Page
+from core.analytics import queries
 from core.analytics.marts import current_duckdb
 from core.analytics.queries import AnalyticsMissing
 from core.domain.errors import DomainError
@@ -129,7 +130,7 @@ def show(query: StatsQuery) -> tuple[Any, Any, figures.Fig]:
     """データ時点, the suppressed table and a chart of the same (suppressed cells drawn as 0)."""
     try:
         frame = statistics.table(_marts(), query)
-        as_of = statistics.as_of_text(statistics.build_time(_marts()))
+        as_of = queries.as_of_text(queries.build_time(_marts()))
     except AnalyticsMissing:
         return "", c.no_analytics("st-no-analytics"), figures.Fig()
     except DomainError as err:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ import pandas as pd
 
 from core.analytics.marts import MARTS
 from core.domain.errors import DomainError
+
+JST = timezone(timedelta(hours=9))
 
 
 class AnalyticsMissing(DomainError):  # noqa: N818 - named for what happened
@@ -83,6 +85,25 @@ def mart(path: Path, name: str) -> pd.DataFrame:
 def build_info(path: Path) -> pd.DataFrame:
     """When the build was made, for which day, from how many rows."""
     return mart(path, "build_info")
+
+
+def build_time(path: Path) -> tuple[datetime, date] | None:
+    """When the build was made and its 基準日 (None for a build without the row)."""
+    with connect(path) as con:
+        row = con.execute("SELECT built_at, as_of FROM build_info LIMIT 1").fetchone()
+    if row is None:
+        return None
+    built: datetime = row[0]
+    return built, row[1]
+
+
+def as_of_text(built: tuple[datetime, date] | None) -> str:
+    """データ時点 for a page or an export: which analytics build the figures come from."""
+    if built is None:
+        return "データ時点: 分析データ(作成日時不明)"
+    return (
+        f"データ時点: 分析データ {built[0].astimezone(JST):%Y-%m-%d %H:%M} 作成(基準日 {built[1]:%Y-%m-%d})"
+    )
 
 
 def card_stock(path: Path) -> pd.DataFrame:

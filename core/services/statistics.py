@@ -1,11 +1,11 @@
 """Statistics for analysts: counts by period and one dimension from the analytic marts (read-only), aggregates
-only, small cells suppressed. The figures are as of the analytics build (`build_time`)."""
+only, small cells suppressed, as of the analytics build (`core.analytics.queries.build_time`)."""
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +16,6 @@ from core.analytics import statistics as marts
 from core.domain.errors import DomainError
 from core.services.audit import Actor, record
 
-JST = timezone(timedelta(hours=9))
 MIN_CELL = 5  # cells under this are suppressed (秘匿) in every table and export
 SUPPRESSED = "<5"
 MEASURES = {key: measure.label for key, measure in marts.MEASURES.items()}
@@ -75,15 +74,6 @@ def table(duckdb_file: Path, query: StatsQuery) -> pd.DataFrame:
     return pivot.astype(int)
 
 
-def build_time(duckdb_file: Path) -> tuple[datetime, date] | None:
-    """When the analytics build was made and its 基準日 (None for an old build without the row)."""
-    info = queries.build_info(duckdb_file)
-    if info.empty:
-        return None
-    row = info.iloc[0]
-    return pd.Timestamp(row["built_at"]).to_pydatetime(), pd.Timestamp(row["as_of"]).date()
-
-
 def suppress(frame: pd.DataFrame) -> pd.DataFrame:
     """Cells from 1 to MIN_CELL − 1 become '<5' (zeros stay: they reveal no one)."""
     return frame.apply(lambda col: col.map(lambda v: SUPPRESSED if 0 < v < MIN_CELL else int(v))).astype(
@@ -91,19 +81,11 @@ def suppress(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def as_of_text(built: tuple[datetime, date] | None) -> str:
-    """データ時点: which analytics build the figures come from."""
-    if built is None:
-        return "データ時点: 分析データ(作成日時不明)"
-    at = built[0].astimezone(JST)
-    return f"データ時点: 分析データ {at:%Y-%m-%d %H:%M} 作成(基準日 {built[1]:%Y-%m-%d})"
-
-
 def export(session: Session, duckdb_file: Path, query: StatsQuery, fmt: str, actor: Actor) -> bytes:
     """The suppressed table as CSV (UTF-8 with BOM) or XLSX, titled with its データ時点; the export is audited
     (SESSION holds the audit entry; the figures come from DUCKDB_FILE)."""
     frame = suppress(table(duckdb_file, query))
-    as_of = as_of_text(build_time(duckdb_file))
+    as_of = queries.as_of_text(queries.build_time(duckdb_file))
     title = (
         f"{MEASURES[query.measure]}({DIMENSIONS[query.dimension]}別、{query.since}〜{query.until}) {as_of}"
     )

@@ -234,6 +234,7 @@ def test_the_forecast_page_matches_expiries_computed_from_the_domain_rules(
     cards, certs = _expected_expiries(console_db[0], datetime.now(JST).date(), months)
     assert cards > 5
     page.wait_for_selector(f"#fc-summary-text >> text=カード有効期限 {cards:,}件、電子証明書 {certs:,}件")
+    assert "データ時点: 分析データ" in page.inner_text("#fc-as-of")
     page.fill("#fc-capacity", "0")
     page.wait_for_selector("#fc-gap-table")
     assert page.locator(".js-plotly-plot").count() == 3
