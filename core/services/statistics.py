@@ -66,8 +66,9 @@ def table(duckdb_file: Path, query: StatsQuery) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame()
     order = frame.groupby("group")["order"].min().sort_values(kind="stable")  # district code, age band …
-    pivot = frame.pivot_table(index="period", columns="group", values="count", aggfunc="sum", fill_value=0)
-    pivot = pivot.reindex(columns=list(order.index))
+    # (period, group) is unique (the query groups by both): a plain pivot, no aggregation
+    pivot = frame.pivot(index="period", columns="group", values="count").reindex(columns=list(order.index))
+    pivot = pivot.fillna(0)
     pivot.index = [pd.Timestamp(p).date().isoformat() for p in pivot.index]
     pivot.index.name = PERIODS[query.period]
     pivot.columns.name = None

@@ -177,8 +177,19 @@ def _measure(console: Console, scale: float, owner: Engine, app_engine: Engine, 
     built = build_analytics(owner, folder, datetime.now(JST).date())
     console.print(f"scale {scale}: analytics build (mynadesk etl analytics): {built.seconds:.1f} s")
     bench = _Bench(owner, app_engine, folder)
+    cpu = _times(_cpu_work)
     rows = [_overview(bench), *_forecasts(bench), *_statistics(bench), *_searches(bench)]
     _print(console, scale, rows)
+    cpu += _times(_cpu_work)
+    console.print(
+        f"machine baseline (same run, before and after): a fixed Python loop p50 {_p(cpu, 50):.1f} ms,"
+        f" p95 {_p(cpu, 95):.1f} ms — a p95 far above its p50 means other work shared the 2 cores"
+    )
+
+
+def _cpu_work() -> int:
+    """A fixed amount of pure-Python work: how loaded the machine was while the callbacks ran."""
+    return sum(i * i for i in range(200_000))
 
 
 def _overview(b: _Bench) -> Row:

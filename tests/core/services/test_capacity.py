@@ -28,6 +28,15 @@ def test_capacity_counts_template_days_and_leaves_out_whole_day_closures(session
             Closure(venue_id=hq.id, kind="closure", reason_ja="臨時休業",
                     starts_at=datetime(2026, 11, 9, 0, 0, tzinfo=JST),
                     ends_at=datetime(2026, 11, 10, 0, 0, tzinfo=JST)),
+            Closure(venue_id=hq.id, kind="closure", reason_ja="午前のみ休止",  # not all day: still counted
+                    starts_at=datetime(2026, 11, 16, 9, 0, tzinfo=JST),
+                    ends_at=datetime(2026, 11, 16, 12, 0, tzinfo=JST)),
+            Closure(venue_id=hq.id, kind="opening", reason_ja="臨時開庁",  # an opening closes nothing
+                    starts_at=datetime(2026, 11, 23, 0, 0, tzinfo=JST),
+                    ends_at=datetime(2026, 11, 24, 0, 0, tzinfo=JST)),
+            Closure(venue_id=hq.id, kind="jlis_outage", reason_ja="J-LIS停止",  # Mon 14 to Tue 15 December
+                    starts_at=datetime(2026, 12, 14, 0, 0, tzinfo=JST),
+                    ends_at=datetime(2026, 12, 16, 0, 0, tzinfo=JST)),
             Closure(venue_id=None, kind="closure", reason_ja="全庁停電",
                     starts_at=datetime(2026, 12, 1, 0, 0, tzinfo=JST),
                     ends_at=datetime(2026, 12, 2, 0, 0, tzinfo=JST)),
@@ -35,5 +44,6 @@ def test_capacity_counts_template_days_and_leaves_out_whole_day_closures(session
     )  # fmt: skip
     session.flush()
     # November 2026: Mondays 2, 9 (closed), 16, 23, 30 → 4 × 24; Tuesdays 24 → 1 × 2
-    # December 2026: Mondays 7, 14, 21, 28 → 4 × 24; Tuesdays 1 (closed everywhere), 8, 15, 22, 29 → 4 × 2
-    assert monthly_capacity(session, [date(2026, 11, 1), date(2026, 12, 1)]) == [98, 104]
+    # December 2026: Mondays 7, 14 (J-LIS outage at HQ), 21, 28 → 3 × 24;
+    #                Tuesdays 1 (closed everywhere), 8, 15, 22, 29 → 4 × 2 (the outage is HQ's only)
+    assert monthly_capacity(session, [date(2026, 11, 1), date(2026, 12, 1)]) == [98, 80]
