@@ -45,6 +45,15 @@ class Fig(dict[str, Any]):
         self["layout"].update(layout)
 
 
+def blank() -> Fig:
+    """No chart to draw (no build, no data, a refused choice): no empty axes on the page."""
+    fig = Fig()
+    fig.update_layout(
+        xaxis={"visible": False}, yaxis={"visible": False}, height=40, margin={"l": 0, "r": 0, "t": 0, "b": 0}
+    )
+    return fig
+
+
 GRID = {"gridcolor": "#e9ecef", "zerolinecolor": "#dee2e6"}
 
 

@@ -132,11 +132,11 @@ def show(query: StatsQuery) -> tuple[Any, Any, figures.Fig]:
         frame = statistics.table(_marts(), query)
         as_of = queries.as_of_text(queries.build_time(_marts()))
     except AnalyticsMissing:
-        return "", c.no_analytics("st-no-analytics"), figures.Fig()
+        return "", c.no_analytics("st-no-analytics"), figures.blank()
     except DomainError as err:
-        return "", c.error(err), figures.Fig()
+        return "", c.error(err), figures.blank()
     if frame.empty:
-        return as_of, dbc.Alert("該当するデータはありません / no data", color="info"), figures.Fig()
+        return as_of, dbc.Alert("該当するデータはありません / no data", color="info"), figures.blank()
     shown = statistics.suppress(frame)
     headers = [shown.index.name or "", *[str(col) for col in shown.columns]]
     rows = [[index, *values] for index, values in zip(shown.index, shown.to_numpy().tolist(), strict=True)]
