@@ -45,6 +45,15 @@ class Fig(dict[str, Any]):
         self["layout"].update(layout)
 
 
+def blank() -> Fig:
+    """No chart to draw (no build, no data, a refused choice): no empty axes on the page."""
+    fig = Fig()
+    fig.update_layout(
+        xaxis={"visible": False}, yaxis={"visible": False}, height=40, margin={"l": 0, "r": 0, "t": 0, "b": 0}
+    )
+    return fig
+
+
 GRID = {"gridcolor": "#e9ecef", "zerolinecolor": "#dee2e6"}
 
 
@@ -64,9 +73,14 @@ def style(fig: Fig, title: str, height: int = 360) -> Fig:
     return fig
 
 
+def _iso(days: list[date]) -> list[str]:
+    """Dates as ISO strings (Plotly's JSON encoder converts date objects one by one, slowly)."""
+    return [d.isoformat() for d in days]
+
+
 def expiry_waves(result: Forecast) -> Fig:
     """Monthly card and certificate expiries with the 有効期限通知書 wave."""
-    months = [r.month for r in result.rows]
+    months = _iso([r.month for r in result.rows])
     fig = Fig()
     fig.add_bar(x=months, y=[r.card_expiries for r in result.rows], name="カード有効期限")
     fig.add_bar(x=months, y=[r.certificate_expiries for r in result.rows], name="電子証明書有効期限")
@@ -79,7 +93,7 @@ def expiry_waves(result: Forecast) -> Fig:
 
 def demand_vs_capacity(result: Forecast) -> Fig:
     """Forecast visits against the configured counter capacity; months over capacity in red."""
-    months = [r.month for r in result.rows]
+    months = _iso([r.month for r in result.rows])
     colours = ["#dc3545" if r.gap > 0 else "#0d6efd" for r in result.rows]
     fig = Fig()
     fig.add_bar(x=months, y=[round(r.demand) for r in result.rows], name="来庁見込み", marker_color=colours)
@@ -96,11 +110,12 @@ def demand_vs_capacity(result: Forecast) -> Fig:
 def breakdown(counts: Counter[tuple[date, str]], groups: list[str], title: str) -> Fig:
     """Expiries per month stacked by district or age band."""
     months = sorted({m for m, _ in counts})
+    x = _iso(months)
     fig = Fig()
     for group in groups:
         values = [counts.get((m, group), 0) for m in months]
         if any(values):
-            fig.add_bar(x=months, y=values, name=group)
+            fig.add_bar(x=x, y=values, name=group)
     fig.update_layout(barmode="stack")
     return style(fig, title)
 
@@ -126,6 +141,7 @@ def venue_load(loads: list[Any], title: str) -> Fig:
     fig = Fig()
     fig.add_bar(x=names, y=[v.capacity for v in loads], name="予約枠", marker_color="#ced4da")
     fig.add_bar(x=names, y=[v.booked for v in loads], name="予約", marker_color="#0d6efd")
+    fig.add_bar(x=names, y=[v.checked_in for v in loads], name="受付済", marker_color="#198754")
     fig.add_bar(x=names, y=[v.no_shows for v in loads], name="無断キャンセル", marker_color="#dc3545")
     fig.update_layout(barmode="group")
     return style(fig, title)
@@ -134,5 +150,7 @@ def venue_load(loads: list[Any], title: str) -> Fig:
 def issued_per_day(points: list[tuple[date, int]]) -> Fig:
     """Cards handed over per day."""
     fig = Fig()
-    fig.add_scatter(x=[d for d, _ in points], y=[n for _, n in points], mode="lines+markers", name="交付数")
+    fig.add_scatter(
+        x=_iso([d for d, _ in points]), y=[n for _, n in points], mode="lines+markers", name="交付数"
+    )
     return style(fig, "日別交付数(30日) / cards issued per day")

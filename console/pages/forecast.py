@@ -10,6 +10,7 @@ from dash import Dash, Input, Output, dcc, html
 from console import components as c
 from console import context, figures
 from console.access import AccessRegistry, Page
+from core.analytics import queries
 from core.analytics.marts import current_duckdb
 from core.analytics.queries import AnalyticsMissing
 from core.domain.roles import Role
@@ -89,8 +90,10 @@ def compute(
 ) -> tuple[Any, ...]:
     """Recompute the forecast for the chosen parameters."""
     today = context.today()
+    path = current_duckdb(context.context().settings.data_dir)
     try:
-        marts = forecast.mart_expiries(current_duckdb(context.context().settings.data_dir), today, horizon)
+        marts = forecast.mart_expiries(path, today, horizon, split)
+        as_of = queries.as_of_text(queries.build_time(path))
     except AnalyticsMissing:
         return _missing()
     model = DemandModel(
@@ -124,17 +127,28 @@ def compute(
     )
     total = sum(r.card_expiries for r in result.rows)
     certs = sum(r.certificate_expiries for r in result.rows)
-    summary = html.P(
-        f"期間中のカード有効期限 {total:,}件、電子証明書 {certs:,}件、"
-        f"能力超過 {len(over)}か月、追加窓口時間 合計 {sum(result.extra_hours(r) for r in over):,.0f} 時間",
-        id="fc-summary-text",
+    summary = html.Div(
+        [
+            html.P(
+                f"期間中のカード有効期限 {total:,}件、電子証明書 {certs:,}件、能力超過 {len(over)}か月、"
+                f"追加窓口時間 合計 {sum(result.extra_hours(r) for r in over):,.0f} 時間",
+                id="fc-summary-text",
+                className="mb-0",
+            ),
+            html.Small(
+                f"{as_of}。年齢帯は有効期限日時点の年齢(更新に来る時の年齢)です"
+                " / age bands are the age on the expiry date",
+                className="text-muted",
+                id="fc-as-of",
+            ),
+        ]
     )
     groups = (
         [*forecast.DISTRICTS, forecast.OTHER_DISTRICT]
         if split == "district"
         else list(forecast.MART_AGE_LABELS)
     )
-    counts = result.by_district if split == "district" else result.by_age
+    counts = marts.split
     title = (
         "地区別の有効期限 / by district"
         if split == "district"

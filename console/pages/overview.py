@@ -1,5 +1,7 @@
-"""Overview dashboard (管理職), refreshing every few seconds: bookings, issuance and alerts live from the
-database; the cards waiting at the city from the analytics build (read-only, its time shown)."""
+"""Overview dashboard (管理職), refreshing every few seconds. Live from the database (データ時点: 現在):
+today's and this week's bookings vs capacity, check-ins, no-shows, today's handovers, the blocked-card alerts.
+From the analytics build (read-only, its time shown as データ時点): the cards waiting at the city and the
+issuance history before the build's 基準日 (the days since are added live)."""
 
 from __future__ import annotations
 
@@ -26,16 +28,31 @@ TIMER, KPIS, WAITING, TODAY, WEEK, ISSUED, ALERTS = (
     "ov-issued",
     "ov-alerts",
 )
+WAITING_AS_OF, ISSUED_AS_OF = "ov-waiting-as-of", "ov-issued-as-of"
+LIVE = "データ時点: 現在 / live"
 
 
-def _kpi(label: str, value: int | str, colour: str = "primary", kpi_id: str | None = None) -> dbc.Col:
+def _kpi(
+    label: str, value: int | str, colour: str = "primary", kpi_id: str | None = None, source: str = LIVE
+) -> dbc.Col:
     body = dbc.CardBody(
         [
             html.Div(label, className="small text-muted"),
             html.Div(f"{value:,}" if isinstance(value, int) else value, className=f"display-6 text-{colour}"),
+            html.Div(source, className="md-as-of small text-muted"),
         ]
     )
     return dbc.Col(dbc.Card(body, className="md-kpi", id=kpi_id or f"kpi-{label}"), md=2)
+
+
+def _as_of(built: Any) -> str:
+    return f"データ時点: 分析データ {c.fmt(built)} 作成" if built else "データ時点: 分析データ"
+
+
+def _caption(text: str, caption_id: str | None = None) -> html.Small:
+    if caption_id:
+        return html.Small(text, className="text-muted", id=caption_id)
+    return html.Small(text, className="text-muted")
 
 
 def layout(**_: Any) -> Any:
@@ -48,17 +65,35 @@ def layout(**_: Any) -> Any:
             dbc.Row(id=KPIS, className="g-2 my-2"),
             dbc.Row(
                 [
-                    dbc.Col(dcc.Graph(id=WAITING, config=figures.graph_config("waiting-cards")), lg=6),
-                    dbc.Col(dcc.Graph(id=ISSUED, config=figures.graph_config("issued-per-day")), lg=6),
+                    dbc.Col(
+                        [
+                            dcc.Graph(id=WAITING, config=figures.graph_config("waiting-cards")),
+                            _caption("", WAITING_AS_OF),
+                        ],
+                        lg=6,
+                    ),
+                    dbc.Col(
+                        [
+                            dcc.Graph(id=ISSUED, config=figures.graph_config("issued-per-day")),
+                            _caption("", ISSUED_AS_OF),
+                        ],
+                        lg=6,
+                    ),
                 ]
             ),
             dbc.Row(
                 [
-                    dbc.Col(dcc.Graph(id=TODAY, config=figures.graph_config("bookings-today")), lg=6),
-                    dbc.Col(dcc.Graph(id=WEEK, config=figures.graph_config("bookings-week")), lg=6),
+                    dbc.Col(
+                        [dcc.Graph(id=TODAY, config=figures.graph_config("bookings-today")), _caption(LIVE)],
+                        lg=6,
+                    ),
+                    dbc.Col(
+                        [dcc.Graph(id=WEEK, config=figures.graph_config("bookings-week")), _caption(LIVE)],
+                        lg=6,
+                    ),
                 ]
             ),
-            html.H3("住民記録の取込みからの警告 / alerts from the last register load", className="h5"),
+            html.H3("住民記録の取込みからの警告 / alerts from the last register load", className="h5 mt-3"),
             html.Div(id=ALERTS),
         ]
     )
@@ -92,61 +127,65 @@ def _waiting_kpis(data: overview.Overview, missing: bool) -> list[Any]:
     if missing:
         return [dbc.Col(c.no_analytics("ov-no-analytics"), md=6)]
     waiting = sum(sum(bands.values()) for bands in data.waiting.values())
+    source = _as_of(data.waiting_as_of)
     return [
-        _kpi("保管中のカード", waiting, kpi_id="kpi-waiting"),
-        _kpi("通知から90日超(再通知待ち)", data.reminders_due, "warning", "kpi-reminders"),
-        _kpi("未交付廃棄の対象", data.disposal_due, "danger", "kpi-disposal"),
+        _kpi("保管中のカード", waiting, kpi_id="kpi-waiting", source=source),
+        _kpi("通知から90日超(再通知待ち)", data.reminders_due, "warning", "kpi-reminders", source),
+        _kpi("未交付廃棄の対象", data.disposal_due, "danger", "kpi-disposal", source),
     ]
 
 
-def _with_marts(data: overview.Overview) -> bool:
-    """Fill the waiting-card figures from the analytics build; False when there is none."""
+def _with_marts(session: Any, data: overview.Overview, today: Any) -> bool:
+    """Fill the waiting cards and the issuance history from the analytics build; False when there is none."""
+    marts = current_duckdb(context.context().settings.data_dir)
     try:
-        figures_ = overview.mart_waiting(current_duckdb(context.context().settings.data_dir))
+        waiting = overview.mart_waiting(marts)
+        data.issued_per_day, data.issued_as_of = overview.mart_issued_per_day(session, marts, today)
     except AnalyticsMissing:
+        data.issued_per_day = overview.issued_per_day(session, today)  # the chart stays, all live
         return False
     data.waiting, data.reminders_due, data.disposal_due = (
-        figures_.waiting,
-        figures_.reminders_due,
-        figures_.disposal_due,
+        waiting.waiting,
+        waiting.reminders_due,
+        waiting.disposal_due,
     )
-    data.waiting_as_of = figures_.built_at
+    data.waiting_as_of = waiting.built_at
     return True
 
 
-def refresh(_n: int | None) -> tuple[Any, ...]:
-    """Recompute the overview."""
-    today = context.today()
-    with context.unit_of_work() as s:
-        data = overview.build_overview(s, today, live_waiting=False)
-    missing = not _with_marts(data)
+def _live_kpis(data: overview.Overview) -> list[Any]:
     booked = sum(v.booked for v in data.today)
     cap = sum(v.capacity for v in data.today)
-    kpis = [
-        *_waiting_kpis(data, missing),
+    return [
         _kpi("本日の予約/枠", f"{booked:,}/{cap:,}", kpi_id="kpi-today"),
+        _kpi("本日の受付済", sum(v.checked_in for v in data.today), "success", "kpi-checked-in"),
+        _kpi("本日の交付", data.issued_today, "success", "kpi-issued-today"),
         _kpi("今週の無断キャンセル", sum(v.no_shows for v in data.week), "danger", "kpi-noshow"),
         _kpi("交付停止(住民記録)", data.blocked, "danger", "kpi-blocked"),
     ]
-    if data.waiting_as_of is not None:
-        kpis.append(
-            dbc.Col(
-                html.Small(
-                    f"保管中・再通知・廃棄の件数は分析データ({c.fmt(data.waiting_as_of)} 作成)から"
-                    " / waiting cards as of the analytics build",
-                    className="text-muted",
-                    id="ov-analytics-as-of",
-                ),
-                md=12,
-            )
-        )
+
+
+def refresh(_n: int | None) -> tuple[Any, ...]:
+    """Recompute the overview: live figures from the database, history from the marts."""
+    today = context.today()
+    with context.unit_of_work() as s:
+        data = overview.build_overview(s, today, live_waiting=False, live_history=False)
+        missing = not _with_marts(s, data, today)
+    issued_source = (
+        f"{_as_of(data.issued_as_of)}(基準日より前)、基準日以降は現在値 / history from the analytics build,"
+        " recent days live"
+        if not missing
+        else LIVE
+    )
     return (
-        kpis,
+        [*_waiting_kpis(data, missing), *_live_kpis(data)],
         figures.waiting_cards(data.waiting),
         figures.venue_load(data.today, "本日の予約と枠 / today"),
         figures.venue_load(data.week, "今週の予約と枠 / this week"),
         figures.issued_per_day(data.issued_per_day),
         _alerts(data),
+        "" if missing else f"{_as_of(data.waiting_as_of)} / waiting cards as of the analytics build",
+        issued_source,
     )
 
 
@@ -162,5 +201,7 @@ def register(app: Dash, registry: AccessRegistry) -> None:
         Output(WEEK, "figure"),
         Output(ISSUED, "figure"),
         Output(ALERTS, "children"),
+        Output(WAITING_AS_OF, "children"),
+        Output(ISSUED_AS_OF, "children"),
         Input(TIMER, "n_intervals"),
     )(refresh)

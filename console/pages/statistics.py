@@ -1,25 +1,27 @@
-"""Statistics (統計): counts by period, district, age, procedure and venue; CSV/XLSX; cells under 5 hidden."""
+"""Statistics (統計): counts by period, district, age, procedure and venue from the analytic marts (read-only,
+データ時点 shown); CSV/XLSX; cells under 5 hidden."""
 
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, ctx, dcc, html
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from console import components as c
 from console import context, figures
 from console.access import AccessRegistry, Page
+from core.analytics import queries
+from core.analytics.marts import current_duckdb
+from core.analytics.queries import AnalyticsMissing
 from core.domain.errors import DomainError
 from core.domain.roles import Role
 from core.services import statistics
 from core.services.statistics import StatsQuery
 
 ROLES = frozenset({Role.ANALYST, Role.MANAGER})
-CACHE_SECONDS = 300
-_cache: dict[StatsQuery, tuple[float, Any]] = {}
+AS_OF = "st-as-of"
 MEASURE, DIMENSION, PERIOD, RANGE, SHOW, CSV, XLSX = (
     "st-measure",
     "st-dimension",
@@ -103,9 +105,12 @@ def layout(**_: Any) -> Any:
                 className="g-2 mb-2",
             ),
             html.Small(
-                "集計値のみを表示・出力します。5未満のセルは「<5」と表示します(秘匿)。",
+                "集計値のみを表示・出力します。5未満のセルは「<5」と表示します(秘匿)。"
+                "分析データ(`mynadesk etl analytics` の作成時点)から集計します。交付数・更新数は交付日、"
+                "予約数・無断キャンセルは予約の日で数え、年齢は交付日時点の年齢です。",
                 className="text-muted",
             ),
+            html.Div(id=AS_OF, className="small fw-bold mt-1"),
             dcc.Download(id=DOWNLOAD),
             dcc.Loading(html.Div(id=TABLE, className="mt-2")),
             dcc.Graph(id=CHART, config=figures.graph_config("statistics")),
@@ -117,25 +122,21 @@ def _query(measure: str, dimension: str, period: str, start: str, end: str) -> S
     return StatsQuery(measure, dimension, period, date.fromisoformat(start), date.fromisoformat(end))
 
 
-def _table(query: StatsQuery) -> Any:
-    """The counts, cached a few minutes per query (aggregates of a slowly changing ledger)."""
-    hit = _cache.get(query)
-    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    with context.unit_of_work() as s:
-        frame = statistics.table(s, query)
-    _cache[query] = (time.monotonic(), frame)
-    return frame
+def _marts() -> Any:
+    return current_duckdb(context.context().settings.data_dir)
 
 
-def show(query: StatsQuery) -> tuple[Any, figures.Fig]:
-    """The suppressed table and a chart of the same (suppressed cells drawn as 0)."""
+def show(query: StatsQuery) -> tuple[Any, Any, figures.Fig]:
+    """データ時点, the suppressed table and a chart of the same (suppressed cells drawn as 0)."""
     try:
-        frame = _table(query)
+        frame = statistics.table(_marts(), query)
+        as_of = queries.as_of_text(queries.build_time(_marts()))
+    except AnalyticsMissing:
+        return "", c.no_analytics("st-no-analytics"), figures.blank()
     except DomainError as err:
-        return c.error(err), figures.Fig()
+        return "", c.error(err), figures.blank()
     if frame.empty:
-        return dbc.Alert("該当するデータはありません / no data", color="info"), figures.Fig()
+        return as_of, dbc.Alert("該当するデータはありません / no data", color="info"), figures.blank()
     shown = statistics.suppress(frame)
     headers = [shown.index.name or "", *[str(col) for col in shown.columns]]
     rows = [[index, *values] for index, values in zip(shown.index, shown.to_numpy().tolist(), strict=True)]
@@ -143,16 +144,21 @@ def show(query: StatsQuery) -> tuple[Any, figures.Fig]:
     for column in frame.columns:
         values = [v if v >= statistics.MIN_CELL else 0 for v in frame[column]]
         fig.add_bar(x=list(frame.index), y=values, name=str(column))
-    figures.style(fig, statistics.MEASURES[query.measure])
+    figures.style(
+        fig, f"{statistics.MEASURES[query.measure]}(5未満のセルは0で表示 / cells under 5 drawn as 0)"
+    )
     fig.update_layout(barmode="stack", xaxis={"type": "category", **figures.GRID})
-    return c.table(headers, rows, lambda row: row, table_id="st-rows"), fig
+    return as_of, c.table(headers, rows, lambda row: row, table_id="st-rows"), fig
 
 
 def download(which: str, query: StatsQuery) -> Any:
     """CSV or XLSX of the suppressed table (the export is audited)."""
     fmt = "csv" if which == CSV else "xlsx"
-    with context.unit_of_work() as s:
-        data = statistics.export(s, query, fmt, context.actor())
+    try:
+        with context.unit_of_work() as s:
+            data = statistics.export(s, _marts(), query, fmt, context.actor())
+    except DomainError:  # no build or a bad choice: the table beside the buttons already says which
+        return no_update
     name = f"statistics-{query.measure}-{query.dimension}.{fmt}"
     return dcc.send_bytes(data, name)  # type: ignore[attr-defined, no-untyped-call]
 
@@ -170,6 +176,7 @@ def register(app: Dash, registry: AccessRegistry) -> None:
     registry.callback(
         app,
         ROLES,
+        Output(AS_OF, "children"),
         Output(TABLE, "children"),
         Output(CHART, "figure"),
         Input(SHOW, "n_clicks"),

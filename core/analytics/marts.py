@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.domain.expiry import RENEWAL_WINDOW_MONTHS
+
 ANALYTICS_DIR = "analytics"
 BUILDS_DIR = "builds"
 CURRENT_LINK = "current"
@@ -25,6 +27,9 @@ DUCKDB_FILE = "mynadesk.duckdb"
 PARQUET_DIR = "marts"
 KEEP_BUILDS = 3  # older builds are removed after a swap (a reader holding one keeps its open file)
 HORIZON_MONTHS = 120  # expiry forecasts: this month and the next 119
+# Expiries are kept RENEWAL_WINDOW_MONTHS (core.domain.expiry) further: a renewal window opening in the last
+# forecast month belongs to an expiry up to three months later, and its demand falls inside the horizon.
+EXPIRY_MONTHS = HORIZON_MONTHS + RENEWAL_WINDOW_MONTHS
 
 UNKNOWN_DISTRICT = ("00", "不明")
 UNKNOWN_AGE_BAND = "不詳"
@@ -139,7 +144,7 @@ MARTS: dict[str, Mart] = {
         Mart(
             "expiries_monthly",
             "month × kind × district × age_band",
-            "有効期限の到来: 今後10年の月別 / card and certificate expiries per month for 10 years",
+            "有効期限の到来: 今後10年と3か月の月別 / expiries per month, 10 years + 3 months",
             (
                 _c("month", "DATE", "月初日"),
                 _c("kind", "VARCHAR", "card / user_cert (利用者証明用) / signature_cert (署名用)"),
@@ -206,6 +211,19 @@ MARTS: dict[str, Mart] = {
                 _c("application_kind", "VARCHAR", "申請区分 新規 / 更新 / 再交付 (不明)"),
                 _c("produced", "BIGINT", "発行日がこの日のカード"),
                 _c("handed_over", "BIGINT", "交付日がこの日のカード"),
+            ),
+        ),
+        Mart(
+            "handovers_daily",
+            "day × district × age_band × application_kind",
+            "窓口での交付: 日・地区・年齢帯・申請区分別 / handovers per day by district, age and kind",
+            (
+                _c("day", "DATE", "交付日"),
+                *_DISTRICT,
+                _c("age_band", "VARCHAR", "交付日の年齢の年齢帯 (AGE_BANDS, 不詳)"),
+                _c("age_band_order", "INTEGER", "年齢帯の順"),
+                _c("application_kind", "VARCHAR", "申請区分 新規 / 更新 / 再交付 (不明)"),
+                _c("handed_over", "BIGINT", "交付した枚数"),
             ),
         ),
         Mart(

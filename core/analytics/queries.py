@@ -1,14 +1,17 @@
 """Read-only queries over the current analytics build, returning pandas DataFrames (for the console).
 
-Every function takes the DuckDB file (see `core.analytics.marts.current_duckdb`) and opens it read-only
-for the duration of the query, so a build swapped in meanwhile is picked up by the next call.
+Every function takes the DuckDB file (see `core.analytics.marts.current_duckdb`). The process keeps one
+read-only connection per build file and gives each query a cursor of its own (threads never share one);
+the `current` symlink is resolved on every call, so a build swapped in meanwhile is picked up by the next
+call (a new connection), while a query already running finishes on the build it started on.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,24 +21,52 @@ import pandas as pd
 from core.analytics.marts import MARTS
 from core.domain.errors import DomainError
 
+JST = timezone(timedelta(hours=9))
+
 
 class AnalyticsMissing(DomainError):  # noqa: N818 - named for what happened
     """No analytics build exists yet."""
 
 
-@contextmanager
-def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the analytics DuckDB file."""
-    if not path.exists():
+_lock = threading.Lock()
+_open: dict[Path, tuple[Path, duckdb.DuckDBPyConnection]] = {}  # path asked for → (build file, connection)
+
+
+def _connection(path: Path) -> duckdb.DuckDBPyConnection:
+    """The process's read-only connection to the build PATH points at now (reopened after a swap)."""
+    build = path.resolve()
+    if not build.is_file():
         raise AnalyticsMissing(
             f"分析データがありません({path})。`mynadesk etl analytics` を実行してください",
             f"no analytics build at {path}; run `mynadesk etl analytics`",
         )
-    con = duckdb.connect(str(path), read_only=True)
+    with _lock:
+        held = _open.get(path)
+        if held is not None and held[0] == build:
+            return held[1]
+        # The old connection is dropped, not closed: closing would break cursors still running on it;
+        # the garbage collector closes it after the last of them.
+        con = duckdb.connect(str(build), read_only=True)
+        _open[path] = (build, con)
+    return con
+
+
+@contextmanager
+def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only cursor on the current analytics build (its own cursor per call: thread-safe)."""
+    cursor = _connection(path).cursor()
     try:
-        yield con
+        yield cursor
     finally:
-        con.close()
+        cursor.close()
+
+
+def close_all() -> None:
+    """Close the process's connections (tests; a worker shutting down)."""
+    with _lock:
+        for _build, con in _open.values():
+            con.close()
+        _open.clear()
 
 
 def _frame(path: Path, query: str, params: list[Any] | None = None) -> pd.DataFrame:
@@ -54,6 +85,25 @@ def mart(path: Path, name: str) -> pd.DataFrame:
 def build_info(path: Path) -> pd.DataFrame:
     """When the build was made, for which day, from how many rows."""
     return mart(path, "build_info")
+
+
+def build_time(path: Path) -> tuple[datetime, date] | None:
+    """When the build was made and its 基準日 (None for a build without the row)."""
+    with connect(path) as con:
+        row = con.execute("SELECT built_at, as_of FROM build_info LIMIT 1").fetchone()
+    if row is None:
+        return None
+    built: datetime = row[0]
+    return built, row[1]
+
+
+def as_of_text(built: tuple[datetime, date] | None) -> str:
+    """データ時点 for a page or an export: which analytics build the figures come from."""
+    if built is None:
+        return "データ時点: 分析データ(作成日時不明)"
+    return (
+        f"データ時点: 分析データ {built[0].astimezone(JST):%Y-%m-%d %H:%M} 作成(基準日 {built[1]:%Y-%m-%d})"
+    )
 
 
 def card_stock(path: Path) -> pd.DataFrame:
@@ -116,27 +166,45 @@ def expiries_monthly(path: Path) -> pd.DataFrame:
     return mart(path, "expiries_monthly")
 
 
-def forecast_expiries(path: Path, start: date, end: date) -> pd.DataFrame:
-    """Cards and 利用者証明用 certificates expiring per month from START to END (exclusive), by district name
-    and age band (the Forecast page): month, kind (card / user_cert), district_name, age_band, expiring."""
-    return _frame(
-        path,
-        "SELECT month, kind, district_name, age_band, sum(expiring)::BIGINT AS expiring"
-        " FROM expiries_monthly WHERE kind IN ('card', 'user_cert') AND month >= ? AND month < ?"
-        " GROUP BY month, kind, district_code, district_name, age_band, age_band_order"
-        " ORDER BY month, kind, district_code, age_band_order",
-        [start, end],
-    ).assign(month=lambda f: _dates(f["month"]))
+FORECAST_SPLITS = {"district": ("district_name", "district_code"), "age": ("age_band", "age_band_order")}
 
 
-def notice_letters(path: Path, start: date, end: date) -> pd.DataFrame:
-    """有効期限通知書 letters per notice month from START to END (exclusive): notice_month, letters."""
-    return _frame(
-        path,
-        "SELECT notice_month, sum(letters)::BIGINT AS letters FROM expiry_notice_waves"
-        " WHERE notice_month >= ? AND notice_month < ? GROUP BY notice_month ORDER BY notice_month",
-        [start, end],
-    ).assign(notice_month=lambda f: _dates(f["notice_month"]))
+def forecast_totals(path: Path, start: date, end: date) -> list[tuple[date, str, int]]:
+    """(month, kind, expiring) for cards and 利用者証明用 certificates from START to END (exclusive), summed
+    over districts and ages in DuckDB (the Forecast page's hot path: a few hundred rows, no pandas)."""
+    with connect(path) as con:
+        rows = con.execute(
+            "SELECT month, kind, sum(expiring)::BIGINT FROM expiries_monthly"
+            " WHERE kind IN ('card', 'user_cert') AND month >= ? AND month < ?"
+            " GROUP BY month, kind ORDER BY month, kind",
+            [start, end],
+        ).fetchall()
+    return [(m, str(k), int(n)) for m, k, n in rows]
+
+
+def forecast_split(path: Path, start: date, end: date, split: str) -> list[tuple[date, str, int]]:
+    """(month, district name or age band, expiring) for cards and 利用者証明用 certificates from START to END
+    (exclusive); SPLIT is district or age."""
+    label, order = FORECAST_SPLITS[split]
+    with connect(path) as con:
+        rows = con.execute(
+            f"SELECT month, {label}, sum(expiring)::BIGINT FROM expiries_monthly"
+            " WHERE kind IN ('card', 'user_cert') AND month >= ? AND month < ?"
+            f" GROUP BY month, {label}, {order} ORDER BY month, {order}",
+            [start, end],
+        ).fetchall()
+    return [(m, str(g), int(n)) for m, g, n in rows]
+
+
+def notice_letter_rows(path: Path, start: date, end: date) -> list[tuple[date, int]]:
+    """(notice month, letters) from START to END (exclusive), all districts summed."""
+    with connect(path) as con:
+        rows = con.execute(
+            "SELECT notice_month, sum(letters)::BIGINT FROM expiry_notice_waves"
+            " WHERE notice_month >= ? AND notice_month < ? GROUP BY notice_month ORDER BY notice_month",
+            [start, end],
+        ).fetchall()
+    return [(m, int(n)) for m, n in rows]
 
 
 def _dates(column: pd.Series) -> pd.Series:

@@ -16,6 +16,7 @@ from datetime import date
 from enum import StrEnum
 
 from core.domain.errors import DomainError
+from core.domain.register import Sex
 
 _SPACES = re.compile(r"\s+")
 _DASHES = re.compile(r"[‐‑‒–—―−－ｰ─━]")
@@ -177,6 +178,12 @@ def _same(equal: bool) -> Match:
     return Match.SAME if equal else Match.DIFFERENT
 
 
+def sex_label(code: str) -> str:
+    """男 / 女 for the ISO 5218 codes 1 / 2; 不明 for 0, 適用不能 for 9, anything else as it came."""
+    labels = {str(int(s)): s.label_ja for s in Sex} | {"0": "不明", "9": "適用不能"}
+    return labels.get(code.strip(), code)
+
+
 def compare_identity(card: PersonFace, register: PersonFace) -> IdentityComparison:
     """Compare the card's 4 items with the register's record."""
     register_address = register.address + (register.address_extra or "")
@@ -200,7 +207,9 @@ def compare_identity(card: PersonFace, register: PersonFace) -> IdentityComparis
                 register.birth_date.isoformat() if register.birth_date else "",
                 birth,
             ),
-            FieldComparison("sex", "性別", card.sex, register.sex, _same(card.sex == register.sex)),
+            FieldComparison(
+                "sex", "性別", sex_label(card.sex), sex_label(register.sex), _same(card.sex == register.sex)
+            ),
         )
     )
 

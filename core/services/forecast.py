@@ -235,28 +235,31 @@ MART_KINDS = {"card": "card", "user_cert": "certificate"}
 
 @dataclass(frozen=True)
 class MartExpiries:
-    """The marts' expiries for a forecast: items by month, district and age band; letters by month."""
+    """The marts' expiries for a forecast: totals by month and kind (items), letters by month, and the
+    horizon's expiries by month and district or age band (SPLIT)."""
 
     items: list[Expiry]
     notices: dict[date, int]
+    split: Counter[tuple[date, str]] = field(default_factory=Counter)
 
 
-def mart_expiries(duckdb_file: Path, today: date, horizon_months: int) -> MartExpiries:
+def mart_expiries(
+    duckdb_file: Path, today: date, horizon_months: int, split: str = "district"
+) -> MartExpiries:
     """Cards in use and their 利用者証明用 certificates expiring from TODAY's month on, within the horizon
-    plus the renewal window, and the 有効期限通知書 letters in the horizon, from the analytics build
-    (read-only).
+    plus the renewal window (summed by month and kind in DuckDB), the 有効期限通知書 letters and the
+    breakdown by SPLIT (district / age) in the horizon, from the analytics build (read-only).
 
     Raises core.analytics.queries.AnalyticsMissing when there is no build yet."""
     start = month_start(today)
-    end = add_months(start, horizon_months + RENEWAL_WINDOW_MONTHS)
-    frame = queries.forecast_expiries(duckdb_file, start, end)
-    items = [
-        Expiry(MART_KINDS[str(kind)], month, str(district), str(band), False, int(count))
-        for month, kind, district, band, count in frame.itertuples(index=False, name=None)
-    ]
-    letters = queries.notice_letters(duckdb_file, start, add_months(start, horizon_months))
-    notices = {month: int(n) for month, n in letters.itertuples(index=False, name=None)}
-    return MartExpiries(items, notices)
+    horizon_end = add_months(start, horizon_months)
+    totals = queries.forecast_totals(
+        duckdb_file, start, add_months(start, horizon_months + RENEWAL_WINDOW_MONTHS)
+    )
+    items = [Expiry(MART_KINDS[kind], month, "", "", False, count) for month, kind, count in totals]
+    notices = dict(queries.notice_letter_rows(duckdb_file, start, horizon_end))
+    split_rows = queries.forecast_split(duckdb_file, start, horizon_end, split)
+    return MartExpiries(items, notices, Counter({(m, g): n for m, g, n in split_rows}))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import jaconv
-from sqlalchemy import ColumnElement, Select, func, literal, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, func, literal, literal_column, or_, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from core.db.models.booking import Procedure, Reservation, Slot, Venue
@@ -143,20 +143,23 @@ class SearchResult:
 
 def select_for(query: Query, limit: int = MAX_HITS) -> Select[Resident]:
     """The SQL that finds the people QUERY names (one more than LIMIT, to tell whether there are more)."""
-    return (
-        select(Resident)
-        .where(_condition(query))
-        # katakana sort in code-point order: an ORDER BY the plain name_kana index could serve would tempt the
-        # planner to walk that index and filter every row instead of using the prefix index of migration 0005
-        .order_by(Resident.name_kana.collate("C"), Resident.atena_no)
-        .limit(limit + 1)
-    )
+    statement = select(Resident).where(_condition(query)).limit(limit + 1)
+    if query.kind in ("kana", "name"):
+        # The first hits in the order of the prefix index itself (migration 0005, text_pattern_ops: ~<~) and
+        # nothing else, so a common name stops after LIMIT + 1 index entries instead of reading and sorting
+        # every namesake (a tie-break column would); `search` shows them sorted by kana.
+        column = "name_kana" if query.kind == "kana" else "name"
+        return statement.order_by(text(f"translate(register.residents.{column}, ' \u3000', '') USING ~<~"))
+    # katakana sort in code-point order: an ORDER BY the plain name_kana index could serve would tempt the
+    # planner to walk that index and filter every row instead of using the indexes the condition names
+    return statement.order_by(Resident.name_kana.collate("C"), Resident.atena_no)
 
 
 def search(session: Session, text: str, actor: Actor, limit: int = MAX_HITS) -> SearchResult:
     """Find people; the search is written to the audit log (it shows personal data)."""
     query = understand(text)
     rows = session.scalars(select_for(query, limit)).all()
+    shown = sorted(rows[:limit], key=lambda r: (r.name_kana, r.atena_no))
     hits = [
         PersonHit(
             r.atena_no,
@@ -168,7 +171,7 @@ def search(session: Session, text: str, actor: Actor, limit: int = MAX_HITS) -> 
             r.address,
             r.resident_status,
         )
-        for r in rows[:limit]
+        for r in shown
     ]
     record(
         session,

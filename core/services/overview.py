@@ -1,7 +1,11 @@
-"""The managers' overview: cards waiting at the city, bookings against capacity, no-shows, issuance per day
-and alerts from the last register load (aggregates only, no personal data). Bookings, issuance and alerts are
-live from PostgreSQL; the waiting cards come from the analytic marts (`mart_waiting`) in the console, or from
-PostgreSQL (`build_overview(..., live_waiting=True)`)."""
+"""The managers' overview: cards waiting at the city, bookings against capacity, check-ins, no-shows, issuance
+per day and alerts from the last register load (aggregates only, no personal data).
+
+Live from PostgreSQL (indexed range queries, cheap at any scale): today's and this week's bookings, capacity,
+check-ins and no-shows per venue; today's handovers; the blocked-card alerts. From the analytic marts in the
+console: the waiting cards (`mart_waiting`) and the issuance history up to the build's 基準日
+(`mart_issued_per_day`, completed live for the days since). `build_overview(..., live_waiting=True)` computes
+everything from PostgreSQL instead."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import Date, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Date, and_, case, cast, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.analytics import queries
@@ -33,6 +37,7 @@ class VenueLoad:
     capacity: int
     booked: int
     no_shows: int
+    checked_in: int = 0  # 受付済 and 完了
 
     @property
     def rate(self) -> float:
@@ -50,6 +55,8 @@ class Overview:
     today: list[VenueLoad] = field(default_factory=list)
     week: list[VenueLoad] = field(default_factory=list)
     issued_per_day: list[tuple[date, int]] = field(default_factory=list)
+    issued_today: int = 0
+    issued_as_of: datetime | None = None  # the build the issuance history comes from (None: all live)
     blocked: int = 0
     blocked_reasons: list[tuple[str, int]] = field(default_factory=list)
     last_load: ExtractFile | None = None
@@ -131,45 +138,80 @@ def venue_loads(session: Session, first: date, last: date) -> list[VenueLoad]:
     """Capacity, bookings and no-shows per venue for the days FIRST..LAST (inclusive)."""
     start = datetime.combine(first, time(0), JST)
     end = datetime.combine(last + timedelta(days=1), time(0), JST)
-    no_shows = (
-        select(Slot.venue_id, func.count().label("n"))
-        .join(Reservation, Reservation.slot_id == Slot.id)
-        .where(Reservation.status == "no_show", Slot.starts_at >= start, Slot.starts_at < end)
-        .group_by(Slot.venue_id)
-        .subquery()
+    # Per slot, a lateral count over the reservations index: the slots come from ix_slots_venue_start for
+    # each venue, so neither table is scanned whole at any scale.
+    visits = (
+        select(
+            func.count().filter(Reservation.status == "no_show").label("no_show"),
+            func.count().filter(Reservation.status.in_(("checked_in", "completed"))).label("checked_in"),
+        )
+        .where(Reservation.slot_id == Slot.id)
+        .lateral()
     )
     rows = session.execute(
         select(
             Venue.name_ja,
             func.coalesce(func.sum(Slot.capacity), 0),
             func.coalesce(func.sum(Slot.booked), 0),
-            func.coalesce(func.max(no_shows.c.n), 0),
+            func.coalesce(func.sum(visits.c.no_show), 0),
+            func.coalesce(func.sum(visits.c.checked_in), 0),
         )
         .join(
             Slot, and_(Slot.venue_id == Venue.id, Slot.starts_at >= start, Slot.starts_at < end), isouter=True
         )
-        .join(no_shows, no_shows.c.venue_id == Venue.id, isouter=True)
+        .join(visits, true(), isouter=True)
         .where(Venue.active.is_(True))
         .group_by(Venue.id, Venue.name_ja)
         .order_by(Venue.id)
     ).all()
-    return [VenueLoad(name, int(cap), int(booked), int(ns)) for name, cap, booked, ns in rows]
+    return [VenueLoad(name, int(c), int(b), int(n), int(v)) for name, c, b, n, v in rows]
+
+
+def _handovers_since(session: Session, first: date) -> dict[date, int]:
+    """Cards handed over per day from FIRST on, live (index on handed_over_at)."""
+    since = datetime.combine(first, time(0), JST)
+    day = cast(func.timezone("Asia/Tokyo", Card.handed_over_at), Date)
+    rows = session.execute(select(day, func.count()).where(Card.handed_over_at >= since).group_by(day)).all()
+    return {d: int(n) for d, n in rows}
+
+
+def _last_days(today: date, days: int) -> list[date]:
+    return [today - timedelta(days=i) for i in range(days - 1, -1, -1)]
 
 
 def issued_per_day(session: Session, today: date, days: int = 30) -> list[tuple[date, int]]:
-    """Cards handed over per day for the last DAYS days (zeros included)."""
-    since = datetime.combine(today - timedelta(days=days - 1), time(0), JST)
-    day = cast(func.timezone("Asia/Tokyo", Card.handed_over_at), Date)
-    counts = dict(
-        session.execute(select(day, func.count()).where(Card.handed_over_at >= since).group_by(day)).all()
-    )
-    return [(d, int(counts.get(d, 0))) for d in (today - timedelta(days=i) for i in range(days - 1, -1, -1))]
+    """Cards handed over per day for the last DAYS days (zeros included), live."""
+    counts = _handovers_since(session, today - timedelta(days=days - 1))
+    return [(d, counts.get(d, 0)) for d in _last_days(today, days)]
+
+
+def mart_issued_per_day(
+    session: Session, duckdb_file: Path, today: date, days: int = 30
+) -> tuple[list[tuple[date, int]], datetime | None]:
+    """Cards handed over per day for the last DAYS days: the days before the build's 基準日 from the marts
+    (`issuance_daily`), the 基準日 and later live; and the build's time.
+
+    Raises core.analytics.queries.AnalyticsMissing when there is no build yet."""
+    first = today - timedelta(days=days - 1)
+    info = queries.build_info(duckdb_file)
+    as_of = info["as_of"].iloc[0].date() if len(info) else first
+    built = info["built_at"].iloc[0].to_pydatetime() if len(info) else None
+    history = queries.issuance_daily(duckdb_file, first, min(as_of, today + timedelta(days=1)))
+    counts = {d.date(): int(n) for d, n in zip(history["day"], history["handed_over"], strict=True)}
+    counts.update(_handovers_since(session, max(as_of, first)))
+    return [(d, counts.get(d, 0)) for d in _last_days(today, days)], built
 
 
 def build_overview(
-    session: Session, today: date, policy: UndeliveredPolicy = DEFAULT_POLICY, *, live_waiting: bool = True
+    session: Session,
+    today: date,
+    policy: UndeliveredPolicy = DEFAULT_POLICY,
+    *,
+    live_waiting: bool = True,
+    live_history: bool = True,
 ) -> Overview:
-    """The whole overview for TODAY (without the waiting-card figures unless LIVE_WAITING)."""
+    """The whole overview for TODAY (without the waiting-card figures unless LIVE_WAITING, without the
+    issuance history unless LIVE_HISTORY: the console takes both from the marts)."""
     monday = today - timedelta(days=today.weekday())
     reasons = session.execute(
         select(Card.blocked_reason, func.count())
@@ -181,7 +223,8 @@ def build_overview(
     data = Overview(
         today=venue_loads(session, today, today),
         week=venue_loads(session, monday, monday + timedelta(days=6)),
-        issued_per_day=issued_per_day(session, today),
+        issued_per_day=issued_per_day(session, today) if live_history else [],
+        issued_today=_handovers_since(session, today).get(today, 0),
         blocked=sum(int(n) for _, n in reasons),
         blocked_reasons=[(str(r), int(n)) for r, n in reasons],
         last_load=session.scalars(

@@ -63,6 +63,7 @@ def transform_all(source: Extract, as_of: date) -> dict[str, pa.Table]:
             source.reservations, source.venues, source.procedures
         ),
         "issuance_daily": transform.issuance_daily(source.cards),
+        "handovers_daily": transform.handovers_daily(source.cards, as_of),
         "renewals_monthly": transform.renewals_monthly(source.cards),
         "holding_by_district_age": transform.holding_by_district_age(source.residents, as_of),
     }

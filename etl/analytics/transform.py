@@ -15,6 +15,7 @@ import pyarrow as pa
 from core.analytics.marts import (
     AGE_BANDS,
     DAYS_BANDS,
+    EXPIRY_MONTHS,
     HORIZON_MONTHS,
     MARTS,
     UNKNOWN_AGE_BAND,
@@ -109,14 +110,15 @@ def card_stock(cards: pa.Table, waiting: pa.Table, as_of: date) -> pa.Table:
     return in_contract_order(run_sql(query, cards=cards, waiting=waiting, states=states), "card_stock")
 
 
-def _horizon(as_of: date) -> tuple[str, str]:
+def _horizon(as_of: date, months: int = HORIZON_MONTHS) -> tuple[str, str]:
     start = f"date_trunc('month', DATE '{as_of}')::DATE"
-    return start, f"({start} + INTERVAL {HORIZON_MONTHS} MONTH)::DATE"
+    return start, f"({start} + INTERVAL {months} MONTH)::DATE"
 
 
 def expiries_monthly(cards: pa.Table, certificates: pa.Table, as_of: date) -> pa.Table:
-    """Expiries of cards in use and their valid certificates per month (10 years), by district and age."""
-    start, end = _horizon(as_of)
+    """Expiries of cards in use and their valid certificates per month (10 years and the renewal window
+    beyond), by district and age."""
+    start, end = _horizon(as_of, EXPIRY_MONTHS)
     band, band_order = _band_case("age", AGE_BANDS, UNKNOWN_AGE_BAND)
     query = f"""
     WITH in_use AS (
@@ -179,6 +181,25 @@ def issuance_daily(cards: pa.Table) -> pa.Table:
     FROM events GROUP BY ALL ORDER BY day, office, application_kind
     """
     return in_contract_order(run_sql(query, cards=cards), "issuance_daily")
+
+
+def handovers_daily(cards: pa.Table, as_of: date) -> pa.Table:
+    """Cards handed over at the counter per day (up to AS_OF) by district, age on that day and kind."""
+    band, band_order = _band_case("age", AGE_BANDS, UNKNOWN_AGE_BAND)
+    query = f"""
+    WITH aged AS (
+        SELECT handed_over_on AS day, district_of(area_code) AS district_code,
+               coalesce(application_kind, '不明') AS application_kind,
+               CASE WHEN birth_date IS NULL OR birth_date > handed_over_on THEN NULL
+                    ELSE age_on(birth_date, handed_over_on) END AS age
+        FROM cards WHERE handed_over_on IS NOT NULL AND handed_over_on <= DATE '{as_of}'
+    )
+    SELECT day, a.district_code, coalesce(d.district_name, '{UNKNOWN_DISTRICT[1]}') AS district_name,
+           {band} AS age_band, {band_order} AS age_band_order, application_kind, count(*) AS handed_over
+    FROM aged a LEFT JOIN districts d USING (district_code)
+    GROUP BY ALL ORDER BY day, district_code, age_band_order, application_kind
+    """
+    return in_contract_order(run_sql(query, cards=cards, districts=districts()), "handovers_daily")
 
 
 def renewals_monthly(cards: pa.Table) -> pa.Table:

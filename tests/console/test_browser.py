@@ -190,7 +190,7 @@ def _expected_expiries(owner: Engine, today: date, months: int) -> tuple[int, in
     return cards, certs
 
 
-def test_the_forecast_and_overview_without_an_analytics_build_say_to_run_it(
+def test_the_forecast_overview_and_statistics_without_an_analytics_build_say_to_run_it(
     page: Any, live_server: str, console: Flask
 ) -> None:
     root = console.extensions["mynadesk_console"].settings.data_dir / "analytics"
@@ -207,6 +207,11 @@ def test_the_forecast_and_overview_without_an_analytics_build_say_to_run_it(
         alert = page.wait_for_selector("#ov-no-analytics")
         assert "分析データがありません。`mynadesk etl analytics` を実行してください" in alert.inner_text()
         assert page.inner_text("#kpi-blocked .display-6") == "1"  # the live figures still show
+        _open(page, f"{live_server}/statistics")
+        page.click("#st-show")
+        alert = page.wait_for_selector("#st-no-analytics")
+        assert "分析データがありません。`mynadesk etl analytics` を実行してください" in alert.inner_text()
+        shot(page, "statistics-no-analytics")
     finally:
         if aside.exists():
             aside.rename(root)
@@ -229,6 +234,7 @@ def test_the_forecast_page_matches_expiries_computed_from_the_domain_rules(
     cards, certs = _expected_expiries(console_db[0], datetime.now(JST).date(), months)
     assert cards > 5
     page.wait_for_selector(f"#fc-summary-text >> text=カード有効期限 {cards:,}件、電子証明書 {certs:,}件")
+    assert "データ時点: 分析データ" in page.inner_text("#fc-as-of")
     page.fill("#fc-capacity", "0")
     page.wait_for_selector("#fc-gap-table")
     assert page.locator(".js-plotly-plot").count() == 3
@@ -248,12 +254,15 @@ def test_the_overview_shows_live_numbers_from_the_ledger(
     assert page.inner_text("#kpi-noshow .display-6") == "1"
     assert page.inner_text("#kpi-blocked .display-6") == "1"
     assert "住民記録: 死亡(B03)" in page.inner_text("#ov-blocked")
-    assert "分析データ" in page.inner_text("#ov-analytics-as-of")
+    assert "データ時点: 分析データ" in page.inner_text("#ov-waiting-as-of")
+    assert "基準日以降は現在値" in page.inner_text("#ov-issued-as-of")
+    assert "データ時点: 現在" in page.inner_text("#kpi-noshow")
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length === 4")
     shot(page, "overview")
 
 
-def test_the_analyst_exports_suppressed_statistics(page: Any, live_server: str) -> None:
+def test_the_analyst_exports_suppressed_statistics(page: Any, live_server: str, analytics: Path) -> None:
+    # The figures come from the marts the `analytics` fixture has just built (one no-show today at 本庁舎).
     _log_in(page, live_server, Role.ANALYST)
     _open(page, f"{live_server}/statistics")
     page.click("#st-measure")
@@ -264,10 +273,12 @@ def test_the_analyst_exports_suppressed_statistics(page: Any, live_server: str) 
     page.wait_for_selector("#st-rows >> text=本庁舎")  # the venue column: the new table, not the first one
     table = page.inner_text("#st-rows")
     assert "<5" in table
+    assert "データ時点: 分析データ" in page.inner_text("#st-as-of")
     with page.expect_download() as download:
         page.click("#st-csv")
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert "5未満は「<5」" in text
+    assert "データ時点: 分析データ" in text
     cells = [cell for line in text.splitlines()[2:] for cell in line.split(",")[1:]]
     assert cells
     assert all(cell == "<5" or cell == "0" or int(cell) >= 5 for cell in cells)

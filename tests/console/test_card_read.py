@@ -74,6 +74,39 @@ def test_a_card_with_another_birth_date_blocks_the_handover(
     assert "本人のカードではない可能性" in json.dumps(response, ensure_ascii=False)
 
 
+def test_the_comparison_shows_sex_as_男_or_女(
+    console: Flask, console_db: tuple[Engine, Engine, Seed], seed: Seed
+) -> None:
+    card = _card(console_db[0], seed.person_atena)
+    other = "1" if card["sex"] == "2" else "2"
+    response = _compare(console, {"ok": True, "card": card | {"sex": other}}, seed.person_atena)
+    rows = _rows(response)
+    labels = {"1": "男", "2": "女"}
+    assert rows["性別"][:2] == [labels[other], labels[card["sex"]]]
+
+
+def _rows(response: dict[str, Any]) -> dict[str, list[Any]]:
+    """The comparison table's rows by item: [card, register, …] (cells as Dash serialises them)."""
+    table = response["issue-chip-result"]["children"]
+    found: dict[str, list[Any]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            props = node.get("props", {})
+            if node.get("type") == "Tr":
+                cells = [cell.get("props", {}).get("children") for cell in props.get("children", [])]
+                if cells and isinstance(cells[0], str):
+                    found[cells[0]] = cells[1:]
+            for value in props.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(table)
+    return found
+
+
 def test_a_failed_read_shows_the_agent_message_and_is_audited(
     console: Flask, console_db: tuple[Engine, Engine, Seed], seed: Seed
 ) -> None:

@@ -183,6 +183,11 @@ def test_issuance_and_holding(built: Path) -> None:
         ("10", "30-39"): (1, 1, 1.0),
         ("13", "70-79"): (1, 0, 0.0),
     }
+    handovers = queries.mart(built, "handovers_daily")
+    assert [
+        (str(r.day)[:10], r.district_name, r.age_band, r.application_kind, r.handed_over)
+        for r in handovers.itertuples()
+    ] == [("2020-06-10", "片瀬", "30-39", "新規", 1), ("2024-06-20", "湘南台", "30-39", "新規", 1)]
     renewals = queries.renewals_monthly(built)
     assert (
         renewals.set_index(renewals["month"].astype(str).str[:10]).loc["2026-05-01", "renewals_produced"] == 1

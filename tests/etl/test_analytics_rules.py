@@ -8,8 +8,8 @@ from datetime import date, timedelta
 
 import pyarrow as pa
 
-from core.analytics.marts import AGE_BANDS, band_label
-from core.domain.expiry import age_on, card_expiry, expiry_notice_month
+from core.analytics.marts import AGE_BANDS, EXPIRY_MONTHS, band_label
+from core.domain.expiry import add_months, age_on, card_expiry, expiry_notice_month
 from etl.analytics import rules, transform
 from etl.analytics.extract import CARDS_SCHEMA, CERTIFICATES_SCHEMA
 
@@ -45,7 +45,8 @@ def test_monthly_card_expiries_equal_the_domain_rules() -> None:
     for r in mart.to_pylist():
         got[(r["month"], r["district_code"], r["age_band"])] += r["expiring"]
     expected: Counter[tuple[date, str, str]] = Counter()
-    horizon_end = date(AS_OF.year + 10, AS_OF.month, 1)  # this month and the next 119
+    # this month and the next 122: ten years, and the renewal window beyond them
+    horizon_end = add_months(AS_OF.replace(day=1), EXPIRY_MONTHS)
     for c in cards.to_pylist():
         if c["state"] not in ("issued", "suspended") or c["expires_on"] >= horizon_end:
             continue

@@ -12,7 +12,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from core.analytics import queries
-from core.analytics.marts import BUILDS_DIR, CURRENT_LINK, analytics_root, current_duckdb
+from core.analytics.marts import BUILDS_DIR, CURRENT_LINK, MARTS, analytics_root, current_duckdb
 from etl.analytics import build
 from tests.factories import add_card, add_resident
 
@@ -51,6 +51,17 @@ def test_a_reader_of_the_old_build_keeps_working_while_a_new_one_is_swapped_in(
     assert not [name for name in builds if name.startswith(".")]
 
 
+def test_the_process_connection_follows_a_swap_to_the_new_build(
+    session: Session, connection: Connection, tmp_path: Path
+) -> None:
+    _issued(session, 2)
+    build.build_analytics(connection, tmp_path, AS_OF)
+    assert _issued_in(current_duckdb(tmp_path)) == 2  # opens the process's connection to this build
+    _issued(session, 3)
+    build.build_analytics(connection, tmp_path, AS_OF)
+    assert _issued_in(current_duckdb(tmp_path)) == 5  # the next query reads the new build
+
+
 def test_a_failed_build_leaves_the_current_build_in_place_and_nothing_half_written(
     session: Session, connection: Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -86,7 +97,7 @@ def test_the_readers_only_ever_find_complete_builds_behind_the_link(
     assert link.is_symlink()
     target = link.resolve()
     assert (target / "mynadesk.duckdb").is_file()
-    assert len(list((target / "marts").glob("*.parquet"))) == 11
+    assert len(list((target / "marts").glob("*.parquet"))) == len(MARTS)
 
 
 def test_a_build_is_written_to_the_audit_log(

@@ -107,6 +107,14 @@ def test_a_different_birth_date_or_sex_means_maybe_another_person() -> None:
     assert not compare_identity(_card(sex="1"), _register()).same_person_likely
 
 
+def test_sex_is_shown_as_男_or_女_not_as_its_code() -> None:
+    result = compare_identity(_card(sex="1"), _register())
+    sex = next(f for f in result.fields if f.field == "sex")
+    assert (sex.card, sex.register, sex.match) == ("男", "女", Match.DIFFERENT)
+    same = next(f for f in compare_identity(_card(), _register()).fields if f.field == "sex")
+    assert (same.card, same.register, same.match) == ("女", "女", Match.SAME)
+
+
 def test_an_unknown_register_birth_date_is_unknown_not_different() -> None:
     result = compare_identity(_card(), _register(birth_date=None))
     assert _match(result, "birth_date") is Match.UNKNOWN
@@ -120,5 +128,5 @@ def test_require_same_person_refuses_a_different_birth_date_and_names_it() -> No
     assert require_same_person(_card(), _register()).same_person_likely
     with pytest.raises(NotThisPerson) as refused:
         require_same_person(_card(sex="1"), _register())
-    assert "性別" in refused.value.message_ja
+    assert "性別(カード 男 / 住民記録 女)" in refused.value.message_ja
     assert "sex" in refused.value.message_en

@@ -87,3 +87,19 @@ def test_viewing_a_record_shows_cards_and_history_and_is_audited(session: Sessio
 def test_an_unknown_person_is_a_clear_error(session: Session) -> None:
     with pytest.raises(ledger_search.PersonNotFound, match="宛名番号"):
         ledger_search.person_record(session, "0000", CLERK)
+
+
+def test_a_common_name_shows_the_first_hits_in_kana_order_and_says_there_are_more(session: Session) -> None:
+    for i in range(ledger_search.MAX_HITS + 5):
+        add_resident(
+            session, name=f"鈴木\u3000{i}", name_kana=f"スズキ\u3000{'ハナコ' if i % 2 else 'イチロウ'}"
+        )
+    add_resident(session, name="鈴川\u3000一", name_kana="スズカワ\u3000ハジメ")  # same kana prefix スズ
+    result = ledger_search.search(session, "スズキ", CLERK)
+    assert len(result.hits) == ledger_search.MAX_HITS
+    assert result.more
+    kana = [hit.name_kana for hit in result.hits]
+    assert kana == sorted(kana)
+    assert all(k.startswith("スズキ") for k in kana)
+    by_name = ledger_search.search(session, "鈴木", CLERK)
+    assert (len(by_name.hits), by_name.more) == (ledger_search.MAX_HITS, True)
