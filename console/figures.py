@@ -73,6 +73,11 @@ def style(fig: Fig, title: str, height: int = 360) -> Fig:
     return fig
 
 
+# Date ticks the Japanese way (Plotly's default names the months in English: "Nov 1").
+MONTH_AXIS = {"type": "date", "tickformat": "%Y年%-m月", "hoverformat": "%Y年%-m月"}
+DAY_AXIS = {"type": "date", "tickformat": "%-m/%-d", "hoverformat": "%Y年%-m月%-d日"}
+
+
 def _iso(days: list[date]) -> list[str]:
     """Dates as ISO strings (Plotly's JSON encoder converts date objects one by one, slowly)."""
     return [d.isoformat() for d in days]
@@ -87,7 +92,7 @@ def expiry_waves(result: Forecast) -> Fig:
     fig.add_scatter(
         x=months, y=[r.notices for r in result.rows], name="有効期限通知書(J-LIS発送)", mode="lines"
     )
-    fig.update_layout(barmode="stack", xaxis={"rangeslider": {"visible": True}, "type": "date"})
+    fig.update_layout(barmode="stack", xaxis={"rangeslider": {"visible": True}, **MONTH_AXIS})
     return style(fig, "有効期限の波 / expiry waves")
 
 
@@ -104,6 +109,7 @@ def demand_vs_capacity(result: Forecast) -> Fig:
         mode="lines",
         line={"color": "#198754", "width": 3},
     )
+    fig.update_layout(xaxis={**MONTH_AXIS})
     return style(fig, "来庁見込みと処理能力 / demand vs capacity")
 
 
@@ -116,7 +122,7 @@ def breakdown(counts: Counter[tuple[date, str]], groups: list[str], title: str) 
         values = [counts.get((m, group), 0) for m in months]
         if any(values):
             fig.add_bar(x=x, y=values, name=group)
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode="stack", xaxis={**MONTH_AXIS})
     return style(fig, title)
 
 
@@ -153,4 +159,5 @@ def issued_per_day(points: list[tuple[date, int]]) -> Fig:
     fig.add_scatter(
         x=_iso([d for d, _ in points]), y=[n for _, n in points], mode="lines+markers", name="交付数"
     )
+    fig.update_layout(xaxis={**DAY_AXIS})
     return style(fig, "日別交付数(30日) / cards issued per day")
