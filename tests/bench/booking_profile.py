@@ -12,12 +12,10 @@ import os
 import pstats
 import random
 import re
-import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -25,16 +23,14 @@ from flask.testing import FlaskClient
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 
 from core.config import Settings
-from core.db.embedded import start_embedded, stop_embedded
-from core.db.migrate import upgrade
 from core.domain.booking import TOKYO
 from reservation_site import create_app
 from tests.bench import loadgen
 from tests.bench.booking import _seed
-from tests.conftest import libpq, recreate_database
+from tests.bench.database import bench_database
+from tests.conftest import libpq
 
 BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", "300"))
 LIBRARIES = (  # (label, part of the code's file name), first match wins
@@ -132,31 +128,24 @@ def _libraries(profile: cProfile.Profile) -> Counter[str]:
 
 def run(console: Console) -> None:
     """Profile BOOKINGS bookings of the site in-process and print where the time goes."""
-    with tempfile.TemporaryDirectory() as folder:
-        pgdata = Path(folder) / "pg"
-        server = make_url(start_embedded(pgdata)).set(drivername="postgresql+psycopg")
-        try:
-            url = recreate_database(server, "mynadesk_bench")
-            upgrade(url)
-            _seed(url)
-            env = {"MYNADESK_DATABASE_URL": libpq(url), "MYNADESK_SECRET_KEY": "x" * 40}
-            app = create_app({"HOLDS_PER_IP_HOUR": 10**6}, settings=Settings.from_env(env))
-            recorder, client = Recorder(app), app.test_client()
-            days = _days(client)
-            for serial in range(20):  # warm caches, pools and prepared statements
-                _book(client, days, serial)
-            recorder.times.clear()
-            recorder.sql.clear()
-            for serial in range(BOOKINGS):
-                _book(client, days, 1000 + serial)
-            plain = {kind: list(samples) for kind, samples in recorder.times.items()}
-            plain_sql = Counter(recorder.sql)
-            recorder.profiler = profile = cProfile.Profile(time.process_time)  # CPU, not waiting
-            for serial in range(BOOKINGS):
-                _book(client, days, 100_000 + serial)
-            app.extensions["mynadesk_engine"].dispose()
-        finally:
-            stop_embedded(pgdata)
+    with bench_database() as url:
+        _seed(url)
+        env = {"MYNADESK_DATABASE_URL": libpq(url), "MYNADESK_SECRET_KEY": "x" * 40}
+        app = create_app({"HOLDS_PER_IP_HOUR": 10**6}, settings=Settings.from_env(env))
+        recorder, client = Recorder(app), app.test_client()
+        days = _days(client)
+        for serial in range(20):  # warm caches, pools and prepared statements
+            _book(client, days, serial)
+        recorder.times.clear()
+        recorder.sql.clear()
+        for serial in range(BOOKINGS):
+            _book(client, days, 1000 + serial)
+        plain = {kind: list(samples) for kind, samples in recorder.times.items()}
+        plain_sql = Counter(recorder.sql)
+        recorder.profiler = profile = cProfile.Profile(time.process_time)  # CPU, not waiting
+        for serial in range(BOOKINGS):
+            _book(client, days, 100_000 + serial)
+        app.extensions["mynadesk_engine"].dispose()
     _report(console, plain, plain_sql, _libraries(profile))
 
 
