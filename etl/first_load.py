@@ -83,15 +83,6 @@ def summarise(table: pa.Table, summary: LoadSummary) -> bool:
 Lookup = tuple[pa.Array, list[pa.Array]]  # distinct texts of a column, and what each converts to
 
 
-def _lookup(
-    column: pa.ChunkedArray, convert: Callable[[str], tuple[object, ...]], kinds: list[pa.DataType]
-) -> Lookup:
-    """Each distinct text converted once (dates repeat a lot) into len(KINDS) values."""
-    distinct = pc.unique(column)
-    converted = [convert(text) for text in distinct.to_pylist()]
-    return distinct, [pa.array([values[k] for values in converted], kind) for k, kind in enumerate(kinds)]
-
-
 def _spread(column: pa.ChunkedArray, lookup: Lookup) -> list[pa.Array]:
     """The converted values of LOOKUP spread over the rows of COLUMN."""
     distinct, values = lookup
@@ -116,11 +107,40 @@ def _birth(text: str) -> tuple[int | None, int | None, int | None, date | None]:
     return (birth.year, birth.month, birth.day, birth.as_date())
 
 
+# A whole date written YYYY-MM-DD or YYYYMMDD (ASCII digits, no 不詳 part): Arrow converts it.
+_MONTH, _DAY = "(?:0[1-9]|1[0-2])", "(?:0[1-9]|[12][0-9]|3[01])"
+_WHOLE_DATE = f"^[0-9]{{4}}(?:-{_MONTH}-{_DAY}|{_MONTH}{_DAY})$"
+
+
+def _whole_dates(distinct: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(mask, dates) of the distinct texts Arrow converts exactly as parse_register_date does: whole
+    ISO / compact dates that read back as written (no 2023-02-30 rolled over to March)."""
+    compact = pc.replace_substring(distinct, "-", "")
+    dates = pc.cast(pc.strptime(compact, format="%Y%m%d", unit="s", error_is_null=True), pa.date32())
+    same = pc.equal(pc.strftime(dates, format="%Y%m%d"), compact)
+    mask = pc.fill_null(pc.and_(pc.match_substring_regex(distinct, _WHOLE_DATE), same), False)
+    return mask, dates
+
+
+def _date_lookup(column: pa.ChunkedArray, *, birth: bool) -> Lookup:
+    """Whole ISO / compact dates converted by Arrow, the rest (和暦, 不詳, empty) by the domain's parser."""
+    distinct = pc.unique(column)
+    mask, dates = _whole_dates(distinct)
+    convert, kinds = (_birth, [pa.int16()] * 3 + [pa.date32()]) if birth else (_iso, [pa.date32()])
+    none = (None,) * len(kinds)
+    texts, wholes = distinct.to_pylist(), mask.to_pylist()
+    rest = [none if whole else convert(text) for text, whole in zip(texts, wholes, strict=True)]
+    by_python = [pa.array([values[k] for values in rest], kind) for k, kind in enumerate(kinds)]
+    by_arrow = [pc.cast(pc.year(dates), pa.int16()), pc.cast(pc.month(dates), pa.int16())] if birth else []
+    by_arrow += [pc.cast(pc.day(dates), pa.int16()), dates] if birth else [dates]
+    return distinct, [pc.if_else(mask, a, p) for a, p in zip(by_arrow, by_python, strict=True)]
+
+
 def date_lookups(table: pa.Table) -> dict[str, Lookup]:
     """The date columns' distinct texts and their stored values (birth: year, month, day, date)."""
-    lookups = {"birth_date": _lookup(table["birth_date"], _birth, [pa.int16()] * 3 + [pa.date32()])}
+    lookups = {"birth_date": _date_lookup(table["birth_date"], birth=True)}
     for name in ("move_date", "notified_date", "residence_expiry"):
-        lookups[name] = _lookup(table[name], _iso, [pa.date32()])
+        lookups[name] = _date_lookup(table[name], birth=False)
     return lookups
 
 
