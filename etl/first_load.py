@@ -16,7 +16,7 @@ see the people who left the register (B codes) through the usual register_diff.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
@@ -80,16 +80,14 @@ def summarise(table: pa.Table, summary: LoadSummary) -> bool:
     return True
 
 
-def _spread(
-    column: pa.ChunkedArray, convert: Callable[[str], tuple[object, ...]], kinds: list[pa.DataType]
-) -> list[pa.Array]:
-    """Each distinct text converted once (dates repeat a lot) into len(KINDS) values, spread over the rows."""
-    distinct = pc.unique(column)
-    converted = [convert(text) for text in distinct.to_pylist()]
+Lookup = tuple[pa.Array, list[pa.Array]]  # distinct texts of a column, and what each converts to
+
+
+def _spread(column: pa.ChunkedArray, lookup: Lookup) -> list[pa.Array]:
+    """The converted values of LOOKUP spread over the rows of COLUMN."""
+    distinct, values = lookup
     where = pc.index_in(column, value_set=distinct)
-    return [
-        pc.take(pa.array([values[k] for values in converted], kind), where) for k, kind in enumerate(kinds)
-    ]
+    return [pc.take(kind, where) for kind in values]
 
 
 def _nullable(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -109,22 +107,71 @@ def _birth(text: str) -> tuple[int | None, int | None, int | None, date | None]:
     return (birth.year, birth.month, birth.day, birth.as_date())
 
 
-def stored_rows(table: pa.Table, file_id: int) -> pa.Table:
-    """The rows as register.residents stores them (STORED_COLUMNS, source_file_id, source_line)."""
+# A whole date written YYYY-MM-DD or YYYYMMDD (ASCII digits, no 不詳 part): Arrow converts it.
+_MONTH, _DAY = "(?:0[1-9]|1[0-2])", "(?:0[1-9]|[12][0-9]|3[01])"
+_WHOLE_DATE = f"^[0-9]{{4}}(?:-{_MONTH}-{_DAY}|{_MONTH}{_DAY})$"
+
+
+def _whole_dates(distinct: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(mask, dates) of the distinct texts Arrow converts exactly as parse_register_date does: whole
+    ISO / compact dates that read back as written (no 2023-02-30 rolled over to March)."""
+    compact = pc.replace_substring(distinct, "-", "")
+    dates = pc.cast(pc.strptime(compact, format="%Y%m%d", unit="s", error_is_null=True), pa.date32())
+    same = pc.equal(pc.strftime(dates, format="%Y%m%d"), compact)
+    mask = pc.fill_null(pc.and_(pc.match_substring_regex(distinct, _WHOLE_DATE), same), False)
+    return mask, dates
+
+
+def _date_lookup(column: pa.ChunkedArray, *, birth: bool) -> Lookup:
+    """Whole ISO / compact dates converted by Arrow, the rest (和暦, 不詳, empty) by the domain's parser."""
+    distinct = pc.unique(column)
+    mask, dates = _whole_dates(distinct)
+    convert, kinds = (_birth, [pa.int16()] * 3 + [pa.date32()]) if birth else (_iso, [pa.date32()])
+    none = (None,) * len(kinds)
+    texts, wholes = distinct.to_pylist(), mask.to_pylist()
+    rest = [none if whole else convert(text) for text, whole in zip(texts, wholes, strict=True)]
+    by_python = [pa.array([values[k] for values in rest], kind) for k, kind in enumerate(kinds)]
+    by_arrow = [pc.cast(pc.year(dates), pa.int16()), pc.cast(pc.month(dates), pa.int16())] if birth else []
+    by_arrow += [pc.cast(pc.day(dates), pa.int16()), dates] if birth else [dates]
+    return distinct, [pc.if_else(mask, a, p) for a, p in zip(by_arrow, by_python, strict=True)]
+
+
+def date_lookups(table: pa.Table) -> dict[str, Lookup]:
+    """The date columns' distinct texts and their stored values (birth: year, month, day, date)."""
+    lookups = {"birth_date": _date_lookup(table["birth_date"], birth=True)}
+    for name in ("move_date", "notified_date", "residence_expiry"):
+        lookups[name] = _date_lookup(table[name], birth=False)
+    return lookups
+
+
+def stored_rows(
+    table: pa.Table, file_id: int, first_line: int = 2, lookups: dict[str, Lookup] | None = None
+) -> pa.Table:
+    """The rows as register.residents stores them (STORED_COLUMNS, source_file_id, source_line);
+    FIRST_LINE is the line of TABLE's first row (one record per line: fast_check)."""
     rows = table.num_rows
+    lookups = lookups or date_lookups(table)
     out = {name: _nullable(table[name]) for name in STORED_COLUMNS if name in table.column_names}
-    births = _spread(table["birth_date"], _birth, [pa.int16()] * 3 + [pa.date32()])
+    births = _spread(table["birth_date"], lookups["birth_date"])
     out |= dict(zip(("birth_year", "birth_month", "birth_day", "birth_date"), births, strict=True))
     for name in ("move_date", "notified_date", "residence_expiry"):
-        out[name] = _spread(table[name], _iso, [pa.date32()])[0]
+        out[name] = _spread(table[name], lookups[name])[0]
     out["postal_code"] = pc.replace_substring(table["postal_code"], "-", "")
     out["updated_at"] = pc.binary_join_element_wise(table["updated_at"], "+09", "")
     out["has_gaiji"] = has_gaiji(table)
     columns = {name: out[name] for name in STORED_COLUMNS}
     columns["source_file_id"] = pa.array([file_id] * rows, pa.int32())
-    lines = range(2, rows + 2)  # one record per line (fast_check), after the header
-    columns["source_line"] = pa.array(lines, pa.int32())
+    columns["source_line"] = pa.array(range(first_line, first_line + rows), pa.int32())
     return pa.table(columns)
+
+
+def stored_parts(table: pa.Table, file_id: int) -> Iterator[pa.Table]:
+    """stored_rows part by part (CHUNK_ROWS rows), converted as the COPY asks for them: Python converts
+    the next part while PostgreSQL writes the last one."""
+    lookups = date_lookups(table)
+    for start in range(0, table.num_rows, CHUNK_ROWS):
+        part = table.slice(start, CHUNK_ROWS)
+        yield stored_rows(part, file_id, first_line=start + 2, lookups=lookups)
 
 
 def _deferrable_ddl(session: Session) -> list[tuple[str, str]]:
@@ -182,12 +229,12 @@ def try_first_load(
         return is_clean(table) and summarise(table, summary)
     summarise(table, summary)
     savepoint = session.begin_nested()
-    rows = stored_rows(table, record_file())
+    file_id = record_file()
     with ThreadPoolExecutor(1) as pool:  # the check runs beside the writes (Arrow frees the GIL)
         clean = pool.submit(is_clean, table)
         homes = pool.submit(households, table)
         try:
-            deferred = _write_residents(session, rows)
+            deferred = _write_residents(session, stored_parts(table, file_id))
             _insert_history(session, actor)
         except (DBAPIError, psycopg.Error):
             savepoint.rollback()  # PostgreSQL refused a value: the SQL path reports it, line and column
@@ -200,9 +247,12 @@ def try_first_load(
     return True
 
 
-def _write_residents(session: Session, rows: pa.Table) -> list[tuple[str, str]]:
+def _write_residents(session: Session, parts: Iterable[pa.Table]) -> list[tuple[str, str]]:
     """Set indexes and keys aside and COPY the residents; return the DDL that restores them."""
+    # Memory and workers to rebuild the indexes at once: a btree index is sorted by up to two workers
+    # beside this backend (the server's max_parallel_workers, 8 by default, allows them).
     session.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+    session.execute(text("SET LOCAL max_parallel_maintenance_workers = 2"))
     deferred = _deferrable_ddl(session)
     for drop, _ in deferred:
         session.execute(text(drop))
@@ -211,8 +261,7 @@ def _write_residents(session: Session, rows: pa.Table) -> list[tuple[str, str]]:
     ).scalar()
     if not referenced:  # empty already: the TRUNCATE lets the COPY write the rows frozen
         session.execute(text("TRUNCATE register.residents"))
-    batches = rows.to_batches(max_chunksize=CHUNK_ROWS)
-    _copy(_driver(session), "register.residents", RESIDENT_COLUMNS, batches, freeze=not referenced)
+    _copy(_driver(session), "register.residents", RESIDENT_COLUMNS, parts, freeze=not referenced)
     return deferred
 
 
@@ -241,7 +290,7 @@ def _copy(
     driver: psycopg.Connection,
     target: str,
     columns: Iterable[str],
-    parts: Iterable[pa.RecordBatch],
+    parts: Iterable[pa.RecordBatch | pa.Table],
     *,
     freeze: bool = False,
 ) -> None:

@@ -23,6 +23,7 @@ from core.domain.errors import DomainError
 from core.domain.register import END_SUFFIX, InvalidEndLine, parse_end_line
 from core.services.audit import Actor
 from core.services.register import find_loaded
+from etl.first_load import register_is_empty
 from etl.load import LoadOutcome, Progress, load_file, sort_by_extract_date
 
 REPORT_SUFFIX = ".report.txt"
@@ -135,8 +136,12 @@ def pull(
     *,
     progress: Progress | None = None,
     on_file: Callable[[LoadOutcome], None] | None = None,
+    owner_factory: sessionmaker[Session] | None = None,
 ) -> PullResult:
-    """Fetch and load every new, complete extract on the server, oldest first."""
+    """Fetch and load every new, complete extract on the server, oldest first.
+
+    OWNER_FACTORY (sessions as the register tables' owner), when given, loads a file while the register
+    is empty, so that a first full load takes etl.first_load's path; every other load runs in FACTORY's."""
     result = PullResult()
     inbox, errors_dir, loaded_dir = register_dir / "inbox", register_dir / "errors", register_dir / "loaded"
     with connect(settings) as ftp:
@@ -154,7 +159,10 @@ def pull(
                 result.skipped.append((name, "前回拒否(同じ内容)/ rejected before, unchanged"))
                 continue
             path = _download(ftp, name, inbox)
-            outcome = _load(factory, path, actor, progress)
+            loader = factory
+            if owner_factory is not None and _register_empty(factory):
+                loader = owner_factory
+            outcome = _load(loader, path, actor, progress)
             if on_file is not None:
                 on_file(outcome)
             if outcome.status == "rejected":
@@ -169,6 +177,11 @@ def pull(
                 ftp.delete(name + END_SUFFIX)
                 ftp.delete(name)
     return result
+
+
+def _register_empty(factory: sessionmaker[Session]) -> bool:
+    with factory() as session:
+        return register_is_empty(session)
 
 
 def _already_loaded(factory: sessionmaker[Session], digest: str) -> bool:

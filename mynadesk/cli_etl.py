@@ -38,17 +38,22 @@ def session_factory() -> sessionmaker[Session]:
     return make_session_factory(app_engine(settings))
 
 
-def first_load_factory(factory: sessionmaker[Session]) -> sessionmaker[Session]:
-    """Sessions as the schema owner while the register is empty, else FACTORY's.
+def owner_session_factory() -> sessionmaker[Session]:
+    """Sessions as the schema owner: only for a first load into an empty register.
 
     A first full load rebuilds the register's indexes after its COPY, which only the tables' owner may do;
     every later load (and the console) keeps the ETL role's limits."""
     from core.db.engine import locate_database, make_engine, make_session_factory
 
+    return make_session_factory(make_engine(locate_database(Settings.from_env()).owner_url))
+
+
+def first_load_factory(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions as the schema owner while the register is empty, else FACTORY's."""
     with factory() as session:
         if not register_is_empty(session):
             return factory
-    return make_session_factory(make_engine(locate_database(Settings.from_env()).owner_url))
+    return owner_session_factory()
 
 
 @etl_app.command("load")
@@ -185,7 +190,12 @@ def etl_pull() -> None:
     try:
         with progress.bar(console) as report:
             result = pull(
-                settings.ftp, settings.register_dir, session_factory(), etl_actor(), progress=report
+                settings.ftp,
+                settings.register_dir,
+                session_factory(),
+                etl_actor(),
+                progress=report,
+                owner_factory=owner_session_factory(),
             )
     except PullError as error:
         console.print(f"[bold red]エラー / error:[/] {error}")

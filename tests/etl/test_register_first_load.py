@@ -87,10 +87,18 @@ def varied_rows() -> list[dict[str, str]]:
     ]
 
 
+@pytest.mark.parametrize("part_rows", [first_load.CHUNK_ROWS, 100])  # 100: the rows go in 9 parts
 def test_a_first_load_writes_what_the_merge_writes(
-    engine: Engine, app_engine: Engine, tmp_path: Path, fast_path_taken: list[bool]
+    engine: Engine,
+    app_engine: Engine,
+    tmp_path: Path,
+    fast_path_taken: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+    part_rows: int,
 ) -> None:
     from etl.synth import generate
+
+    monkeypatch.setattr(first_load, "CHUNK_ROWS", part_rows)
 
     generate(tmp_path, scale=0.002, seed=5, as_of=date(2026, 11, 26))
     synthetic = tmp_path / "resident_20261126_full.csv"

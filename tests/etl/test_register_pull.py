@@ -7,6 +7,7 @@ import ipaddress
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -16,12 +17,14 @@ from cryptography.x509.oid import NameOID
 from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler, TLS_FTPHandler
 from pyftpdlib.servers import FTPServer
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.config import FtpSettings
+from core.config import APP_ROLE, FtpSettings
+from core.db.engine import make_session_factory
 from core.db.models.register import ExtractFile, Resident
 from core.services.audit import Actor
+from etl import first_load
 from etl.pull import pull
 from tests.etl.register_files import person, write_extract
 
@@ -172,3 +175,37 @@ def test_pull_over_ftps(remote: Path, tmp_path: Path, etl_factory: sessionmaker[
         server.close()
     assert [o.status for o in result.loaded] == ["loaded"]
     assert residents(etl_factory) == 1
+
+
+def test_pull_loads_into_an_empty_register_as_the_owner_by_the_first_load_path_and_later_files_as_etl(
+    ftp: FtpSettings,
+    remote: Path,
+    tmp_path: Path,
+    etl_factory: sessionmaker[Session],
+    committing_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loads: list[tuple[str, bool]] = []  # (role of the session, did the first-load path load the file)
+    original = first_load.try_first_load
+
+    def spy(session: Session, *args: Any, **kwargs: Any) -> bool:
+        loads.append((session.scalar(text("SELECT current_user")) or "", original(session, *args, **kwargs)))
+        return loads[-1][1]
+
+    monkeypatch.setattr(first_load, "try_first_load", spy)
+    write_extract(remote, [person(1), person(2)], name="resident_20261101_full.csv")
+    write_extract(remote, [person(3)], name="resident_20261102_delta.csv")
+    owner = make_session_factory(committing_engine)
+    result = pull(ftp, tmp_path / "register", etl_factory, ETL, owner_factory=owner)
+    assert [o.status for o in result.loaded] == ["loaded", "loaded"]
+    assert residents(etl_factory) == 3
+    owner_role = committing_engine.url.username
+    assert loads == [(owner_role, True), (APP_ROLE, False)]
+    with etl_factory() as session:  # the app role keeps its limits: it owns no register table
+        owned = session.scalar(
+            text(
+                "SELECT bool_or(pg_has_role(relowner, 'USAGE')) FROM pg_class"
+                " WHERE oid = 'register.residents'::regclass"
+            )
+        )
+    assert owned is False
