@@ -43,7 +43,7 @@ from tests.conftest import libpq, recreate_database
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "200"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
-SERVERS = os.environ.get("BENCH_SERVERS", "gthread:2x8")
+SERVERS = os.environ.get("BENCH_SERVERS", "gthread:2x4")  # as `mynadesk site serve` starts by default
 FLOOR_SECONDS = float(os.environ.get("BENCH_FLOOR_SECONDS", "8"))
 PGBENCH = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pgbench"
 
