@@ -1,83 +1,76 @@
-"""Counter capacity per month, from the slot templates and closures the city configures."""
+"""Counter capacity per month: the seats of the slots the city's templates generate, by the same rules as
+core.services.slots.generate_slots (weekdays and weeks of the month, validity, public holidays without a
+special opening, 年末年始, the J-LIS stop Sunday, closures and J-LIS outages, whole day or per slot)."""
 
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, time, timedelta, timezone
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db.models.booking import Closure, SlotTemplate
-
-JST = timezone(timedelta(hours=9))
-
-
-def _slots_per_day(template: SlotTemplate) -> int:
-    minutes = (
-        datetime.combine(date.min, template.ends_at) - datetime.combine(date.min, template.starts_at)
-    ).seconds
-    return (minutes // 60) // template.slot_minutes * template.capacity
+from core.domain.booking import TOKYO, slot_times
+from core.services.slots import closures_between, open_on, open_slots, template_applies
 
 
-def _closed_days(closures: list[Closure]) -> dict[date, set[int | None]]:
-    """The days each closure covers whole (closure / J-LIS outage): day → venue ids (None: every venue)."""
-    days: dict[date, set[int | None]] = {}
-    for closure in closures:
-        if closure.kind not in ("closure", "jlis_outage"):
-            continue
-        day = closure.starts_at.astimezone(JST).date()
-        if datetime.combine(day, time(0), JST) < closure.starts_at:
-            day += timedelta(days=1)  # starts during the day: that day is not closed all day
-        while datetime.combine(day + timedelta(days=1), time(0), JST) <= closure.ends_at:
-            days.setdefault(day, set()).add(closure.venue_id)
+def _month_end(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def _touched_days(blocking: list[Closure]) -> set[date]:
+    """The Tokyo days a closure or outage overlaps at all (on the others every slot of an open day stands)."""
+    days: set[date] = set()
+    for closure in blocking:
+        day = closure.starts_at.astimezone(TOKYO).date()
+        while datetime.combine(day, time(0), TOKYO) < closure.ends_at:
+            days.add(day)
             day += timedelta(days=1)
     return days
 
 
-def _weekdays(first: date, last: date, weekday: int) -> int:
-    """How many days from FIRST to LAST (inclusive) fall on WEEKDAY (0 = Monday)."""
-    start = first + timedelta(days=(weekday - first.weekday()) % 7)
-    return 0 if start > last else (last - start).days // 7 + 1
-
-
-def _template_days(
-    template: SlotTemplate, first: date, last: date, closed: dict[date, set[int | None]]
-) -> int:
-    """The days of FIRST..LAST the template runs: its weekdays while valid, less whole-day closures."""
-    low = max(first, template.valid_from or first)
-    high = min(last, template.valid_to or last)
-    if low > high:
-        return 0
-    shut = sum(
-        1
-        for day, venues in closed.items()
-        if low <= day <= high
-        and day.weekday() == template.weekday
-        and (None in venues or template.venue_id in venues)
+def _seats(template: SlotTemplate, day: date) -> int:
+    return (
+        len(slot_times(day, template.starts_at, template.ends_at, template.slot_minutes)) * template.capacity
     )
-    return _weekdays(low, high, template.weekday) - shut
 
 
 def monthly_capacity(session: Session, months: list[date]) -> list[int]:
-    """Visits the configured counters can take in each month (whole-day closures removed)."""
+    """Visits the configured counters can take in each month (first days of months, in order)."""
     if not months:
         return []
-    templates = [(t, _slots_per_day(t)) for t in session.scalars(select(SlotTemplate))]
-    first = months[0]
-    last = months[-1].replace(day=calendar.monthrange(months[-1].year, months[-1].month)[1])
-    closures = list(
-        session.scalars(
-            select(Closure).where(
-                Closure.ends_at >= datetime.combine(first, time(0), JST),
-                Closure.starts_at <= datetime.combine(last + timedelta(days=1), time(0), JST),
-            )
+    templates = list(session.scalars(select(SlotTemplate).where(SlotTemplate.procedure_id.is_not(None))))
+    closures = closures_between(session, months[0], _month_end(months[-1]))
+    blocking = [c for c in closures if c.kind != "opening"]
+    touched = _touched_days(blocking)
+    # Templates that run on the same days (venue, weekday, validity, weeks) are checked once per day.
+    groups: dict[tuple[object, ...], list[SlotTemplate]] = defaultdict(list)
+    for template in templates:
+        key = (
+            template.venue_id,
+            template.weekday,
+            template.valid_from,
+            template.valid_to,
+            template.weeks_of_month,
         )
-    )
-    closed = _closed_days(closures)
+        groups[key].append(template)
+    by_weekday: dict[int, list[tuple[SlotTemplate, int, list[SlotTemplate]]]] = defaultdict(list)
+    for members in groups.values():
+        seats = sum(_seats(t, months[0]) for t in members)  # a day without closures (Tokyo has no DST)
+        by_weekday[members[0].weekday].append((members[0], seats, members))
     result = []
     for month in months:
-        end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-        in_month = {day: venues for day, venues in closed.items() if month <= day <= end}
-        result.append(sum(n * _template_days(t, month, end, in_month) for t, n in templates))
+        total, day, end = 0, month, _month_end(month)
+        while day <= end:
+            for first, seats, members in by_weekday[day.weekday()]:
+                if not template_applies(first, day) or not open_on(day, first.venue_id, closures):
+                    continue
+                if day in touched:
+                    total += sum(len(open_slots(t, day, blocking)) * t.capacity for t in members)
+                else:
+                    total += seats
+            day += timedelta(days=1)
+        result.append(total)
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
 import jpholiday
 from sqlalchemy import DateTime, and_, func, literal, or_, select
@@ -64,7 +65,8 @@ def load_rules(session: Session) -> BookingRules:
     )
 
 
-def _closures(session: Session, start: date, end: date) -> list[Closure]:
+def closures_between(session: Session, start: date, end: date) -> list[Closure]:
+    """Closures and special openings that touch START..END (Tokyo days)."""
     lo = datetime.combine(start, datetime.min.time(), TOKYO)
     hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), TOKYO)
     query = select(Closure).where(Closure.starts_at < hi, Closure.ends_at > lo)
@@ -76,7 +78,7 @@ def _covers(closure: Closure, venue_id: int, starts: datetime, ends: datetime) -
     return venue_ok and closure.starts_at < ends and closure.ends_at > starts
 
 
-def _open_on(day: date, venue_id: int, closures: list[Closure]) -> bool:
+def open_on(day: date, venue_id: int, closures: list[Closure]) -> bool:
     """Whether the venue serves card procedures on DAY (holidays only with a special opening)."""
     if is_year_end(day) or is_jlis_stop_sunday(day):
         return False
@@ -87,7 +89,8 @@ def _open_on(day: date, venue_id: int, closures: list[Closure]) -> bool:
     return any(c.kind == "opening" and _covers(c, venue_id, lo, hi) for c in closures)
 
 
-def _template_applies(template: SlotTemplate, day: date) -> bool:
+def template_applies(template: SlotTemplate, day: date) -> bool:
+    """Whether TEMPLATE runs on DAY: its weekday, inside its validity, in its weeks of the month."""
     if template.weekday != day.weekday():
         return False
     if template.valid_from and day < template.valid_from:
@@ -95,25 +98,38 @@ def _template_applies(template: SlotTemplate, day: date) -> bool:
     if template.valid_to and day > template.valid_to:
         return False
     if template.weeks_of_month:
-        weeks = {int(w) for w in template.weeks_of_month.split(",") if w.strip()}
-        return week_of_month(day) in weeks
+        return week_of_month(day) in _weeks(template.weeks_of_month)
     return True
+
+
+@cache
+def _weeks(text: str) -> frozenset[int]:
+    """The weeks of a template's "2,4" (parsed once: capacity forecasts ask for every day of ten years)."""
+    return frozenset(int(w) for w in text.split(",") if w.strip())
+
+
+def open_slots(template: SlotTemplate, day: date, blocking: list[Closure]) -> list[tuple[datetime, datetime]]:
+    """The slot times TEMPLATE gives on DAY, less those a closure or J-LIS outage covers (the caller has
+    checked that the template applies and the venue is open that day)."""
+    return [
+        (starts, ends)
+        for starts, ends in slot_times(day, template.starts_at, template.ends_at, template.slot_minutes)
+        if not any(_covers(c, template.venue_id, starts, ends) for c in blocking)
+    ]
 
 
 def generate_slots(session: Session, start: date, end: date) -> int:
     """Create the slots of every template from START to END (idempotent); return how many were new."""
     templates = list(session.scalars(select(SlotTemplate).where(SlotTemplate.procedure_id.is_not(None))))
-    closures = _closures(session, start, end)
+    closures = closures_between(session, start, end)
     blocking = [c for c in closures if c.kind != "opening"]
     rows: list[dict[str, object]] = []
     day = start
     while day <= end:
         for template in templates:
-            if not _template_applies(template, day) or not _open_on(day, template.venue_id, closures):
+            if not template_applies(template, day) or not open_on(day, template.venue_id, closures):
                 continue
-            for starts, ends in slot_times(day, template.starts_at, template.ends_at, template.slot_minutes):
-                if any(_covers(c, template.venue_id, starts, ends) for c in blocking):
-                    continue
+            for starts, ends in open_slots(template, day, blocking):
                 rows.append(
                     {
                         "venue_id": template.venue_id,
