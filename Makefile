@@ -35,7 +35,7 @@ bench: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/mynadesk db upgrade
-	$(BIN)/mynadesk site seed
+	$(BIN)/mynadesk site seed --demo-bookings
 	@if [ ! -f $(GENERATED)/.complete-$(SCALE)-$(SEED) ]; then \
 		$(BIN)/mynadesk data generate --out $(GENERATED) --scale $(SCALE) --seed $(SEED) && \
 		touch $(GENERATED)/.complete-$(SCALE)-$(SEED); \

@@ -33,15 +33,28 @@ def _site_session_factory(settings: Settings) -> Any:
 
 
 @site_app.command("seed")
-def seed() -> None:
+def seed(
+    demo_bookings: Annotated[
+        bool,
+        typer.Option(
+            "--demo-bookings",
+            help="デモ用の予約履歴も作成 / also fill demo bookings (90 days back, 14 ahead)",
+        ),
+    ] = False,
+) -> None:
     """藤沢市の会場・手続き・受付時間と枠を登録 / create Fujisawa's venues, procedures, slots (idempotent)."""
     from core.domain.booking import TOKYO
+    from core.services.demo_bookings import seed_demo_bookings
     from core.services.seed import seed_fujisawa
 
     factory = _owner_session_factory(Settings.from_env())
+    today = datetime.now(TOKYO).date()
     with factory.begin() as session:
-        created = seed_fujisawa(session, datetime.now(TOKYO).date())
+        created = seed_fujisawa(session, today)
+        booked = seed_demo_bookings(session, today) if demo_bookings else 0
     console.print(f"[green]登録しました / seeded[/]: 新しい枠 / new slots {created:,}")
+    if demo_bookings:
+        console.print(f"デモ予約 / demo bookings: {booked:,}")
 
 
 @site_app.command("serve")

@@ -1,0 +1,76 @@
+"""Booking history for the demo (`mynadesk site seed --demo-bookings`): the seeded venues' slots of the last
+weeks filled with visits that came, did not come or were cancelled, and some of the coming days booked, so
+that the console's overview, reservations admin and statistics show a working city, not empty charts.
+
+Demo rows carry no personal data (name デモ予約, no phone or e-mail: the per-contact cap never counts them)
+and booking numbers "D<slot>-<seat>" that the reservation site's forms never produce."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from core.domain.booking import TOKYO
+from core.services.slots import generate_slots
+
+FILL_PAST = 0.7  # share of seats booked in past slots, on average
+FILL_AHEAD = 0.35  # share of seats already booked in the coming days
+
+_ALREADY = text("SELECT EXISTS (SELECT FROM booking.reservations WHERE booking_no LIKE 'D%')")
+_ALREADY = text("SELECT EXISTS (SELECT FROM booking.reservations WHERE booking_no LIKE 'D%')")
+_INSERT = text(
+    """
+    WITH picked AS (
+        SELECT s.id, s.procedure_id, s.starts_at,
+               least(s.capacity - s.booked - s.held,
+                     floor(s.capacity * :fill * (0.4 + 1.2 * random()))::int) AS seats
+        FROM booking.slots s
+        WHERE s.starts_at >= :lo AND s.starts_at < :hi AND s.procedure_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM booking.reservations r WHERE r.slot_id = s.id)
+    ), seat AS (
+        SELECT p.id, p.procedure_id, p.starts_at, g AS n, random() AS u,
+               p.starts_at - (1 + floor(random() * 30)) * interval '1 day' AS made
+        FROM picked p CROSS JOIN LATERAL generate_series(1, p.seats) AS g
+    ), added AS (
+        INSERT INTO booking.reservations (booking_no, secret_hash, slot_id, procedure_id, status, channel,
+                                          name, language, created_at, checked_in_at, cancelled_at)
+        SELECT 'D' || id || '-' || n,
+               encode(sha256(convert_to('mynadesk-demo-' || id || '-' || n, 'UTF8')), 'hex'),
+               id, procedure_id,
+               CASE WHEN starts_at >= :now THEN 'booked'
+                    WHEN u < 0.06 THEN 'cancelled' WHEN u < 0.14 THEN 'no_show' ELSE 'completed' END,
+               CASE WHEN u > 0.97 THEN 'phone' ELSE 'web' END, 'デモ予約',
+               CASE WHEN u > 0.9 THEN 'en' ELSE 'ja' END, made,
+               CASE WHEN starts_at < :now AND u >= 0.14 THEN starts_at + interval '3 minutes' END,
+               CASE WHEN starts_at < :now AND u < 0.06 THEN made + interval '2 days' END
+        FROM seat
+        RETURNING slot_id, status
+    ), taken AS (
+        SELECT slot_id, count(*) FILTER (WHERE status <> 'cancelled') AS seats, count(*) AS made
+        FROM added GROUP BY slot_id
+    ), counted AS (
+        UPDATE booking.slots s SET booked = s.booked + t.seats FROM taken t WHERE s.id = t.slot_id
+        RETURNING t.made
+    )
+    SELECT coalesce(sum(made), 0) FROM counted
+    """
+)
+
+
+def seed_demo_bookings(session: Session, today: date, days_back: int = 90, days_ahead: int = 14) -> int:
+    """Fill the demo's slots from DAYS_BACK days ago up to DAYS_AHEAD days on, once: nothing when demo
+    bookings exist already; slots with a real reservation are left alone. Return how many were made."""
+    if session.execute(_ALREADY).scalar():
+        return 0
+    generate_slots(session, today - timedelta(days=days_back), today - timedelta(days=1))
+    now = datetime.now(TOKYO)
+    start = datetime.combine(today - timedelta(days=days_back), time(0), TOKYO)
+    made = 0
+    for lo, hi, fill in (
+        (start, now, FILL_PAST),
+        (now, datetime.combine(today + timedelta(days=days_ahead + 1), time(0), TOKYO), FILL_AHEAD),
+    ):
+        made += int(session.execute(_INSERT, {"lo": lo, "hi": hi, "fill": fill, "now": now}).scalar_one())
+    return made
