@@ -34,8 +34,12 @@ MEASURE, DIMENSION, PERIOD, RANGE, SHOW, CSV, XLSX = (
 TABLE, CHART, DOWNLOAD = "st-table", "st-chart", "st-download"
 
 
-def _options(labels: dict[str, str]) -> list[dict[str, str]]:
-    return [{"label": label, "value": key} for key, label in labels.items()]
+def _choice(label: str, component_id: str, labels: dict[str, str], value: str) -> Any:
+    """A labelled drop-down of LABELS (key → Japanese label)."""
+    options = [{"label": text, "value": key} for key, text in labels.items()]
+    return dbc.Col(
+        [dbc.Label(label), dcc.Dropdown(id=component_id, options=options, value=value, clearable=False)], md=2
+    )
 
 
 def layout(**_: Any) -> Any:
@@ -45,42 +49,9 @@ def layout(**_: Any) -> Any:
         [
             dbc.Row(
                 [
-                    dbc.Col(
-                        [
-                            dbc.Label("集計項目"),
-                            dcc.Dropdown(
-                                id=MEASURE,
-                                options=_options(statistics.MEASURES),
-                                value="issued",
-                                clearable=False,
-                            ),
-                        ],
-                        md=2,
-                    ),
-                    dbc.Col(
-                        [
-                            dbc.Label("内訳"),
-                            dcc.Dropdown(
-                                id=DIMENSION,
-                                options=_options(statistics.DIMENSIONS),
-                                value="none",
-                                clearable=False,
-                            ),
-                        ],
-                        md=2,
-                    ),
-                    dbc.Col(
-                        [
-                            dbc.Label("単位"),
-                            dcc.Dropdown(
-                                id=PERIOD,
-                                options=_options(statistics.PERIODS),
-                                value="month",
-                                clearable=False,
-                            ),
-                        ],
-                        md=2,
-                    ),
+                    _choice("集計項目", MEASURE, statistics.MEASURES, "issued"),
+                    _choice("内訳", DIMENSION, statistics.DIMENSIONS, "none"),
+                    _choice("単位", PERIOD, statistics.PERIODS, "month"),
                     dbc.Col(
                         [
                             dbc.Label("期間"),
