@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,8 @@ import duckdb
 import pandas as pd
 
 from core.analytics.marts import MARTS
+from core.domain.booking import TOKYO
 from core.domain.errors import DomainError
-
-JST = timezone(timedelta(hours=9))
 
 
 class AnalyticsMissing(DomainError):  # noqa: N818 - named for what happened
@@ -102,7 +101,7 @@ def as_of_text(built: tuple[datetime, date] | None) -> str:
     if built is None:
         return "データ時点: 分析データ(作成日時不明)"
     return (
-        f"データ時点: 分析データ {built[0].astimezone(JST):%Y-%m-%d %H:%M} 作成(基準日 {built[1]:%Y-%m-%d})"
+        f"データ時点: 分析データ {built[0].astimezone(TOKYO):%Y-%m-%d %H:%M} 作成(基準日 {built[1]:%Y-%m-%d})"
     )
 
 

@@ -81,8 +81,8 @@ def mart_waiting(duckdb_file: Path) -> WaitingFigures:
     waiting: dict[str, dict[str, int]] = {}
     for state, band, cards in frame[["state", "band", "cards"]].itertuples(index=False, name=None):
         waiting.setdefault(str(state), {})[str(band)] = int(cards)
-    info = queries.build_info(duckdb_file)
-    built = info["built_at"].iloc[0].to_pydatetime() if len(info) else None
+    build = queries.build_time(duckdb_file)
+    built = build[0] if build is not None else None
     return WaitingFigures(waiting, int(frame["reminder_due"].sum()), int(frame["disposal_due"].sum()), built)
 
 
@@ -193,9 +193,8 @@ def mart_issued_per_day(
 
     Raises core.analytics.queries.AnalyticsMissing when there is no build yet."""
     first = today - timedelta(days=days - 1)
-    info = queries.build_info(duckdb_file)
-    as_of = info["as_of"].iloc[0].date() if len(info) else first
-    built = info["built_at"].iloc[0].to_pydatetime() if len(info) else None
+    build = queries.build_time(duckdb_file)
+    built, as_of = build if build is not None else (None, first)
     history = queries.issuance_daily(duckdb_file, first, min(as_of, today + timedelta(days=1)))
     counts = {d.date(): int(n) for d, n in zip(history["day"], history["handed_over"], strict=True)}
     counts.update(_handovers_since(session, max(as_of, first)))
