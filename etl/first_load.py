@@ -4,11 +4,12 @@ Merging through staging tables maintains every index row by row, which costs man
 every row is new. When the register (residents, their history, households) is empty and the session's role
 owns its tables, the loader instead, inside a savepoint:
 - locks the register tables (ACCESS EXCLUSIVE until commit: nobody reads a register that is being born),
-- sets the indexes, primary and foreign keys of residents and resident_versions aside (transactional DDL:
-  a rollback or a kill brings them back with everything else),
-- COPYs the converted rows (Arrow -> csv, sent by a background thread) frozen into register.residents,
-- derives version 1 of every person (their history) in SQL while etl.fast_check checks the file on the
-  other core, then restores the indexes and keys and COPYs the households.
+- sets the indexes, primary and foreign keys of residents aside (transactional DDL: a rollback or a kill
+  brings them back with everything else),
+- COPYs the converted rows (Arrow -> csv, sent by a background thread) frozen into register.residents: each
+  row is version 1 of its person (the current version lives in residents; resident_versions gets a row only
+  when a later load replaces it), while etl.fast_check checks the file on the other core,
+- restores the indexes and keys and COPYs the households.
 Any doubt (etl.fast_check says no, or PostgreSQL refuses a value) rolls the savepoint back and the loader
 takes the SQL path, which reports every error. CHECK constraints hold on every row as ever. Card effects
 see the people who left the register (B codes) through the usual register_diff.
@@ -36,8 +37,15 @@ from etl.fast_check import has_gaiji, is_clean, parse_columns, parse_date
 
 REGISTER_TABLES = ("register.residents", "register.resident_versions", "register.households")
 CHUNK_ROWS = 32_768
-_PERSON = ", ".join(STORED_COLUMNS)
-RESIDENT_COLUMNS = (*STORED_COLUMNS, "source_file_id", "source_line")
+# version (1) and recorded_at (now()) are the columns' defaults
+RESIDENT_COLUMNS = (
+    *STORED_COLUMNS,
+    "source_file_id",
+    "source_line",
+    "valid_from",
+    "change_kind",
+    "recorded_by",
+)
 HOUSEHOLD_COLUMNS = ("household_no", "head_atena_no")
 
 
@@ -145,10 +153,15 @@ def date_lookups(table: pa.Table) -> dict[str, Lookup]:
 
 
 def stored_rows(
-    table: pa.Table, file_id: int, first_line: int = 2, lookups: dict[str, Lookup] | None = None
+    table: pa.Table,
+    file_id: int,
+    first_line: int = 2,
+    lookups: dict[str, Lookup] | None = None,
+    *,
+    recorded_by: str,
 ) -> pa.Table:
-    """The rows as register.residents stores them (STORED_COLUMNS, source_file_id, source_line);
-    FIRST_LINE is the line of TABLE's first row (one record per line: fast_check)."""
+    """The rows as register.residents stores them (RESIDENT_COLUMNS: each person's version 1, recorded by
+    RECORDED_BY); FIRST_LINE is the line of TABLE's first row (one record per line: fast_check)."""
     rows = table.num_rows
     lookups = lookups or date_lookups(table)
     out = {name: _nullable(table[name]) for name in STORED_COLUMNS if name in table.column_names}
@@ -162,24 +175,28 @@ def stored_rows(
     columns = {name: out[name] for name in STORED_COLUMNS}
     columns["source_file_id"] = pa.array([file_id] * rows, pa.int32())
     columns["source_line"] = pa.array(range(first_line, first_line + rows), pa.int32())
+    columns["valid_from"] = out["updated_at"]
+    is_resident = pc.equal(table["resident_status"], "1")
+    columns["change_kind"] = pc.if_else(is_resident, pa.scalar("new"), pa.scalar("removed"))
+    columns["recorded_by"] = pa.array([recorded_by] * rows, pa.string())
     return pa.table(columns)
 
 
-def stored_parts(table: pa.Table, file_id: int) -> Iterator[pa.Table]:
+def stored_parts(table: pa.Table, file_id: int, recorded_by: str) -> Iterator[pa.Table]:
     """stored_rows part by part (CHUNK_ROWS rows), converted as the COPY asks for them: Python converts
     the next part while PostgreSQL writes the last one."""
     lookups = date_lookups(table)
     for start in range(0, table.num_rows, CHUNK_ROWS):
         part = table.slice(start, CHUNK_ROWS)
-        yield stored_rows(part, file_id, first_line=start + 2, lookups=lookups)
+        yield stored_rows(part, file_id, first_line=start + 2, lookups=lookups, recorded_by=recorded_by)
 
 
 def _deferrable_ddl(session: Session) -> list[tuple[str, str]]:
     """(drop, re-create) DDL of what costs most row by row and least built at once: the indexes, primary
-    keys (none is referenced) and foreign keys (a lookup a row) of residents and resident_versions.
+    keys (none is referenced) and foreign keys (a lookup a row) of residents.
 
     CHECK constraints stay: they are checked row by row as ever."""
-    tables = "'register.residents'::regclass, 'register.resident_versions'::regclass"
+    tables = "'register.residents'::regclass"
     indexes = session.execute(
         text(
             f"""SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
@@ -234,8 +251,7 @@ def try_first_load(
         clean = pool.submit(is_clean, table)
         homes = pool.submit(households, table)
         try:
-            deferred = _write_residents(session, stored_parts(table, file_id))
-            _insert_history(session, actor)
+            deferred = _write_residents(session, stored_parts(table, file_id, actor))
         except (DBAPIError, psycopg.Error):
             savepoint.rollback()  # PostgreSQL refused a value: the SQL path reports it, line and column
             return False
@@ -263,19 +279,6 @@ def _write_residents(session: Session, parts: Iterable[pa.Table]) -> list[tuple[
         session.execute(text("TRUNCATE register.residents"))
     _copy(_driver(session), "register.residents", RESIDENT_COLUMNS, parts, freeze=not referenced)
     return deferred
-
-
-def _insert_history(session: Session, actor: str) -> None:
-    """Version 1 of everyone, derived in SQL from the residents just loaded."""
-    session.execute(
-        text(
-            f"""INSERT INTO register.resident_versions ({_PERSON}, version, valid_from, change_kind,
-                source_file_id, source_line, recorded_by)
-            SELECT {_PERSON}, 1, updated_at, CASE WHEN resident_status <> 1 THEN 'removed' ELSE 'new' END,
-                source_file_id, source_line, :actor FROM register.residents"""
-        ),
-        {"actor": actor},
-    )
 
 
 def _complete_register(session: Session, deferred: list[tuple[str, str]], homes: pa.Table) -> None:
@@ -321,7 +324,7 @@ def _diff_of_leavers(session: Session) -> None:
     session.execute(
         text(
             """CREATE TEMP TABLE register_diff ON COMMIT DROP AS
-            SELECT r.*, true AS is_new, NULL::text AS changed_columns FROM register.residents r
+            SELECT r.*, true AS is_new FROM register.residents r
             WHERE r.move_reason LIKE 'B%'
               AND EXISTS (SELECT 1 FROM cards.cards c WHERE c.holder_atena_no = r.atena_no)"""
         )

@@ -16,6 +16,7 @@ from core.db.models.booking import Procedure, Reservation, Slot, Venue
 from core.db.models.cards import Card, CardEvent, Certificate
 from core.db.models.register import Resident, ResidentVersion
 from core.domain.errors import DomainError
+from core.services import register
 from core.services.audit import Actor, record
 
 MAX_HITS = 50
@@ -244,13 +245,7 @@ def person_record(session: Session, atena_no: str, actor: Actor) -> PersonRecord
     resident = session.get(Resident, atena_no)
     if resident is None:
         raise PersonNotFound(f"宛名番号 {atena_no} の住民はいません", f"no resident with 宛名番号 {atena_no}")
-    versions = list(
-        session.scalars(
-            select(ResidentVersion)
-            .where(ResidentVersion.atena_no == atena_no)
-            .order_by(ResidentVersion.version)
-        )
-    )
+    versions = register.history(session, atena_no)
     cards = list(
         session.scalars(select(Card).where(Card.holder_atena_no == atena_no).order_by(Card.issued_on))
     )

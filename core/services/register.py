@@ -19,13 +19,25 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from core.db.models.register import ExtractFile, ResidentVersion
+from core.db.models.register import ExtractFile, Resident, ResidentVersion
 from core.domain.errors import DomainError
 from core.domain.register import STORED_COLUMNS, ExtractKind
 from core.services.audit import Actor, record
 
 STAGING_TABLE = "register_stage"
 _COMPARED = [c for c in STORED_COLUMNS if c not in ("atena_no", "updated_at")]
+# What a version says of itself, beside the person's columns (residents and resident_versions alike).
+_VERSION_META_COLUMNS = (
+    "version",
+    "valid_from",
+    "change_kind",
+    "changed_columns",
+    "source_file_id",
+    "source_line",
+    "recorded_by",
+    "recorded_at",
+)
+_VERSION_META = ", ".join(_VERSION_META_COLUMNS)
 
 
 class OutOfOrder(DomainError):  # noqa: N818
@@ -124,34 +136,31 @@ def _count_absent(session: Session, summary: LoadSummary) -> None:
 
 def _merge(session: Session, file_id: int, actor: Actor) -> None:
     cols = ", ".join(STORED_COLUMNS)
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in STORED_COLUMNS if c != "atena_no")
+    updates = ", ".join(f"{c} = d.{c}" for c in STORED_COLUMNS if c != "atena_no")
     params = {"file_id": file_id, "actor": actor.name}
+    # the current versions of the people who changed become history, closed where the new ones start
     session.execute(
         text(
-            """UPDATE register.resident_versions v SET valid_to = greatest(d.updated_at, v.valid_from)
-            FROM register_diff d WHERE v.atena_no = d.atena_no AND v.valid_to IS NULL AND NOT d.is_new"""
+            f"""INSERT INTO register.resident_versions ({cols}, {_VERSION_META}, valid_to)
+            SELECT {", ".join(f"r.{c}" for c in (*STORED_COLUMNS, *_VERSION_META_COLUMNS))},
+                greatest(d.updated_at, r.valid_from)
+            FROM register.residents r JOIN register_diff d ON d.atena_no = r.atena_no WHERE NOT d.is_new"""
         )
     )
     session.execute(
         text(
-            f"""INSERT INTO register.resident_versions ({cols}, version, valid_from, change_kind,
-                changed_columns, source_file_id, source_line, recorded_by)
-            SELECT {cols}, coalesce(old_version, 0) + 1, valid_from, outcome, nullif(changed_columns, ''),
-                :file_id, source_line, :actor FROM register_diff"""
+            f"""INSERT INTO register.residents ({cols}, {_VERSION_META})
+            SELECT {cols}, 1, valid_from, outcome, nullif(changed_columns, ''), :file_id, source_line, :actor,
+                now() FROM register_diff WHERE is_new"""
         ),
         params,
     )
     session.execute(
         text(
-            f"""INSERT INTO register.residents ({cols}, source_file_id, source_line, version)
-            SELECT {cols}, :file_id, source_line, 1 FROM register_diff WHERE is_new"""
-        ),
-        params,
-    )
-    session.execute(
-        text(
-            f"""UPDATE register.residents r SET {updates.replace("EXCLUDED.", "d.")},
-                source_file_id = :file_id, source_line = d.source_line, version = d.old_version + 1
+            f"""UPDATE register.residents r SET {updates}, version = d.old_version + 1,
+                valid_from = d.valid_from, change_kind = d.outcome,
+                changed_columns = nullif(d.changed_columns, ''), source_file_id = :file_id,
+                source_line = d.source_line, recorded_by = :actor, recorded_at = now()
             FROM register_diff d WHERE r.atena_no = d.atena_no AND NOT d.is_new"""
         ),
         params,
@@ -232,29 +241,38 @@ def describe(summary: LoadSummary) -> str:
     )
 
 
+def current_version(resident: Resident) -> ResidentVersion:
+    """The residents row as the newest version of the person's history (valid_to None). It is not a row
+    of resident_versions and is never added to a session."""
+    fields = {column: getattr(resident, column) for column in (*STORED_COLUMNS, *_VERSION_META_COLUMNS)}
+    return ResidentVersion(**fields, valid_to=None)
+
+
 def resident_as_of(session: Session, atena_no: str, at: datetime) -> ResidentVersion | None:
     """The version of a person's record that was valid at AT (None when the register did not know them)."""
-    return session.scalar(
+    past = session.scalar(
         select(ResidentVersion)
         .where(
             ResidentVersion.atena_no == atena_no,
             ResidentVersion.valid_from <= at,
-            (ResidentVersion.valid_to.is_(None)) | (ResidentVersion.valid_to > at),
+            ResidentVersion.valid_to > at,
         )
         .order_by(ResidentVersion.version.desc())
         .limit(1)
     )
+    if past is not None:
+        return past
+    resident = session.get(Resident, atena_no)
+    return current_version(resident) if resident is not None and resident.valid_from <= at else None
 
 
 def history(session: Session, atena_no: str) -> list[ResidentVersion]:
-    """Every version of a person's record, oldest first."""
-    return list(
-        session.scalars(
-            select(ResidentVersion)
-            .where(ResidentVersion.atena_no == atena_no)
-            .order_by(ResidentVersion.version)
-        )
+    """Every version of a person's record, oldest first; the last is the current one (residents)."""
+    past = session.scalars(
+        select(ResidentVersion).where(ResidentVersion.atena_no == atena_no).order_by(ResidentVersion.version)
     )
+    resident = session.get(Resident, atena_no)
+    return [*past, *([current_version(resident)] if resident is not None else [])]
 
 
 def as_dict(version: ResidentVersion) -> dict[str, Any]:

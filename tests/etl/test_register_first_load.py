@@ -42,8 +42,8 @@ def register_rows(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
         "residents": list(
             conn.execute(
                 text(
-                    f"SELECT {', '.join(STORED_COLUMNS)}, source_line, version FROM register.residents"
-                    " ORDER BY atena_no"
+                    f"SELECT {', '.join(STORED_COLUMNS)}, source_line, version, valid_from, change_kind,"
+                    " changed_columns, recorded_by FROM register.residents ORDER BY atena_no"
                 )
             )
         ),

@@ -297,6 +297,8 @@ def test_history_shows_the_record_as_of_a_past_date(session: Session, tmp_path: 
     versions = history(session, "100001")
     assert [v.change_kind for v in versions] == ["new", "changed"]
     assert versions[0].valid_to == versions[1].valid_from
+    assert versions[1].valid_to is None  # the current version is the residents row ...
+    assert [v.version for v in session.scalars(select(ResidentVersion))] == [1]  # ... the table the older
     assert versions[1].changed_columns is not None
     assert "address" in versions[1].changed_columns
 

@@ -1,4 +1,5 @@
-"""Schema `register`: the resident register as loaded from the city's extracts, with full history."""
+"""Schema `register`: the resident register as loaded from the city's extracts, with full history
+(the current version in residents, the superseded ones in resident_versions)."""
 
 from __future__ import annotations
 
@@ -96,10 +97,11 @@ _PERSON_CHECKS = {
     "status": "resident_status IN (1, 2, 3, 9)",
     "sex": "sex IN (1, 2)",
     "card_status": "card_status IN (0, 1, 2)",
-    "juminhyo_code": "juminhyo_code ~ '^[0-9]{11}$'",
-    "postal_code": "postal_code ~ '^[0-9]{7}$'",
-    "area_code": "area_code ~ '^[0-9]{6}$'",
-    "move_reason": "move_reason ~ '^[ABC][0-9]{2}$'",
+    # 11 / 7 / 6 ASCII digits and [ABC] + 2 digits, said without a regular expression (migration 0009)
+    "juminhyo_code": "octet_length(juminhyo_code) = 11 AND ltrim(juminhyo_code, '0123456789') = ''",
+    "postal_code": "octet_length(postal_code) = 7 AND ltrim(postal_code, '0123456789') = ''",
+    "area_code": "octet_length(area_code) = 6 AND ltrim(area_code, '0123456789') = ''",
+    "move_reason": "octet_length(move_reason) = 3 AND rtrim(move_reason, '0123456789') IN ('A', 'B', 'C')",
     "birth_parts": "birth_month IS NOT NULL OR birth_day IS NULL",
 }
 
@@ -109,7 +111,8 @@ def _checks(prefix: str) -> tuple[CheckConstraint, ...]:
 
 
 class Resident(_PersonColumns, Base):
-    """The current record of one person, keyed by 宛名番号."""
+    """The current record of one person, keyed by 宛名番号: also the current version of their history
+    (its metadata beside it; resident_versions holds the versions it replaced)."""
 
     __tablename__ = "residents"
     __table_args__ = (
@@ -128,10 +131,17 @@ class Resident(_PersonColumns, Base):
     source_file_id: Mapped[int | None] = mapped_column(ForeignKey(ExtractFile.id))
     source_line: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    # The loaders set these; a row added otherwise is a new person, valid from when it was recorded.
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+    change_kind: Mapped[str] = mapped_column(String(10), server_default=text("'new'"))
+    changed_columns: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(100), server_default=text("current_user"))
+    recorded_at: Mapped[datetime] = created_at_column()
 
 
 class ResidentVersion(_PersonColumns, Base):
-    """Every version a person's record ever had: valid from `valid_from` until the next version's."""
+    """A superseded version of a person's record, valid from `valid_from` until `valid_to` (the next
+    version's start). The current version is the residents row (core.services.register.history)."""
 
     __tablename__ = "resident_versions"
     __table_args__ = (
@@ -144,7 +154,8 @@ class ResidentVersion(_PersonColumns, Base):
     atena_no: Mapped[str] = mapped_column(String(15))
     version: Mapped[int] = mapped_column(Integer)
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # NOT NULL in the table; None only on the current version that history() adds from the residents row
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=False)
     change_kind: Mapped[str] = mapped_column(String(10))
     changed_columns: Mapped[str | None] = mapped_column(Text)
     source_file_id: Mapped[int | None] = mapped_column(ForeignKey(ExtractFile.id))
