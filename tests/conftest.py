@@ -16,7 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
 from core.config import APP_ROLE, SITE_ROLE
-from core.db.embedded import start_embedded, stop_embedded
+from core.db.embedded import create_database, start_embedded, stop_embedded
 from core.db.engine import make_engine, role_url
 from core.db.migrate import upgrade
 
@@ -45,9 +45,7 @@ def recreate_database(server: URL, name: str) -> URL:
     """Drop and create database NAME on the server; return its URL."""
     with psycopg.connect(libpq(server), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(sql.Identifier(name))
-        )
+        create_database(conn, name)
     return server.set(database=name)
 
 

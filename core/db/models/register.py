@@ -119,7 +119,6 @@ class Resident(_PersonColumns, Base):
         *_checks(""),
         Index("ix_residents_juminhyo_code", "juminhyo_code", unique=True),
         Index("ix_residents_household_no", "household_no"),
-        Index("ix_residents_name_kana", "name_kana"),
         Index("ix_residents_birth_date", "birth_date"),
         # the console's search by name or kana typed without spaces (migration 0005)
         Index("ix_residents_name_compact", text("translate(name, ' \u3000', '') text_pattern_ops")),

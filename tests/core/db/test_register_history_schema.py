@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import URL
 
+from core.db.embedded import ensure_database
 from core.db.engine import make_engine
 from core.db.migrate import downgrade, upgrade
 from tests.conftest import recreate_database
@@ -139,3 +141,31 @@ def test_the_code_checks_refuse_exactly_what_the_old_regular_expressions_refused
                 {"v": value},
             ).one()
             assert new is old, (column, value, new, old)
+
+
+def test_a_new_database_sorts_text_in_code_point_order_by_bytes(server_url: URL) -> None:
+    """ensure_database creates with collation "C": names and kana sort as Python sorts str (code points)."""
+    admin = server_url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS mynadesk_collation_test")
+    ensure_database(admin, "mynadesk_collation_test")
+    words = [
+        "フジサワ",
+        "ブジサワ",
+        "ﾌｼﾞｻﾜ",
+        "ふじさわ",
+        "藤沢",
+        "ヴィラ",
+        "ウィラ",
+        "ｳｨﾗ",
+        "Zeta",
+        "alpha",
+        "ァ",
+        "ア",
+    ]
+    target = server_url.set(drivername="postgresql", database="mynadesk_collation_test")
+    with psycopg.connect(target.render_as_string(hide_password=False)) as conn:
+        collation = conn.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+        assert collation.fetchone() == ("C",)
+        rows = conn.execute("SELECT w FROM unnest(%s::text[]) w ORDER BY w", (words,)).fetchall()
+    assert [w for (w,) in rows] == sorted(words)
