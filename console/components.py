@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import dash_bootstrap_components as dbc
 from dash import html
 
-from console.context import JST
+from core.domain.booking import TOKYO
 from core.domain.cards import CardState
 from core.domain.errors import DomainError
 
@@ -44,7 +44,7 @@ def fmt(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return value.astimezone(JST).strftime("%Y-%m-%d %H:%M")
+        return value.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     return str(value)

@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 from flask import current_app, g, has_request_context, request
 from flask_login import UserMixin, current_user
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import Settings
+from core.domain.booking import TOKYO
 from core.domain.roles import Role
 from core.services.audit import Actor
 from core.services.staff import StaffUser
-
-JST = timezone(timedelta(hours=9))
 
 
 @dataclass(frozen=True)
@@ -92,4 +91,4 @@ def actor() -> Actor:
 
 def today() -> date:
     """Today in Japan."""
-    return datetime.now(JST).date()
+    return datetime.now(TOKYO).date()

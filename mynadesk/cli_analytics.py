@@ -7,7 +7,7 @@ moves this command under `mynadesk etl analytics` (register `build_command` on t
 from __future__ import annotations
 
 import getpass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Annotated
 
 import typer
@@ -15,12 +15,12 @@ from rich.console import Console
 from rich.table import Table
 
 from core.config import Settings
+from core.domain.booking import TOKYO
 from core.services.audit import Actor
 from mynadesk import progress
 
 app = typer.Typer(help="分析データ / analytics: Parquet marts and DuckDB.", no_args_is_help=True)
 console = Console()
-JST = timezone(timedelta(hours=9))
 
 
 @app.command("build")
@@ -36,7 +36,7 @@ def build_command(
     from etl.analytics.build import build_analytics
 
     try:
-        day = date.fromisoformat(as_of) if as_of else datetime.now(JST).date()
+        day = date.fromisoformat(as_of) if as_of else datetime.now(TOKYO).date()
     except ValueError as error:
         console.print(f"[red]--as-of は YYYY-MM-DD で指定してください / use YYYY-MM-DD: {as_of}[/]")
         raise typer.Exit(2) from error

@@ -6,12 +6,12 @@ import getpass
 import socket
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 
 from core.config import Settings
+from core.domain.booking import TOKYO
 from core.domain.errors import DomainError
 from core.domain.forms import FormKind
 from core.domain.identity import PersonFace
@@ -20,7 +20,6 @@ from reader.errors import ReaderError
 app = typer.Typer(help="帳票 / forms: pre-filled counter forms as PDF.", no_args_is_help=True)
 console = Console()
 err_console = Console(stderr=True)
-JST = ZoneInfo("Asia/Tokyo")
 KINDS = ", ".join(f"{k.value} ({k.label_ja})" for k in FormKind)
 
 
@@ -137,7 +136,7 @@ def forms_list(
     try:
         with make_session_factory(engine).begin() as session:
             for form in forms_of(session, person.strip(), actor=staff, terminal=socket.gethostname()):
-                created = f"{form.created_at.astimezone(JST):%Y-%m-%d %H:%M}"
+                created = f"{form.created_at.astimezone(TOKYO):%Y-%m-%d %H:%M}"
                 source = FormSource(form.source).label_ja
                 table.add_row(
                     form_reference(form.id), FormKind(form.kind).label_ja, source, created, form.created_by

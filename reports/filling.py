@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from core.domain.booking import TOKYO
 from core.domain.forms import FormKind, FormSource, form_reference, suggest_certificate_application
 from core.domain.identity import PersonFace, require_same_person
 from core.services.forms import record_filled_form, reopen_filled_form
 from core.services.residents import certificate_facts, get_resident, newest_card, register_face
 from reports.forms import FormCard, FormPerson, form_values, render_form
-
-JST = ZoneInfo("Asia/Tokyo")
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,7 @@ def fill_form(
     now: datetime | None = None,
 ) -> FilledFormResult:
     """Store the filled form (audited) and render it; the caller owns the transaction."""
-    moment = now or datetime.now(JST)
+    moment = now or datetime.now(TOKYO)
     resident = get_resident(session, atena_no)
     register = register_face(resident)
     if card_face is not None:
@@ -93,6 +91,6 @@ def reprint_form(
         staff=form.created_by,
         printed=datetime.fromisoformat(form.form_values["printed_at"]),
         source=FormSource(form.source),
-        reprinted=now or datetime.now(JST),
+        reprinted=now or datetime.now(TOKYO),
     )
     return FilledFormResult(form.id, form_reference(form.id), pdf)

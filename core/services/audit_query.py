@@ -5,15 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from core.db.models.audit import AuditEntry
+from core.domain.booking import TOKYO
 from core.services.audit import Actor, record
 
-JST = timezone(timedelta(hours=9))
 MAX_EXPORT_ROWS = 200_000
 CSV_COLUMNS = (
     ("id", "番号"),
@@ -44,9 +44,11 @@ class AuditFilter:
 def _query(filters: AuditFilter) -> Select[AuditEntry]:
     query = select(AuditEntry)
     if filters.since:
-        query = query.where(AuditEntry.at >= datetime.combine(filters.since, time(), JST))
+        query = query.where(AuditEntry.at >= datetime.combine(filters.since, time(), TOKYO))
     if filters.until:
-        query = query.where(AuditEntry.at < datetime.combine(filters.until + timedelta(days=1), time(), JST))
+        query = query.where(
+            AuditEntry.at < datetime.combine(filters.until + timedelta(days=1), time(), TOKYO)
+        )
     if filters.actor:
         query = query.where(AuditEntry.actor == filters.actor.strip())
     if filters.action:
@@ -77,7 +79,7 @@ def export_csv(session: Session, filters: AuditFilter, actor: Actor) -> str:
         values = []
         for name, _ in CSV_COLUMNS:
             value = getattr(entry, name)
-            values.append(value.astimezone(JST).isoformat() if isinstance(value, datetime) else value or "")
+            values.append(value.astimezone(TOKYO).isoformat() if isinstance(value, datetime) else value or "")
         writer.writerow(values)
     record(
         session,

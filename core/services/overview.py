@@ -10,7 +10,7 @@ everything from PostgreSQL instead."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import Date, and_, case, cast, func, literal, or_, select, true
@@ -20,10 +20,10 @@ from core.analytics import queries
 from core.db.models.booking import Reservation, Slot, Venue
 from core.db.models.cards import Card
 from core.db.models.register import ExtractFile
+from core.domain.booking import TOKYO
 from core.domain.cards import PRE_ISSUE_STATES, CardState
 from core.domain.undelivered import DEFAULT_POLICY, UndeliveredPolicy
 
-JST = timezone(timedelta(hours=9))
 WAITING_STATES = tuple(s.value for s in CardState if s in PRE_ISSUE_STATES)
 NOTICE_AGE_BANDS = ((0, 29, "30日未満"), (30, 89, "30〜89日"), (90, 100000, "90日以上"))
 BEFORE_NOTICE = "通知前"
@@ -136,8 +136,8 @@ def _disposal_due(session: Session, today: date, policy: UndeliveredPolicy) -> i
 
 def venue_loads(session: Session, first: date, last: date) -> list[VenueLoad]:
     """Capacity, bookings and no-shows per venue for the days FIRST..LAST (inclusive)."""
-    start = datetime.combine(first, time(0), JST)
-    end = datetime.combine(last + timedelta(days=1), time(0), JST)
+    start = datetime.combine(first, time(0), TOKYO)
+    end = datetime.combine(last + timedelta(days=1), time(0), TOKYO)
     # Per slot, a lateral count over the reservations index: the slots come from ix_slots_venue_start for
     # each venue, so neither table is scanned whole at any scale.
     visits = (
@@ -169,7 +169,7 @@ def venue_loads(session: Session, first: date, last: date) -> list[VenueLoad]:
 
 def _handovers_since(session: Session, first: date) -> dict[date, int]:
     """Cards handed over per day from FIRST on, live (index on handed_over_at)."""
-    since = datetime.combine(first, time(0), JST)
+    since = datetime.combine(first, time(0), TOKYO)
     day = cast(func.timezone("Asia/Tokyo", Card.handed_over_at), Date)
     rows = session.execute(select(day, func.count()).where(Card.handed_over_at >= since).group_by(day)).all()
     return {d: int(n) for d, n in rows}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Date, cast, func, select
@@ -24,12 +24,11 @@ from core.db.models.booking import (
     Venue,
     VenueProcedure,
 )
-from core.domain.booking import BookingRules
+from core.domain.booking import TOKYO, BookingRules
 from core.domain.errors import DomainError
 from core.services import mail, slots
 from core.services.audit import Actor, record
 
-JST = timezone(timedelta(hours=9))
 OPEN_STATUSES = ("booked", "checked_in")
 
 
@@ -169,8 +168,8 @@ def add_closure(
     closure = Closure(
         venue_id=venue_id,
         kind=kind,
-        starts_at=datetime.combine(first, time(0), JST),
-        ends_at=datetime.combine(last + timedelta(days=1), time(0), JST),
+        starts_at=datetime.combine(first, time(0), TOKYO),
+        ends_at=datetime.combine(last + timedelta(days=1), time(0), TOKYO),
         reason_ja=reason_ja.strip(),
         created_by=actor.name,
     )
@@ -210,8 +209,8 @@ def calendar(session: Session, venue_id: int, first: date, last: date) -> list[D
     """Capacity against bookings per day."""
     day = cast(func.timezone("Asia/Tokyo", Slot.starts_at), Date)
     start, end = (
-        datetime.combine(first, time(0), JST),
-        datetime.combine(last + timedelta(days=1), time(0), JST),
+        datetime.combine(first, time(0), TOKYO),
+        datetime.combine(last + timedelta(days=1), time(0), TOKYO),
     )
     rows = session.execute(
         select(day, func.sum(Slot.capacity), func.sum(Slot.booked))
@@ -224,7 +223,7 @@ def calendar(session: Session, venue_id: int, first: date, last: date) -> list[D
 
 def day_list(session: Session, venue_id: int, day: date, actor: Actor) -> list[tuple[Reservation, Slot, str]]:
     """The day's reservations at a venue with their slot and procedure name, by time (the view is audited)."""
-    start = datetime.combine(day, time(0), JST)
+    start = datetime.combine(day, time(0), TOKYO)
     rows = [
         (r, s, p)
         for r, s, p in session.execute(
@@ -323,7 +322,7 @@ def walk_in(
     if not name.strip():
         raise BookingAdminError("氏名を入力してください", "a name is required")
     slot.booked += 1
-    booking_no = f"W{datetime.now(JST):%y%m%d}-{secrets.token_hex(3).upper()}"
+    booking_no = f"W{datetime.now(TOKYO):%y%m%d}-{secrets.token_hex(3).upper()}"
     reservation = Reservation(
         booking_no=booking_no,
         secret_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
@@ -345,7 +344,7 @@ def walk_in(
 
 def open_slots(session: Session, venue_id: int, day: date) -> list[tuple[Slot, str]]:
     """The day's slots at a venue that still have room, with the procedure name."""
-    start = datetime.combine(day, time(0), JST)
+    start = datetime.combine(day, time(0), TOKYO)
     rows = session.execute(
         select(Slot, Procedure.name_ja)
         .join(Procedure, Procedure.id == Slot.procedure_id)

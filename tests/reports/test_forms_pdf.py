@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from core.db.models.audit import AuditEntry
 from core.db.models.forms import FilledForm
+from core.domain.booking import TOKYO as JST
 from core.domain.forms import FormKind
 from core.domain.identity import PersonFace
 from core.services.residents import ResidentNotFound
-from reports.filling import JST, fill_form
+from reports.filling import fill_form
 from reports.pdf import GETA, unprintable
 from tests.reports.people import HANAKO, add_card, add_resident
 
