@@ -64,13 +64,17 @@ def new_booking_no() -> str:
     return f"{chars[:4]}-{chars[4:]}"
 
 
+def _no_such_slot() -> BookingError:
+    return BookingError("その時間枠はありません", "That time slot does not exist.")
+
+
 def _lock(session: Session, slot_id: int) -> Slot:
     """Lock the slot row (SELECT … FOR UPDATE)."""
     # populate_existing: a slot read earlier in this session must not keep its stale counts.
     query = select(Slot).where(Slot.id == slot_id).with_for_update().execution_options(populate_existing=True)
     slot = session.scalars(query).one_or_none()
     if slot is None:
-        raise BookingError("その時間枠はありません", "That time slot does not exist.")
+        raise _no_such_slot()
     return slot
 
 
@@ -145,10 +149,10 @@ def hold_seats(
     )
     row = session.execute(query).one_or_none()
     if row is None:
-        raise BookingError("その時間枠はありません", "That time slot does not exist.")
+        raise _no_such_slot()
     slot, is_open, max_party = row
     if expect is not None and expect != (slot.procedure_id, slot.venue_id):
-        raise BookingError("その時間枠はありません", "That time slot does not exist.")
+        raise _no_such_slot()
     _check_slot_open(slot, now, rules, bool(is_open))
     if party_size < 1 or party_size > max_party:
         raise BookingError("人数が正しくありません", "The number of people is not allowed.")
