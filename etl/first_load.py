@@ -6,9 +6,12 @@ owns its tables, the loader instead, inside a savepoint:
 - locks the register tables (ACCESS EXCLUSIVE until commit: nobody reads a register that is being born),
 - sets the indexes, primary and foreign keys of residents and resident_versions aside (transactional DDL:
   a rollback or a kill brings them back with everything else),
-- COPYs the converted rows (Arrow -> csv, sent by a background thread) frozen into register.residents,
-- derives version 1 of every person (their history) in SQL while etl.fast_check checks the file on the
-  other core, then restores the indexes and keys and COPYs the households.
+- COPYs the rows frozen into register.residents as they are read block by block (etl.first_load_stream:
+  each block parsed by Arrow, checked by etl.fast_check on a worker thread, converted and sent as csv by a
+  background thread while PostgreSQL writes the previous one),
+- derives version 1 of every person (their history) in SQL while the households are derived from the whole
+  file on the other core, then checks the keys unique, restores the indexes and keys and COPYs the
+  households.
 Any doubt (etl.fast_check says no, or PostgreSQL refuses a value) rolls the savepoint back and the loader
 takes the SQL path, which reports every error. CHECK constraints hold on every row as ever. Card effects
 see the people who left the register (B codes) through the usual register_diff.
@@ -16,9 +19,10 @@ see the people who left the register (B codes) through the usual register_diff.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import itertools
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from functools import partial
 
 import psycopg
 import pyarrow as pa
@@ -32,10 +36,11 @@ from sqlalchemy.orm import Session
 from core.domain.register import STORED_COLUMNS
 from core.services.register import LoadSummary
 from etl.extract import RawExtract
-from etl.fast_check import has_gaiji, is_clean, parse_columns, parse_date
+from etl.fast_check import has_gaiji, is_clean, parse_columns
+from etl.first_load_stream import BlockReader, NotFast
+from etl.register_dates import Lookup, date_lookups, spread
 
 REGISTER_TABLES = ("register.residents", "register.resident_versions", "register.households")
-CHUNK_ROWS = 32_768
 _PERSON = ", ".join(STORED_COLUMNS)
 RESIDENT_COLUMNS = (*STORED_COLUMNS, "source_file_id", "source_line")
 HOUSEHOLD_COLUMNS = ("household_no", "head_atena_no")
@@ -80,82 +85,19 @@ def summarise(table: pa.Table, summary: LoadSummary) -> bool:
     return True
 
 
-Lookup = tuple[pa.Array, list[pa.Array]]  # distinct texts of a column, and what each converts to
-
-
-def _spread(column: pa.ChunkedArray, lookup: Lookup) -> list[pa.Array]:
-    """The converted values of LOOKUP spread over the rows of COLUMN."""
-    distinct, values = lookup
-    where = pc.index_in(column, value_set=distinct)
-    return [pc.take(kind, where) for kind in values]
-
-
-def _nullable(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """An empty text is NULL, as the SQL path's nullif() makes it (COPY csv reads "" as an empty text)."""
-    return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
-
-
-def _iso(text: str) -> tuple[date | None]:
-    parsed = parse_date(text) if text else None
-    return (parsed.as_date() if parsed else None,)
-
-
-def _birth(text: str) -> tuple[int | None, int | None, int | None, date | None]:
-    birth = parse_date(text)
-    if birth is None:  # the check refuses the file; until it says so the value is NULL
-        return (None, None, None, None)
-    return (birth.year, birth.month, birth.day, birth.as_date())
-
-
-# A whole date written YYYY-MM-DD or YYYYMMDD (ASCII digits, no 不詳 part): Arrow converts it.
-_MONTH, _DAY = "(?:0[1-9]|1[0-2])", "(?:0[1-9]|[12][0-9]|3[01])"
-_WHOLE_DATE = f"^[0-9]{{4}}(?:-{_MONTH}-{_DAY}|{_MONTH}{_DAY})$"
-
-
-def _whole_dates(distinct: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """(mask, dates) of the distinct texts Arrow converts exactly as parse_register_date does: whole
-    ISO / compact dates that read back as written (no 2023-02-30 rolled over to March)."""
-    compact = pc.replace_substring(distinct, "-", "")
-    dates = pc.cast(pc.strptime(compact, format="%Y%m%d", unit="s", error_is_null=True), pa.date32())
-    same = pc.equal(pc.strftime(dates, format="%Y%m%d"), compact)
-    mask = pc.fill_null(pc.and_(pc.match_substring_regex(distinct, _WHOLE_DATE), same), False)
-    return mask, dates
-
-
-def _date_lookup(column: pa.ChunkedArray, *, birth: bool) -> Lookup:
-    """Whole ISO / compact dates converted by Arrow, the rest (和暦, 不詳, empty) by the domain's parser."""
-    distinct = pc.unique(column)
-    mask, dates = _whole_dates(distinct)
-    convert, kinds = (_birth, [pa.int16()] * 3 + [pa.date32()]) if birth else (_iso, [pa.date32()])
-    none = (None,) * len(kinds)
-    texts, wholes = distinct.to_pylist(), mask.to_pylist()
-    rest = [none if whole else convert(text) for text, whole in zip(texts, wholes, strict=True)]
-    by_python = [pa.array([values[k] for values in rest], kind) for k, kind in enumerate(kinds)]
-    by_arrow = [pc.cast(pc.year(dates), pa.int16()), pc.cast(pc.month(dates), pa.int16())] if birth else []
-    by_arrow += [pc.cast(pc.day(dates), pa.int16()), dates] if birth else [dates]
-    return distinct, [pc.if_else(mask, a, p) for a, p in zip(by_arrow, by_python, strict=True)]
-
-
-def date_lookups(table: pa.Table) -> dict[str, Lookup]:
-    """The date columns' distinct texts and their stored values (birth: year, month, day, date)."""
-    lookups = {"birth_date": _date_lookup(table["birth_date"], birth=True)}
-    for name in ("move_date", "notified_date", "residence_expiry"):
-        lookups[name] = _date_lookup(table[name], birth=False)
-    return lookups
-
-
 def stored_rows(
     table: pa.Table, file_id: int, first_line: int = 2, lookups: dict[str, Lookup] | None = None
 ) -> pa.Table:
-    """The rows as register.residents stores them (STORED_COLUMNS, source_file_id, source_line);
-    FIRST_LINE is the line of TABLE's first row (one record per line: fast_check)."""
+    """The rows as register.residents stores them (STORED_COLUMNS, source_file_id, source_line), but for
+    empty texts, which the COPY makes NULL (FORCE_NULL), as the SQL path's nullif() does; FIRST_LINE is the
+    line of TABLE's first row (one record per line: fast_check)."""
     rows = table.num_rows
     lookups = lookups or date_lookups(table)
-    out = {name: _nullable(table[name]) for name in STORED_COLUMNS if name in table.column_names}
-    births = _spread(table["birth_date"], lookups["birth_date"])
+    out = {name: table[name] for name in STORED_COLUMNS if name in table.column_names}
+    births = spread(table["birth_date"], lookups["birth_date"])
     out |= dict(zip(("birth_year", "birth_month", "birth_day", "birth_date"), births, strict=True))
     for name in ("move_date", "notified_date", "residence_expiry"):
-        out[name] = _spread(table[name], lookups[name])[0]
+        out[name] = spread(table[name], lookups[name])[0]
     out["postal_code"] = pc.replace_substring(table["postal_code"], "-", "")
     out["updated_at"] = pc.binary_join_element_wise(table["updated_at"], "+09", "")
     out["has_gaiji"] = has_gaiji(table)
@@ -163,15 +105,6 @@ def stored_rows(
     columns["source_file_id"] = pa.array([file_id] * rows, pa.int32())
     columns["source_line"] = pa.array(range(first_line, first_line + rows), pa.int32())
     return pa.table(columns)
-
-
-def stored_parts(table: pa.Table, file_id: int) -> Iterator[pa.Table]:
-    """stored_rows part by part (CHUNK_ROWS rows), converted as the COPY asks for them: Python converts
-    the next part while PostgreSQL writes the last one."""
-    lookups = date_lookups(table)
-    for start in range(0, table.num_rows, CHUNK_ROWS):
-        part = table.slice(start, CHUNK_ROWS)
-        yield stored_rows(part, file_id, first_line=start + 2, lookups=lookups)
 
 
 def _deferrable_ddl(session: Session) -> list[tuple[str, str]]:
@@ -222,29 +155,33 @@ def try_first_load(
     who the history rows say recorded them."""
     if raw.sha256 != expected[1] or not register_is_ours_and_empty(session):
         return False
-    table = parse_columns(raw.text, raw.header)
-    if table is None or table.num_rows != expected[0]:
-        return False
     if record_file is None:
-        return is_clean(table) and summarise(table, summary)
-    summarise(table, summary)
+        table = parse_columns(raw.text, raw.header)
+        fits = table is not None and table.num_rows == expected[0]
+        return fits and is_clean(table) and summarise(table, summary)
     savepoint = session.begin_nested()
     file_id = record_file()
-    with ThreadPoolExecutor(1) as pool:  # the check runs beside the writes (Arrow frees the GIL)
-        clean = pool.submit(is_clean, table)
-        homes = pool.submit(households, table)
+    with ThreadPoolExecutor(1) as pool:  # the checks run beside the conversion (Arrow frees the GIL)
+        reader = BlockReader(raw.text, raw.header, expected[0], pool)
         try:
-            deferred = _write_residents(session, stored_parts(table, file_id))
+            deferred = _write_residents(session, reader.parts(partial(_stored_block, file_id=file_id)))
+            whole = reader.whole()
+            homes = pool.submit(households, whole)
             _insert_history(session, actor)
-        except (DBAPIError, psycopg.Error):
-            savepoint.rollback()  # PostgreSQL refused a value: the SQL path reports it, line and column
+        except (DBAPIError, psycopg.Error, NotFast):
+            savepoint.rollback()  # unfit, or PostgreSQL refused a value: the SQL path reports it
             return False
-        if not clean.result():
+        if not reader.clean():
             savepoint.rollback()
             return False
+        summarise(whole, summary)
         _complete_register(session, deferred, homes.result())
     savepoint.commit()
     return True
+
+
+def _stored_block(table: pa.Table, first_line: int, lookups: dict[str, Lookup], *, file_id: int) -> pa.Table:
+    return stored_rows(table, file_id, first_line, lookups)
 
 
 def _write_residents(session: Session, parts: Iterable[pa.Table]) -> list[tuple[str, str]]:
@@ -296,11 +233,21 @@ def _copy(
 ) -> None:
     """COPY the parts (csv) into TARGET, sent by a background thread while the next part is written.
 
-    FREEZE writes the rows frozen, legal when TARGET was truncated in this (sub)transaction."""
+    An empty text is NULL (FORCE_NULL on the text columns: Arrow quotes every text, "" too); FREEZE writes
+    the rows frozen, legal when TARGET was truncated in this (sub)transaction."""
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-    sql = f"COPY {target} ({', '.join(columns)}) FROM STDIN (FORMAT csv{', FREEZE' if freeze else ''})"
+    parts = iter(parts)
+    first = next(parts, None)  # its schema says which columns are texts (and PostgreSQL waits meanwhile)
+    if first is None:
+        return
+    texts = [field.name for field in first.schema if pa.types.is_string(field.type)]
+    force_null = f", FORCE_NULL ({', '.join(texts)})" if texts else ""
+    sql = (
+        f"COPY {target} ({', '.join(columns)}) FROM STDIN"
+        f" (FORMAT csv{', FREEZE' if freeze else ''}{force_null})"
+    )
     with driver.cursor() as cursor, cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
-        for part in parts:
+        for part in itertools.chain([first], parts):
             sink = pa.BufferOutputStream()
             pacsv.write_csv(part, sink, options)
             copy.write(sink.getvalue())

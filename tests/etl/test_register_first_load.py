@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.domain.register import STORED_COLUMNS
 from core.services.audit import Actor
-from etl import first_load
+from etl import first_load, first_load_stream
 from etl.load import LoadOutcome, load_file
 from tests.conftest import rolled_back
 from tests.etl.register_files import csv_text, foreigner, person, write_extract
@@ -87,18 +87,18 @@ def varied_rows() -> list[dict[str, str]]:
     ]
 
 
-@pytest.mark.parametrize("part_rows", [first_load.CHUNK_ROWS, 100])  # 100: the rows go in 9 parts
+@pytest.mark.parametrize("block_chars", [first_load_stream.BLOCK_CHARS, 16_000])  # 16,000: in ~8 blocks
 def test_a_first_load_writes_what_the_merge_writes(
     engine: Engine,
     app_engine: Engine,
     tmp_path: Path,
     fast_path_taken: list[bool],
     monkeypatch: pytest.MonkeyPatch,
-    part_rows: int,
+    block_chars: int,
 ) -> None:
     from etl.synth import generate
 
-    monkeypatch.setattr(first_load, "CHUNK_ROWS", part_rows)
+    monkeypatch.setattr(first_load_stream, "BLOCK_CHARS", block_chars)
 
     generate(tmp_path, scale=0.002, seed=5, as_of=date(2026, 11, 26))
     synthetic = tmp_path / "resident_20261126_full.csv"
