@@ -165,17 +165,18 @@ def try_first_load(
         reader = BlockReader(raw.text, raw.header, expected[0], pool)
         try:
             deferred = _write_residents(session, reader.parts(partial(_stored_block, file_id=file_id)))
-            whole = reader.whole()
-            homes = pool.submit(households, whole)
+            # what needs the whole file runs on the other core while PostgreSQL derives and indexes
+            clean, homes = pool.submit(reader.clean), pool.submit(households, reader.whole())
             _insert_history(session, actor)
+            _restore(session, deferred)
         except (DBAPIError, psycopg.Error, NotFast):
             savepoint.rollback()  # unfit, or PostgreSQL refused a value: the SQL path reports it
             return False
-        if not reader.clean():
+        if not clean.result():
             savepoint.rollback()
             return False
-        summarise(whole, summary)
-        _complete_register(session, deferred, homes.result())
+        summarise(reader.whole(), summary)
+        _complete_register(session, homes.result())
     savepoint.commit()
     return True
 
@@ -215,10 +216,14 @@ def _insert_history(session: Session, actor: str) -> None:
     )
 
 
-def _complete_register(session: Session, deferred: list[tuple[str, str]], homes: pa.Table) -> None:
-    """Indexes and foreign keys back, the households, and register_diff for the card effects."""
+def _restore(session: Session, deferred: list[tuple[str, str]]) -> None:
+    """Indexes, primary and foreign keys back (each built at once over every row)."""
     for _, create in deferred:
         session.execute(text(create))
+
+
+def _complete_register(session: Session, homes: pa.Table) -> None:
+    """The households, and register_diff for the card effects."""
     _copy(_driver(session), "register.households", HOUSEHOLD_COLUMNS, homes.to_batches())
     _diff_of_leavers(session)
 
@@ -259,7 +264,8 @@ def households(table: pa.Table) -> pa.Table:
     heads = table.filter(is_head).group_by("household_no").aggregate([("atena_no", "min")])
     every = pa.table({"household_no": pc.unique(table["household_no"])})
     joined = every.join(heads, "household_no", join_type="left outer")
-    return joined.rename_columns(["household_no", "head_atena_no"])
+    # in key order: the COPY then adds each key at the end of the primary key's index
+    return joined.sort_by("household_no").rename_columns(["household_no", "head_atena_no"])
 
 
 def _diff_of_leavers(session: Session) -> None:

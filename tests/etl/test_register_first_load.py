@@ -87,7 +87,7 @@ def varied_rows() -> list[dict[str, str]]:
     ]
 
 
-# 16,000 characters: the synthetic file in ~9 blocks; 1: every line a block of its own
+# 16,000 characters: the synthetic file in ~12 blocks (from 1,000 on); 1: every line a block of its own
 @pytest.mark.parametrize("block_chars", [first_load_stream.BLOCK_CHARS, 16_000, 1])
 def test_a_first_load_writes_what_the_merge_writes(
     engine: Engine,
@@ -100,6 +100,7 @@ def test_a_first_load_writes_what_the_merge_writes(
     from etl.synth import generate
 
     monkeypatch.setattr(first_load_stream, "BLOCK_CHARS", block_chars)
+    monkeypatch.setattr(first_load_stream, "FIRST_BLOCK_CHARS", 1_000)  # blocks of 1,000, 2,000, … on
 
     generate(tmp_path, scale=0.002, seed=5, as_of=date(2026, 11, 26))
     synthetic = tmp_path / "resident_20261126_full.csv"
@@ -219,6 +220,8 @@ def test_text_blocks_end_at_line_ends_and_cover_the_text() -> None:
         assert all(block.endswith("\n") for block in blocks[:-1])
         assert all(len(block) >= min(size, len(block)) for block in blocks)
     assert list(first_load_stream.text_blocks(text, start, 1)) == ["ab\r\n", "cdef\r\n", "\r\n", "g"]
+    # growing from 2 characters: ab\r\n (2), cdef\r\n (4), then 8: the rest
+    assert list(first_load_stream.text_blocks(text, start, 8, 2)) == ["ab\r\n", "cdef\r\n", "\r\ng"]
     assert list(first_load_stream.text_blocks(text, len(text), 4)) == []
 
 
