@@ -12,6 +12,9 @@ rules pass.
 
 from __future__ import annotations
 
+import re
+import struct
+
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -38,38 +41,42 @@ GAIJI_COLUMNS = ("name", "name_kana", "common_name", "address", "address_extra")
 # One CSV line as RFC 4180 writes it: fields unquoted (no quote inside) or wholly quoted ("" for a quote).
 _FIELD = '(?:[^",\r\n]*|"(?:[^"\r\n]|"")*")'
 _RFC_LINE = f"^{_FIELD}(?:,{_FIELD})*\r?$"
+_LONE_CR = re.compile("\r(?!\n)")
 
 
-def _lines_ok(text: str) -> bool:
-    """No lone CR (it ends a record in COPY), no NUL (PostgreSQL refuses it) and every quote where RFC 4180
-    puts it: then Arrow's reader and PostgreSQL's COPY split fields alike (COPY opens a quoted part at any
-    quote, even inside a field; Arrow only at a field's start)."""
-    if "\x00" in text or ("\r" in text and text.count("\r") != text.count("\r\n")):
+def _lines_ok(text: str, data: bytes) -> bool:
+    """TEXT (DATA: its UTF-8) has no lone CR (it ends a record in COPY), no NUL (PostgreSQL refuses it) and
+    every quote where RFC 4180 puts it: then Arrow's reader and PostgreSQL's COPY split fields alike (COPY
+    opens a quoted part at any quote, even inside a field; Arrow only at a field's start)."""
+    if ("\r" in text and _LONE_CR.search(text)) or b"\x00" in data:
         return False
-    if '"' not in text:
+    if b'"' not in data:
         return True
-    lines = pc.split_pattern(pa.array([text]), "\n")[0].values
+    offsets = pa.py_buffer(struct.pack("<2q", 0, len(data)))
+    whole = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
+    lines = pc.split_pattern(whole, "\n")[0].values
     return _all(pc.match_substring_regex(lines, _RFC_LINE))
 
 
 def rows_start(text: str) -> int | None:
     """Where the rows begin (after the header line); None when the header line is not plain RFC 4180."""
     end = text.find("\n") + 1 or len(text)
-    return end if _lines_ok(text[:end]) else None
+    return end if _lines_ok(text[:end], text[:end].encode("utf-8")) else None
 
 
 def parse_rows(rows: str, header: list[str]) -> pa.Table | None:
     """Every extract column of ROWS (whole lines after the header) as strings (an absent optional one all
     empty); None unless one record a line and quoted as RFC 4180 says (anything else takes the SQL path,
     where COPY parses and reports it)."""
-    if not _lines_ok(rows):
+    data = rows.encode("utf-8")
+    if not _lines_ok(rows, data):
         return None
     rows_by_lines = rows.count("\n") + (0 if rows.endswith("\n") or not rows else 1)
     if rows_by_lines == 0:
         return pa.table({c: pa.array([], pa.string()) for c in COLUMNS})
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(rows.encode("utf-8")),
+            pa.py_buffer(data),
             read_options=pacsv.ReadOptions(column_names=header, use_threads=False),
             parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(

@@ -19,7 +19,6 @@ see the people who left the register (B codes) through the usual register_diff.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -27,14 +26,13 @@ from functools import partial
 import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.domain.register import STORED_COLUMNS
 from core.services.register import LoadSummary
+from etl.arrow_copy import copy_parts
 from etl.extract import RawExtract
 from etl.fast_check import has_gaiji, is_clean, parse_columns
 from etl.first_load_stream import BlockReader, NotFast
@@ -85,15 +83,22 @@ def summarise(table: pa.Table, summary: LoadSummary) -> bool:
     return True
 
 
+def _nullable(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """An empty text is NULL, as the SQL path's nullif() makes it (a column without one is left as is)."""
+    if pc.min(pc.binary_length(column)).as_py() != 0:
+        return column
+    return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+
+
 def stored_rows(
     table: pa.Table, file_id: int, first_line: int = 2, lookups: dict[str, Lookup] | None = None
 ) -> pa.Table:
-    """The rows as register.residents stores them (STORED_COLUMNS, source_file_id, source_line), but for
-    empty texts, which the COPY makes NULL (FORCE_NULL), as the SQL path's nullif() does; FIRST_LINE is the
-    line of TABLE's first row (one record per line: fast_check)."""
+    """The rows as register.residents stores them (STORED_COLUMNS, source_file_id, source_line; a code
+    stays a text, the COPY casts it to its column's type); FIRST_LINE is the line of TABLE's first row
+    (one record per line: fast_check)."""
     rows = table.num_rows
     lookups = lookups or date_lookups(table)
-    out = {name: table[name] for name in STORED_COLUMNS if name in table.column_names}
+    out = {name: _nullable(table[name]) for name in STORED_COLUMNS if name in table.column_names}
     births = spread(table["birth_date"], lookups["birth_date"])
     out |= dict(zip(("birth_year", "birth_month", "birth_day", "birth_date"), births, strict=True))
     for name in ("move_date", "notified_date", "residence_expiry"):
@@ -169,8 +174,8 @@ def try_first_load(
             clean, homes = pool.submit(reader.clean), pool.submit(households, reader.whole())
             _insert_history(session, actor)
             _restore(session, deferred)
-        except (DBAPIError, psycopg.Error, NotFast):
-            savepoint.rollback()  # unfit, or PostgreSQL refused a value: the SQL path reports it
+        except (DBAPIError, psycopg.Error, pa.ArrowInvalid, NotFast):
+            savepoint.rollback()  # unfit, or a value PostgreSQL refuses: the SQL path reports it
             return False
         if not clean.result():
             savepoint.rollback()
@@ -199,7 +204,7 @@ def _write_residents(session: Session, parts: Iterable[pa.Table]) -> list[tuple[
     ).scalar()
     if not referenced:  # empty already: the TRUNCATE lets the COPY write the rows frozen
         session.execute(text("TRUNCATE register.residents"))
-    _copy(_driver(session), "register.residents", RESIDENT_COLUMNS, parts, freeze=not referenced)
+    copy_parts(_driver(session), "register.residents", RESIDENT_COLUMNS, parts, freeze=not referenced)
     return deferred
 
 
@@ -224,38 +229,8 @@ def _restore(session: Session, deferred: list[tuple[str, str]]) -> None:
 
 def _complete_register(session: Session, homes: pa.Table) -> None:
     """The households, and register_diff for the card effects."""
-    _copy(_driver(session), "register.households", HOUSEHOLD_COLUMNS, homes.to_batches())
+    copy_parts(_driver(session), "register.households", HOUSEHOLD_COLUMNS, homes.to_batches())
     _diff_of_leavers(session)
-
-
-def _copy(
-    driver: psycopg.Connection,
-    target: str,
-    columns: Iterable[str],
-    parts: Iterable[pa.RecordBatch | pa.Table],
-    *,
-    freeze: bool = False,
-) -> None:
-    """COPY the parts (csv) into TARGET, sent by a background thread while the next part is written.
-
-    An empty text is NULL (FORCE_NULL on the text columns: Arrow quotes every text, "" too); FREEZE writes
-    the rows frozen, legal when TARGET was truncated in this (sub)transaction."""
-    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-    parts = iter(parts)
-    first = next(parts, None)  # its schema says which columns are texts (and PostgreSQL waits meanwhile)
-    if first is None:
-        return
-    texts = [field.name for field in first.schema if pa.types.is_string(field.type)]
-    force_null = f", FORCE_NULL ({', '.join(texts)})" if texts else ""
-    sql = (
-        f"COPY {target} ({', '.join(columns)}) FROM STDIN"
-        f" (FORMAT csv{', FREEZE' if freeze else ''}{force_null})"
-    )
-    with driver.cursor() as cursor, cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
-        for part in itertools.chain([first], parts):
-            sink = pa.BufferOutputStream()
-            pacsv.write_csv(part, sink, options)
-            copy.write(sink.getvalue())
 
 
 def households(table: pa.Table) -> pa.Table:

@@ -144,6 +144,7 @@ def test_the_first_load_keeps_gaiji_byte_exact_and_marks_the_person(
             "8行目 氏名カナ(name_kana)「ふじさわ\u3000たろう」",
         ),  # only the check
         ({"sex": "5"}, "8行目 性別(sex)「5」"),  # a CHECK constraint refuses it during the COPY
+        ({"sex": "男"}, "8行目 性別(sex)「男」"),  # no smallint: the COPY's cast refuses it
         ({"birth_date": "1990-02-30"}, "8行目 生年月日(birth_date)「1990-02-30」"),  # NULL birth year
         ({"atena_no": "100001"}, "8行目 宛名番号(atena_no)「100001」"),  # a duplicate of line 2
     ],
