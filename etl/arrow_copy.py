@@ -34,7 +34,7 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
-def _target_types(driver: psycopg.Connection, target: str, columns: list[str]) -> list[pa.DataType] | None:
+def binary_types(driver: psycopg.Connection, target: str, columns: list[str]) -> list[pa.DataType] | None:
     """The Arrow type of each target column; None when one has a type binary COPY is not set up for."""
     rows = driver.execute(
         "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute"
@@ -84,7 +84,7 @@ def copy_parts(
     The parts hold NULL where the target is to hold NULL (an empty text stays an empty text). FREEZE writes
     the rows frozen, legal when TARGET was truncated in this (sub)transaction."""
     names = list(columns)
-    types = _target_types(driver, target, names)
+    types = binary_types(driver, target, names)
     form = "binary" if types is not None else "csv"
     sql = f"COPY {target} ({', '.join(names)}) FROM STDIN (FORMAT {form}{', FREEZE' if freeze else ''})"
     chunks = _binary(iter(parts), names, types) if types is not None else _csv(iter(parts))

@@ -7,11 +7,11 @@ owns its tables, the loader instead, inside a savepoint:
 - sets the indexes, primary and foreign keys of residents and resident_versions aside (transactional DDL:
   a rollback or a kill brings them back with everything else),
 - COPYs the rows frozen into register.residents as they are read block by block (etl.first_load_stream:
-  each block parsed by Arrow, checked by etl.fast_check on a worker thread, converted and sent as csv by a
-  background thread while PostgreSQL writes the previous one),
-- derives version 1 of every person (their history) in SQL while the households are derived from the whole
-  file on the other core, then checks the keys unique, restores the indexes and keys and COPYs the
-  households.
+  each block parsed by Arrow, checked by etl.fast_check on a worker thread, converted and sent in COPY's
+  binary format (etl.arrow_copy) by a background thread while PostgreSQL writes the previous one),
+- derives version 1 of every person (their history) in SQL and restores the indexes and keys while the
+  keys' uniqueness and the households are worked out from the whole file on the other core, then COPYs
+  the households.
 Any doubt (etl.fast_check says no, or PostgreSQL refuses a value) rolls the savepoint back and the loader
 takes the SQL path, which reports every error. CHECK constraints hold on every row as ever. Card effects
 see the people who left the register (B codes) through the usual register_diff.
