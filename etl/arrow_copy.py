@@ -63,11 +63,11 @@ def _binary(parts: Iterator[Part], columns: list[str], types: list[pa.DataType])
     yield encoder.finish()
 
 
-def _csv(parts: Iterator[Part]) -> Iterator[Chunk]:
+def _csv(parts: Iterator[Part], columns: list[str]) -> Iterator[Chunk]:
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     for part in parts:
         sink = pa.BufferOutputStream()
-        pacsv.write_csv(part, sink, options)
+        pacsv.write_csv(part.select(columns), sink, options)
         yield sink.getvalue()
 
 
@@ -87,7 +87,7 @@ def copy_parts(
     types = binary_types(driver, target, names)
     form = "binary" if types is not None else "csv"
     sql = f"COPY {target} ({', '.join(names)}) FROM STDIN (FORMAT {form}{', FREEZE' if freeze else ''})"
-    chunks = _binary(iter(parts), names, types) if types is not None else _csv(iter(parts))
+    chunks = _binary(iter(parts), names, types) if types is not None else _csv(iter(parts), names)
     with driver.cursor() as cursor, cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
         for chunk in chunks:
             copy.write(chunk)

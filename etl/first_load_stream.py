@@ -71,8 +71,10 @@ class BlockReader:
 
     def whole(self) -> pa.Table:
         """Every row read (all blocks, as one table)."""
-        if not self.tables:
-            return parse_rows("", self.header) or pa.table({})
+        if not self.tables:  # a file of no rows
+            empty = parse_rows("", self.header)
+            assert empty is not None
+            return empty
         return pa.concat_tables(self.tables)
 
     def clean(self) -> bool:

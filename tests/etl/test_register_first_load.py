@@ -259,3 +259,15 @@ def test_a_quote_inside_an_unquoted_field_leaves_the_file_to_postgresqls_reading
     assert load_file(session, path, ETL).status == "loaded"
     assert fast_path_taken == [False]
     assert session.scalar(text("SELECT address_extra FROM register.residents")) == "ハイツA棟"
+
+
+def test_a_file_of_no_rows_loads_by_the_first_load_path_and_adds_nobody(
+    session: Session, tmp_path: Path, fast_path_taken: list[bool]
+) -> None:
+    outcome = load_file(session, write_extract(tmp_path, []), ETL)
+    assert outcome.status == "loaded", outcome.errors
+    assert outcome.summary is not None
+    assert (outcome.summary.new, outcome.summary.removed) == (0, 0)
+    assert fast_path_taken == [True]
+    assert session.scalar(text("SELECT count(*) FROM register.residents")) == 0
+    assert session.scalar(text("SELECT count(*) FROM register.extract_files")) == 1
