@@ -12,7 +12,8 @@ rules pass.
 
 from __future__ import annotations
 
-from functools import cache
+import re
+import struct
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -22,17 +23,13 @@ from core.domain.register import (
     COLUMNS,
     NO_EXPIRY_RESIDENCE_STATUSES,
     REQUIRED_COLUMNS,
-    InvalidRegisterDate,
     MoveReason,
-    RegisterDate,
-    parse_register_date,
 )
+from etl.register_dates import Lookup, date_lookups, dates_valid, parse_date, whole_dates
 from etl.validate import (
     CODES,
-    DATE_COLUMNS,
     FOREIGN_ONLY,
     FOREIGN_REQUIRED,
-    FULL_DATE_COLUMNS,
     GAIJI_CLASS,
     LIMITS,
     PATTERNS,
@@ -44,29 +41,43 @@ GAIJI_COLUMNS = ("name", "name_kana", "common_name", "address", "address_extra")
 # One CSV line as RFC 4180 writes it: fields unquoted (no quote inside) or wholly quoted ("" for a quote).
 _FIELD = '(?:[^",\r\n]*|"(?:[^"\r\n]|"")*")'
 _RFC_LINE = f"^{_FIELD}(?:,{_FIELD})*\r?$"
+_LONE_CR = re.compile("\r(?!\n)")
 
 
-def _quotes_as_rfc4180(text: str) -> bool:
-    """Every quote where RFC 4180 puts it: then Arrow's reader and PostgreSQL's COPY split fields alike
-    (COPY opens a quoted part at any quote, even inside a field; Arrow only at a field's start)."""
-    if '"' not in text:
+def _lines_ok(text: str, data: bytes) -> bool:
+    """TEXT (DATA: its UTF-8) has no lone CR (it ends a record in COPY), no NUL (PostgreSQL refuses it) and
+    every quote where RFC 4180 puts it: then Arrow's reader and PostgreSQL's COPY split fields alike (COPY
+    opens a quoted part at any quote, even inside a field; Arrow only at a field's start)."""
+    if ("\r" in text and _LONE_CR.search(text)) or b"\x00" in data:
+        return False
+    if b'"' not in data:
         return True
-    lines = pc.split_pattern(pa.array([text]), "\n")[0].values
+    offsets = pa.py_buffer(struct.pack("<2q", 0, len(data)))
+    whole = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
+    lines = pc.split_pattern(whole, "\n")[0].values
     return _all(pc.match_substring_regex(lines, _RFC_LINE))
 
 
-def parse_columns(text: str, header: list[str]) -> pa.Table | None:
-    """Every extract column as strings (an absent optional one all empty); None unless one record a line
-    and quoted as RFC 4180 says (anything else takes the SQL path, where COPY parses and reports it)."""
-    rows_by_lines = text.count("\n") - (1 if text.endswith("\n") else 0)
-    if text.count("\r") != text.count("\r\n") or "\x00" in text:
-        return None  # a lone CR ends a record in COPY; a NUL is refused by PostgreSQL
-    if not _quotes_as_rfc4180(text):
+def rows_start(text: str) -> int | None:
+    """Where the rows begin (after the header line); None when the header line is not plain RFC 4180."""
+    end = text.find("\n") + 1 or len(text)
+    return end if _lines_ok(text[:end], text[:end].encode("utf-8")) else None
+
+
+def parse_rows(rows: str, header: list[str]) -> pa.Table | None:
+    """Every extract column of ROWS (whole lines after the header) as strings (an absent optional one all
+    empty); None unless one record a line and quoted as RFC 4180 says (anything else takes the SQL path,
+    where COPY parses and reports it)."""
+    data = rows.encode("utf-8")
+    if not _lines_ok(rows, data):
         return None
+    rows_by_lines = rows.count("\n") + (0 if rows.endswith("\n") or not rows else 1)
+    if rows_by_lines == 0:
+        return pa.table({c: pa.array([], pa.string()) for c in COLUMNS})
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=header, use_threads=False),
             parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()),
@@ -82,27 +93,22 @@ def parse_columns(text: str, header: list[str]) -> pa.Table | None:
     return pa.table({c: table[c] if c in header else empty for c in COLUMNS})
 
 
-@cache
-def parse_date(text: str) -> RegisterDate | None:
-    """The domain's date rules, once per distinct text; None when invalid."""
-    try:
-        return parse_register_date(text)
-    except InvalidRegisterDate:
-        return None
+def parse_columns(text: str, header: list[str]) -> pa.Table | None:
+    """parse_rows over a whole extract (its header line included)."""
+    start = rows_start(text)
+    return None if start is None else parse_rows(text[start:], header)
 
 
-def _distinct(column: pa.ChunkedArray) -> list[str]:
-    return [v for v in pc.unique(column).to_pylist() if v]
+def _unusual(column: pa.ChunkedArray | pa.Array) -> list[str]:
+    """The distinct non-empty texts of COLUMN that are not whole ISO / compact dates."""
+    distinct = pc.unique(column)
+    mask, _ = whole_dates(distinct)
+    return [v for v in pc.filter(distinct, pc.invert(mask)).to_pylist() if v]
 
 
-def _dates_ok(table: pa.Table) -> bool:
-    for column in DATE_COLUMNS:
-        for text in _distinct(table[column]):
-            parsed = parse_date(text)
-            if parsed is None or (column in FULL_DATE_COLUMNS and parsed.as_date() is None):
-                return False
+def _dates_ok(table: pa.Table, lookups: dict[str, Lookup]) -> bool:
     days = pc.utf8_slice_codeunits(table["updated_at"], 0, 10)
-    return all(parse_date(day) is not None for day in _distinct(days))
+    return dates_valid(lookups) and all(parse_date(day) is not None for day in _unusual(days))
 
 
 def _all(mask: pa.ChunkedArray | pa.Array) -> bool:
@@ -156,16 +162,21 @@ def _unique(column: pa.ChunkedArray) -> bool:
     return bool(pc.count_distinct(column).as_py() == len(column))
 
 
+def rows_clean(table: pa.Table, lookups: dict[str, Lookup] | None = None) -> bool:
+    """True when every row rule of the spec holds (each row on its own: a block of the file may be
+    checked apart from the others). LOOKUPS: TABLE's date_lookups, when already made."""
+    dates_ok = _dates_ok(table, lookups or date_lookups(table))
+    return dates_ok and _formats_ok(table) and _foreign_ok(table) and _status_ok(table)
+
+
+def unique_in_file(table: pa.Table) -> bool:
+    """True when 宛名番号 and 住民票コード are unique in TABLE (the whole file)."""
+    return _unique(table["atena_no"]) and _unique(table["juminhyo_code"])
+
+
 def is_clean(table: pa.Table) -> bool:
     """True when every row rule of the spec holds and 宛名番号 / 住民票コード are unique in the file."""
-    return (
-        _formats_ok(table)
-        and _dates_ok(table)
-        and _foreign_ok(table)
-        and _status_ok(table)
-        and _unique(table["atena_no"])
-        and _unique(table["juminhyo_code"])
-    )
+    return rows_clean(table) and unique_in_file(table)
 
 
 def has_gaiji(table: pa.Table) -> pa.ChunkedArray:

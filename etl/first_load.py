@@ -6,10 +6,13 @@ owns its tables, the loader instead, inside a savepoint:
 - locks the register tables (ACCESS EXCLUSIVE until commit: nobody reads a register that is being born),
 - sets the indexes, primary and foreign keys of residents aside (transactional DDL: a rollback or a kill
   brings them back with everything else),
-- COPYs the converted rows (Arrow -> csv, sent by a background thread) frozen into register.residents: each
-  row is version 1 of its person (the current version lives in residents; resident_versions gets a row only
-  when a later load replaces it), while etl.fast_check checks the file on the other core,
-- restores the indexes and keys and COPYs the households.
+- COPYs the rows frozen into register.residents as they are read block by block (etl.first_load_stream:
+  each block parsed by Arrow, checked by etl.fast_check on a worker thread, converted and sent in COPY's
+  binary format (etl.arrow_copy) by a background thread while PostgreSQL writes the previous one). Each row
+  is version 1 of its person: the current version lives in residents, resident_versions gets a row only
+  when a later load replaces it,
+- restores the indexes and keys while the keys' uniqueness and the households are worked out from the
+  whole file on the other core, then COPYs the households.
 Any doubt (etl.fast_check says no, or PostgreSQL refuses a value) rolls the savepoint back and the loader
 takes the SQL path, which reports every error. CHECK constraints hold on every row as ever. Card effects
 see the people who left the register (B codes) through the usual register_diff.
@@ -17,26 +20,26 @@ see the people who left the register (B codes) through the usual register_diff.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from functools import partial
 
 import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.domain.register import STORED_COLUMNS
 from core.services.register import LoadSummary
+from etl.arrow_copy import copy_parts
 from etl.extract import RawExtract
-from etl.fast_check import has_gaiji, is_clean, parse_columns, parse_date
+from etl.fast_check import has_gaiji, is_clean, parse_columns
+from etl.first_load_stream import BlockReader, NotFast
+from etl.register_dates import Lookup, date_lookups, spread
 
 REGISTER_TABLES = ("register.residents", "register.resident_versions", "register.households")
-CHUNK_ROWS = 32_768
 # version (1) and recorded_at (now()) are the columns' defaults
 RESIDENT_COLUMNS = (
     *STORED_COLUMNS,
@@ -88,68 +91,11 @@ def summarise(table: pa.Table, summary: LoadSummary) -> bool:
     return True
 
 
-Lookup = tuple[pa.Array, list[pa.Array]]  # distinct texts of a column, and what each converts to
-
-
-def _spread(column: pa.ChunkedArray, lookup: Lookup) -> list[pa.Array]:
-    """The converted values of LOOKUP spread over the rows of COLUMN."""
-    distinct, values = lookup
-    where = pc.index_in(column, value_set=distinct)
-    return [pc.take(kind, where) for kind in values]
-
-
 def _nullable(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """An empty text is NULL, as the SQL path's nullif() makes it (COPY csv reads "" as an empty text)."""
+    """An empty text is NULL, as the SQL path's nullif() makes it (a column without one is left as is)."""
+    if pc.min(pc.binary_length(column)).as_py() != 0:
+        return column
     return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
-
-
-def _iso(text: str) -> tuple[date | None]:
-    parsed = parse_date(text) if text else None
-    return (parsed.as_date() if parsed else None,)
-
-
-def _birth(text: str) -> tuple[int | None, int | None, int | None, date | None]:
-    birth = parse_date(text)
-    if birth is None:  # the check refuses the file; until it says so the value is NULL
-        return (None, None, None, None)
-    return (birth.year, birth.month, birth.day, birth.as_date())
-
-
-# A whole date written YYYY-MM-DD or YYYYMMDD (ASCII digits, no 不詳 part): Arrow converts it.
-_MONTH, _DAY = "(?:0[1-9]|1[0-2])", "(?:0[1-9]|[12][0-9]|3[01])"
-_WHOLE_DATE = f"^[0-9]{{4}}(?:-{_MONTH}-{_DAY}|{_MONTH}{_DAY})$"
-
-
-def _whole_dates(distinct: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """(mask, dates) of the distinct texts Arrow converts exactly as parse_register_date does: whole
-    ISO / compact dates that read back as written (no 2023-02-30 rolled over to March)."""
-    compact = pc.replace_substring(distinct, "-", "")
-    dates = pc.cast(pc.strptime(compact, format="%Y%m%d", unit="s", error_is_null=True), pa.date32())
-    same = pc.equal(pc.strftime(dates, format="%Y%m%d"), compact)
-    mask = pc.fill_null(pc.and_(pc.match_substring_regex(distinct, _WHOLE_DATE), same), False)
-    return mask, dates
-
-
-def _date_lookup(column: pa.ChunkedArray, *, birth: bool) -> Lookup:
-    """Whole ISO / compact dates converted by Arrow, the rest (和暦, 不詳, empty) by the domain's parser."""
-    distinct = pc.unique(column)
-    mask, dates = _whole_dates(distinct)
-    convert, kinds = (_birth, [pa.int16()] * 3 + [pa.date32()]) if birth else (_iso, [pa.date32()])
-    none = (None,) * len(kinds)
-    texts, wholes = distinct.to_pylist(), mask.to_pylist()
-    rest = [none if whole else convert(text) for text, whole in zip(texts, wholes, strict=True)]
-    by_python = [pa.array([values[k] for values in rest], kind) for k, kind in enumerate(kinds)]
-    by_arrow = [pc.cast(pc.year(dates), pa.int16()), pc.cast(pc.month(dates), pa.int16())] if birth else []
-    by_arrow += [pc.cast(pc.day(dates), pa.int16()), dates] if birth else [dates]
-    return distinct, [pc.if_else(mask, a, p) for a, p in zip(by_arrow, by_python, strict=True)]
-
-
-def date_lookups(table: pa.Table) -> dict[str, Lookup]:
-    """The date columns' distinct texts and their stored values (birth: year, month, day, date)."""
-    lookups = {"birth_date": _date_lookup(table["birth_date"], birth=True)}
-    for name in ("move_date", "notified_date", "residence_expiry"):
-        lookups[name] = _date_lookup(table[name], birth=False)
-    return lookups
 
 
 def stored_rows(
@@ -161,14 +107,15 @@ def stored_rows(
     recorded_by: str,
 ) -> pa.Table:
     """The rows as register.residents stores them (RESIDENT_COLUMNS: each person's version 1, recorded by
-    RECORDED_BY); FIRST_LINE is the line of TABLE's first row (one record per line: fast_check)."""
+    RECORDED_BY; a code stays a text, the COPY casts it to its column's type); FIRST_LINE is the line of
+    TABLE's first row (one record per line: fast_check)."""
     rows = table.num_rows
     lookups = lookups or date_lookups(table)
     out = {name: _nullable(table[name]) for name in STORED_COLUMNS if name in table.column_names}
-    births = _spread(table["birth_date"], lookups["birth_date"])
+    births = spread(table["birth_date"], lookups["birth_date"])
     out |= dict(zip(("birth_year", "birth_month", "birth_day", "birth_date"), births, strict=True))
     for name in ("move_date", "notified_date", "residence_expiry"):
-        out[name] = _spread(table[name], lookups[name])[0]
+        out[name] = spread(table[name], lookups[name])[0]
     out["postal_code"] = pc.replace_substring(table["postal_code"], "-", "")
     out["updated_at"] = pc.binary_join_element_wise(table["updated_at"], "+09", "")
     out["has_gaiji"] = has_gaiji(table)
@@ -180,15 +127,6 @@ def stored_rows(
     columns["change_kind"] = pc.if_else(is_resident, pa.scalar("new"), pa.scalar("removed"))
     columns["recorded_by"] = pa.array([recorded_by] * rows, pa.string())
     return pa.table(columns)
-
-
-def stored_parts(table: pa.Table, file_id: int, recorded_by: str) -> Iterator[pa.Table]:
-    """stored_rows part by part (CHUNK_ROWS rows), converted as the COPY asks for them: Python converts
-    the next part while PostgreSQL writes the last one."""
-    lookups = date_lookups(table)
-    for start in range(0, table.num_rows, CHUNK_ROWS):
-        part = table.slice(start, CHUNK_ROWS)
-        yield stored_rows(part, file_id, first_line=start + 2, lookups=lookups, recorded_by=recorded_by)
 
 
 def _deferrable_ddl(session: Session) -> list[tuple[str, str]]:
@@ -239,28 +177,37 @@ def try_first_load(
     who the history rows say recorded them."""
     if raw.sha256 != expected[1] or not register_is_ours_and_empty(session):
         return False
-    table = parse_columns(raw.text, raw.header)
-    if table is None or table.num_rows != expected[0]:
-        return False
     if record_file is None:
-        return is_clean(table) and summarise(table, summary)
-    summarise(table, summary)
+        table = parse_columns(raw.text, raw.header)
+        fits = table is not None and table.num_rows == expected[0]
+        return fits and is_clean(table) and summarise(table, summary)
     savepoint = session.begin_nested()
     file_id = record_file()
-    with ThreadPoolExecutor(1) as pool:  # the check runs beside the writes (Arrow frees the GIL)
-        clean = pool.submit(is_clean, table)
-        homes = pool.submit(households, table)
+    with ThreadPoolExecutor(1) as pool:  # the checks run beside the conversion (Arrow frees the GIL)
+        reader = BlockReader(raw.text, raw.header, expected[0], pool)
         try:
-            deferred = _write_residents(session, stored_parts(table, file_id, actor))
-        except (DBAPIError, psycopg.Error):
-            savepoint.rollback()  # PostgreSQL refused a value: the SQL path reports it, line and column
+            deferred = _write_residents(
+                session, reader.parts(partial(_stored_block, file_id=file_id, recorded_by=actor))
+            )
+            # what needs the whole file runs on the other core while PostgreSQL rebuilds the indexes
+            clean, homes = pool.submit(reader.clean), pool.submit(households, reader.whole())
+            _restore(session, deferred)
+        except (DBAPIError, psycopg.Error, pa.ArrowInvalid, NotFast):
+            savepoint.rollback()  # unfit, or a value PostgreSQL refuses: the SQL path reports it
             return False
         if not clean.result():
             savepoint.rollback()
             return False
-        _complete_register(session, deferred, homes.result())
+        summarise(reader.whole(), summary)
+        _complete_register(session, homes.result())
     savepoint.commit()
     return True
+
+
+def _stored_block(
+    table: pa.Table, first_line: int, lookups: dict[str, Lookup], *, file_id: int, recorded_by: str
+) -> pa.Table:
+    return stored_rows(table, file_id, first_line, lookups, recorded_by=recorded_by)
 
 
 def _write_residents(session: Session, parts: Iterable[pa.Table]) -> list[tuple[str, str]]:
@@ -277,36 +224,20 @@ def _write_residents(session: Session, parts: Iterable[pa.Table]) -> list[tuple[
     ).scalar()
     if not referenced:  # empty already: the TRUNCATE lets the COPY write the rows frozen
         session.execute(text("TRUNCATE register.residents"))
-    _copy(_driver(session), "register.residents", RESIDENT_COLUMNS, parts, freeze=not referenced)
+    copy_parts(_driver(session), "register.residents", RESIDENT_COLUMNS, parts, freeze=not referenced)
     return deferred
 
 
-def _complete_register(session: Session, deferred: list[tuple[str, str]], homes: pa.Table) -> None:
-    """Indexes and foreign keys back, the households, and register_diff for the card effects."""
+def _restore(session: Session, deferred: list[tuple[str, str]]) -> None:
+    """Indexes, primary and foreign keys back (each built at once over every row)."""
     for _, create in deferred:
         session.execute(text(create))
-    _copy(_driver(session), "register.households", HOUSEHOLD_COLUMNS, homes.to_batches())
+
+
+def _complete_register(session: Session, homes: pa.Table) -> None:
+    """The households, and register_diff for the card effects."""
+    copy_parts(_driver(session), "register.households", HOUSEHOLD_COLUMNS, homes.to_batches())
     _diff_of_leavers(session)
-
-
-def _copy(
-    driver: psycopg.Connection,
-    target: str,
-    columns: Iterable[str],
-    parts: Iterable[pa.RecordBatch | pa.Table],
-    *,
-    freeze: bool = False,
-) -> None:
-    """COPY the parts (csv) into TARGET, sent by a background thread while the next part is written.
-
-    FREEZE writes the rows frozen, legal when TARGET was truncated in this (sub)transaction."""
-    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-    sql = f"COPY {target} ({', '.join(columns)}) FROM STDIN (FORMAT csv{', FREEZE' if freeze else ''})"
-    with driver.cursor() as cursor, cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
-        for part in parts:
-            sink = pa.BufferOutputStream()
-            pacsv.write_csv(part, sink, options)
-            copy.write(sink.getvalue())
 
 
 def households(table: pa.Table) -> pa.Table:
@@ -315,7 +246,8 @@ def households(table: pa.Table) -> pa.Table:
     heads = table.filter(is_head).group_by("household_no").aggregate([("atena_no", "min")])
     every = pa.table({"household_no": pc.unique(table["household_no"])})
     joined = every.join(heads, "household_no", join_type="left outer")
-    return joined.rename_columns(["household_no", "head_atena_no"])
+    # in key order: the COPY then adds each key at the end of the primary key's index
+    return joined.sort_by("household_no").rename_columns(["household_no", "head_atena_no"])
 
 
 def _diff_of_leavers(session: Session) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.domain.register import STORED_COLUMNS
 from core.services.audit import Actor
-from etl import first_load
+from etl import first_load, first_load_stream
 from etl.load import LoadOutcome, load_file
 from tests.conftest import rolled_back
 from tests.etl.register_files import csv_text, foreigner, person, write_extract
@@ -87,18 +87,20 @@ def varied_rows() -> list[dict[str, str]]:
     ]
 
 
-@pytest.mark.parametrize("part_rows", [first_load.CHUNK_ROWS, 100])  # 100: the rows go in 9 parts
+# 16,000 characters: the synthetic file in ~12 blocks (from 1,000 on); 1: every line a block of its own
+@pytest.mark.parametrize("block_chars", [first_load_stream.BLOCK_CHARS, 16_000, 1])
 def test_a_first_load_writes_what_the_merge_writes(
     engine: Engine,
     app_engine: Engine,
     tmp_path: Path,
     fast_path_taken: list[bool],
     monkeypatch: pytest.MonkeyPatch,
-    part_rows: int,
+    block_chars: int,
 ) -> None:
     from etl.synth import generate
 
-    monkeypatch.setattr(first_load, "CHUNK_ROWS", part_rows)
+    monkeypatch.setattr(first_load_stream, "BLOCK_CHARS", block_chars)
+    monkeypatch.setattr(first_load_stream, "FIRST_BLOCK_CHARS", 1_000)  # blocks of 1,000, 2,000, … on
 
     generate(tmp_path, scale=0.002, seed=5, as_of=date(2026, 11, 26))
     synthetic = tmp_path / "resident_20261126_full.csv"
@@ -142,13 +144,22 @@ def test_the_first_load_keeps_gaiji_byte_exact_and_marks_the_person(
             "8行目 氏名カナ(name_kana)「ふじさわ\u3000たろう」",
         ),  # only the check
         ({"sex": "5"}, "8行目 性別(sex)「5」"),  # a CHECK constraint refuses it during the COPY
+        ({"sex": "男"}, "8行目 性別(sex)「男」"),  # no smallint: the COPY's cast refuses it
         ({"birth_date": "1990-02-30"}, "8行目 生年月日(birth_date)「1990-02-30」"),  # NULL birth year
         ({"atena_no": "100001"}, "8行目 宛名番号(atena_no)「100001」"),  # a duplicate of line 2
     ],
 )
+@pytest.mark.parametrize("block_chars", [first_load_stream.BLOCK_CHARS, 1])  # 1: the bad row a block alone
 def test_a_bad_last_row_leaves_the_empty_register_empty_with_its_indexes(
-    connection: Connection, tmp_path: Path, bad: dict[str, str], message: str
+    connection: Connection,
+    tmp_path: Path,
+    fast_path_taken: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+    bad: dict[str, str],
+    message: str,
+    block_chars: int,
 ) -> None:
+    monkeypatch.setattr(first_load_stream, "BLOCK_CHARS", block_chars)
     schema = register_schema(connection)
     rows = [*varied_rows()[:6], person(7, **bad)]
     with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
@@ -158,6 +169,61 @@ def test_a_bad_last_row_leaves_the_empty_register_empty_with_its_indexes(
     assert register_rows(connection) == {"residents": [], "versions": [], "households": []}
     assert connection.scalar(text("SELECT count(*) FROM register.extract_files")) == 0
     assert register_schema(connection) == schema
+    assert fast_path_taken == [False]
+
+
+def test_a_record_spanning_lines_in_the_last_block_is_loaded_by_the_sql_path(
+    session: Session, tmp_path: Path, fast_path_taken: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(first_load_stream, "BLOCK_CHARS", 1)  # every line a block of its own
+    people = [*varied_rows()[:6], person(7, address_extra="ハイツ\r\n2号")]
+    outcome = load_file(session, write_extract(tmp_path, people), ETL)
+    assert outcome.status == "loaded", outcome.errors
+    assert fast_path_taken == [False]  # one record on two lines: line numbers need the SQL path's mapping
+    stored = session.execute(text("SELECT address_extra, source_line FROM register.residents"))
+    assert ("ハイツ\r\n2号", 8) in list(stored)
+
+
+@pytest.mark.parametrize(
+    ("eighth_row", "reason"),
+    [
+        ("{row},extra", "CSV として読めません"),  # a row of the wrong width: COPY refuses it
+        ("{row}", "件数が完了ファイルと合いません(完了ファイル 7 件、データ 8 件"),  # one more than the .end
+    ],
+)
+def test_a_last_block_arrow_cannot_take_is_rejected_by_the_sql_path(
+    connection: Connection,
+    tmp_path: Path,
+    fast_path_taken: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+    eighth_row: str,
+    reason: str,
+) -> None:
+    monkeypatch.setattr(first_load_stream, "BLOCK_CHARS", 1)  # every line a block of its own
+    people = [*varied_rows()[:6], person(7)]
+    row = csv_text([person(8)]).splitlines()[1]
+    data = csv_text(people) + eighth_row.format(row=row) + "\r\n"
+    path = write_extract(tmp_path, people, data=data.encode(), end_count=7)
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+        outcome = load_file(session, path, ETL)
+    assert outcome.status == "rejected"
+    assert fast_path_taken == [False]
+    assert any(reason in str(error) for error in outcome.errors), outcome.errors
+    assert register_rows(connection) == {"residents": [], "versions": [], "households": []}
+
+
+def test_text_blocks_end_at_line_ends_and_cover_the_text() -> None:
+    text = "header\r\nab\r\ncdef\r\n\r\ng"
+    start = text.index("\n") + 1
+    for size in (1, 2, 5, 9, 100):
+        blocks = list(first_load_stream.text_blocks(text, start, size))
+        assert "".join(blocks) == text[start:]
+        assert all(block.endswith("\n") for block in blocks[:-1])
+        assert all(len(block) >= min(size, len(block)) for block in blocks)
+    assert list(first_load_stream.text_blocks(text, start, 1)) == ["ab\r\n", "cdef\r\n", "\r\n", "g"]
+    # growing from 2 characters: ab\r\n (2), cdef\r\n (4), then 8: the rest
+    assert list(first_load_stream.text_blocks(text, start, 8, 2)) == ["ab\r\n", "cdef\r\n", "\r\ng"]
+    assert list(first_load_stream.text_blocks(text, len(text), 4)) == []
 
 
 def test_a_dry_run_on_an_empty_register_counts_and_writes_nothing(
@@ -193,3 +259,15 @@ def test_a_quote_inside_an_unquoted_field_leaves_the_file_to_postgresqls_reading
     assert load_file(session, path, ETL).status == "loaded"
     assert fast_path_taken == [False]
     assert session.scalar(text("SELECT address_extra FROM register.residents")) == "ハイツA棟"
+
+
+def test_a_file_of_no_rows_loads_by_the_first_load_path_and_adds_nobody(
+    session: Session, tmp_path: Path, fast_path_taken: list[bool]
+) -> None:
+    outcome = load_file(session, write_extract(tmp_path, []), ETL)
+    assert outcome.status == "loaded", outcome.errors
+    assert outcome.summary is not None
+    assert (outcome.summary.new, outcome.summary.removed) == (0, 0)
+    assert fast_path_taken == [True]
+    assert session.scalar(text("SELECT count(*) FROM register.residents")) == 0
+    assert session.scalar(text("SELECT count(*) FROM register.extract_files")) == 1
