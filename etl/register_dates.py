@@ -44,11 +44,13 @@ def whole_dates(distinct: pa.Array) -> tuple[pa.Array, pa.Array]:
     return pc.fill_null(pc.and_(syntax, pc.equal(pc.day(dates), day)), False), dates
 
 
+@cache  # a text repeats in later blocks: its values are made once
 def _iso(text: str) -> tuple[date | None]:
     parsed = parse_date(text) if text else None
     return (parsed.as_date() if parsed else None,)
 
 
+@cache
 def _birth(text: str) -> tuple[int | None, int | None, int | None, date | None]:
     birth = parse_date(text)
     if birth is None:  # the check refuses the file; until it says so the value is NULL

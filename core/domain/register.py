@@ -242,7 +242,7 @@ class RegisterDate:
     day: int | None = None
 
     def __post_init__(self) -> None:
-        _check_parts(self.year, self.month, self.day, text=self._as_text())
+        _check_parts(self.year, self.month, self.day, text=None)
 
     @classmethod
     def of(cls, day: date) -> RegisterDate:
@@ -269,32 +269,34 @@ class RegisterDate:
         month = self.month or 12
         return date(self.year, month, self.day or calendar.monthrange(self.year, month)[1])
 
-    def _as_text(self) -> str:
-        return f"{self.year:04d}-{self.month or 0:02d}-{self.day or 0:02d}"
+
+def _check_parts(year: int, month: int | None, day: int | None, *, text: str | None) -> None:
+    """Raise InvalidRegisterDate when the parts make no date; TEXT is the date as written (None: as
+    RegisterDate writes it, made only when it is shown)."""
+    problem = _parts_problem(year, month, day)
+    if problem is not None:
+        shown = text if text is not None else f"{year:04d}-{month or 0:02d}-{day or 0:02d}"
+        raise InvalidRegisterDate(shown, *problem)
 
 
-def _check_parts(year: int, month: int | None, day: int | None, *, text: str) -> None:
+def _parts_problem(year: int, month: int | None, day: int | None) -> tuple[str, str] | None:
+    """What is wrong with the parts (Japanese, English), or None."""
     if not 1 <= year <= 9999:
-        raise InvalidRegisterDate(text, "年が不正です(0000 や範囲外の年は使えません)", "the year is invalid")
+        return "年が不正です(0000 や範囲外の年は使えません)", "the year is invalid"
     if month is None:
         if day is not None:
-            raise InvalidRegisterDate(
-                text, "月が不詳(00)のときは日も00にしてください", "the day must be 00 when the month is 00"
-            )
-        return
+            return "月が不詳(00)のときは日も00にしてください", "the day must be 00 when the month is 00"
+        return None
     if not 1 <= month <= 12:
-        raise InvalidRegisterDate(text, f"月({month})は01〜12です", f"month {month} is not 01-12")
+        return f"月({month})は01〜12です", f"month {month} is not 01-12"
     if day is None:
-        return
+        return None
     if (month, day) == (2, 29) and not calendar.isleap(year):
-        raise InvalidRegisterDate(
-            text, f"{year}年はうるう年ではないので2月29日はありません", f"{year} is not a leap year"
-        )
+        return f"{year}年はうるう年ではないので2月29日はありません", f"{year} is not a leap year"
     last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:
-        raise InvalidRegisterDate(
-            text, f"{month}月{day}日は存在しません(日は01〜{last})", f"month {month} has no day {day}"
-        )
+        return f"{month}月{day}日は存在しません(日は01〜{last})", f"month {month} has no day {day}"
+    return None
 
 
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
