@@ -37,7 +37,7 @@ from etl.arrow_copy import copy_parts
 from etl.extract import RawExtract
 from etl.fast_check import has_gaiji, is_clean, parse_columns
 from etl.first_load_stream import BlockReader, NotFast
-from etl.register_dates import Lookup, date_lookups, spread
+from etl.register_dates import Lookup, spread
 
 REGISTER_TABLES = ("register.residents", "register.resident_versions", "register.households")
 # version (1) and recorded_at (now()) are the columns' defaults
@@ -99,18 +99,12 @@ def _nullable(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def stored_rows(
-    table: pa.Table,
-    file_id: int,
-    first_line: int = 2,
-    lookups: dict[str, Lookup] | None = None,
-    *,
-    recorded_by: str,
+    table: pa.Table, first_line: int, lookups: dict[str, Lookup], *, file_id: int, recorded_by: str
 ) -> pa.Table:
-    """The rows as register.residents stores them (RESIDENT_COLUMNS: each person's version 1, recorded by
-    RECORDED_BY; a code stays a text, the COPY casts it to its column's type); FIRST_LINE is the line of
-    TABLE's first row (one record per line: fast_check)."""
+    """The rows of a block as register.residents stores them (RESIDENT_COLUMNS: each person's version 1,
+    recorded by RECORDED_BY; a code stays a text, the COPY casts it to its column's type); FIRST_LINE is the
+    line of TABLE's first row (one record per line: fast_check), LOOKUPS its date_lookups."""
     rows = table.num_rows
-    lookups = lookups or date_lookups(table)
     out = {name: _nullable(table[name]) for name in STORED_COLUMNS if name in table.column_names}
     births = spread(table["birth_date"], lookups["birth_date"])
     out |= dict(zip(("birth_year", "birth_month", "birth_day", "birth_date"), births, strict=True))
@@ -187,10 +181,11 @@ def try_first_load(
         reader = BlockReader(raw.text, raw.header, expected[0], pool)
         try:
             deferred = _write_residents(
-                session, reader.parts(partial(_stored_block, file_id=file_id, recorded_by=actor))
+                session, reader.parts(partial(stored_rows, file_id=file_id, recorded_by=actor))
             )
             # what needs the whole file runs on the other core while PostgreSQL rebuilds the indexes
-            clean, homes = pool.submit(reader.clean), pool.submit(households, reader.whole())
+            whole = reader.whole()
+            clean, homes = pool.submit(reader.clean), pool.submit(households, whole)
             _restore(session, deferred)
         except (DBAPIError, psycopg.Error, pa.ArrowInvalid, NotFast):
             savepoint.rollback()  # unfit, or a value PostgreSQL refuses: the SQL path reports it
@@ -198,16 +193,10 @@ def try_first_load(
         if not clean.result():
             savepoint.rollback()
             return False
-        summarise(reader.whole(), summary)
+        summarise(whole, summary)
         _complete_register(session, homes.result())
     savepoint.commit()
     return True
-
-
-def _stored_block(
-    table: pa.Table, first_line: int, lookups: dict[str, Lookup], *, file_id: int, recorded_by: str
-) -> pa.Table:
-    return stored_rows(table, file_id, first_line, lookups, recorded_by=recorded_by)
 
 
 def _write_residents(session: Session, parts: Iterable[pa.Table]) -> list[tuple[str, str]]:
