@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -58,50 +59,18 @@ def test_capacity_equals_the_seats_of_the_generated_slots(session: Session) -> N
     procedure = Procedure(code="C-EQP", name_ja="受取", name_en="Pickup", duration_minutes=20)
     session.add_all([venue, procedure])
     session.flush()
+    template = partial(SlotTemplate, venue_id=venue.id, procedure_id=procedure.id)
     templates = [
-        SlotTemplate(
-            venue_id=venue.id,
-            procedure_id=procedure.id,
-            weekday=weekday,
-            starts_at=time(8, 30),
-            ends_at=time(17, 15),
-            slot_minutes=20,
-            capacity=3,
-        )
-        for weekday in range(5)
-    ] + [
+        *(template(weekday=weekday, starts_at=time(8, 30), ends_at=time(17, 15), slot_minutes=20, capacity=3)
+          for weekday in range(5)),
         # 2nd and 4th Saturdays; a late evening that J-LIS cuts at 19:30; a template ending in March
-        SlotTemplate(
-            venue_id=venue.id,
-            procedure_id=procedure.id,
-            weekday=5,
-            starts_at=time(9),
-            ends_at=time(12),
-            slot_minutes=30,
-            capacity=2,
-            weeks_of_month="2,4",
-        ),
-        SlotTemplate(
-            venue_id=venue.id,
-            procedure_id=procedure.id,
-            weekday=3,
-            starts_at=time(17, 15),
-            ends_at=time(20),
-            slot_minutes=15,
-            capacity=1,
-            valid_to=date(2027, 3, 31),
-        ),
+        template(weekday=5, starts_at=time(9), ends_at=time(12), slot_minutes=30, capacity=2,
+                 weeks_of_month="2,4"),
+        template(weekday=3, starts_at=time(17, 15), ends_at=time(20), slot_minutes=15, capacity=1,
+                 valid_to=date(2027, 3, 31)),
         # a Sunday opening: the Sunday after the 3rd Saturday has no card procedures
-        SlotTemplate(
-            venue_id=venue.id,
-            procedure_id=procedure.id,
-            weekday=6,
-            starts_at=time(9),
-            ends_at=time(11),
-            slot_minutes=30,
-            capacity=1,
-        ),
-    ]
+        template(weekday=6, starts_at=time(9), ends_at=time(11), slot_minutes=30, capacity=1),
+    ]  # fmt: skip
     session.add_all([
         *templates,
         Closure(venue_id=None, kind="jlis_outage", reason_ja="J-LIS停止",  # Friday evening into Saturday
