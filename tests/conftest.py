@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import psycopg
 import pytest
+import time_machine
 from psycopg import sql
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import URL, make_url
@@ -21,6 +23,45 @@ from core.db.engine import make_engine, role_url
 from core.db.migrate import upgrade
 
 TEST_DATABASE = "mynadesk_test"
+TEST_NOW = "MYNADESK_TEST_NOW"
+_travel: list[time_machine.travel] = []
+
+
+def test_now() -> datetime | None:
+    """The moment MYNADESK_TEST_NOW moves the suite to (an ISO 8601 time with its offset), or None."""
+    raw = os.environ.get(TEST_NOW, "").strip()
+    if not raw:
+        return None
+    moment = datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"{TEST_NOW} needs an offset, e.g. 2031-03-31T16:00:00+09:00: {raw}")
+    return moment
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With MYNADESK_TEST_NOW, the whole session (collection included) runs with Python's clock moved there.
+
+    Only Python's clock moves (time-machine, ticking from that moment): PostgreSQL, Chromium and other processes
+    keep the real time, on purpose. A test that passes only on the real day took a decision from a clock other
+    than MynaDesk's own (a database `now()`, a subprocess's wall clock) and must be fixed.
+    """
+    moment = test_now()
+    if moment is not None:
+        traveller = time_machine.travel(moment, tick=True)
+        traveller.start()
+        _travel.append(traveller)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the time travel of pytest_configure."""
+    while _travel:
+        _travel.pop().stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which day the suite believes it is."""
+    moment = test_now()
+    return f"{TEST_NOW}: {moment.isoformat() if moment else 'unset (the real time)'}"
 
 
 @pytest.fixture(scope="session")

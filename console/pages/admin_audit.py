@@ -32,6 +32,8 @@ def layout(**_: Any) -> Any:
                             dbc.Label("期間 / period"),
                             dcc.DatePickerRange(
                                 id=ids.AUDIT_FROM,
+                                start_date_id=ids.AUDIT_FROM_START,
+                                end_date_id=ids.AUDIT_FROM_END,
                                 start_date=today,
                                 end_date=today,
                                 display_format="YYYY-MM-DD",

@@ -1,0 +1,41 @@
+"""One clock: the single source of "now" for every decision MynaDesk takes.
+
+Booking windows, holds, deadlines, reminders, outbox due times, rate limits, lockouts, session timeouts, the
+analytics' 基準日, undelivered-card dates and form dates all take the time from a `Clock` that is passed down from
+the app factory (`create_app(clock=...)`) or the CLI (`--as-of` where that makes sense). Nothing below the factories
+calls `datetime.now()` itself, and SQL that decides something receives that time as a parameter instead of using
+the database's `now()`; only stamps that are truly the database's (`recorded_at`, audit `at`) are left to it.
+Tests pin a clock or compute from `system_clock()`, which `MYNADESK_TEST_NOW` moves to any day of the service
+period (see STYLE.md, habit 13).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from core.domain.booking import TOKYO
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """The machine's time, timezone-aware, in Japan."""
+    return datetime.now(TOKYO)
+
+
+def fixed_clock(moment: datetime) -> Clock:
+    """A clock that always says MOMENT (which must be timezone-aware)."""
+    if moment.tzinfo is None:
+        raise ValueError("a fixed clock needs a timezone-aware moment")
+    return lambda: moment
+
+
+def today(clock: Clock = system_clock) -> date:
+    """The clock's calendar day in Japan."""
+    return clock().astimezone(TOKYO).date()
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight at the start of DAY in Japan (the moment a day-based decision, e.g. --as-of, is taken at)."""
+    return datetime.combine(day, datetime.min.time(), TOKYO)
