@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from console import auth, context, pages
 from console.access import ALL_ROLES, AccessRegistry
 from console.context import ConsoleContext, ConsoleOptions
+from core.clock import Clock, system_clock
 from core.config import Settings
 from core.db.engine import app_url, locate_database, make_engine, make_session_factory
 from core.services.audit import record
@@ -117,6 +118,7 @@ def create_app(
     *,
     engine: Engine | None = None,
     options: ConsoleOptions | None = None,
+    clock: Clock = system_clock,
 ) -> Flask:
     """The console: a Flask server (flask-login) carrying the Dash app; every asset is served locally."""
     settings = settings or Settings.from_env()
@@ -130,7 +132,7 @@ def create_app(
         REMEMBER_COOKIE_DURATION=timedelta(seconds=0),
     )
     server.extensions["mynadesk_console"] = ConsoleContext(
-        make_session_factory(engine), settings, options or ConsoleOptions()
+        make_session_factory(engine), settings, options or ConsoleOptions(), clock
     )
     registry = AccessRegistry()
     app = Dash(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -104,7 +103,7 @@ def login() -> Any:
     with context.unit_of_work() as s:  # a refusal is committed too: it counts towards the lockout
         try:
             staff = staff_service.authenticate(
-                s, staff_code, request.form.get("password", ""), context.actor()
+                s, staff_code, request.form.get("password", ""), context.actor(), context.now()
             )
         except LoginRefused as error:
             refused = error
@@ -113,7 +112,7 @@ def login() -> Any:
         return _login_page(staff_code, next_url, 401)
     session.clear()
     login_user(context.LoginUser(staff))
-    session["last_seen"] = time.time()
+    session["last_seen"] = context.now().timestamp()
     if staff.must_change_password:
         return redirect(url_for("console_auth.password"))
     return redirect(next_url)
@@ -146,7 +145,12 @@ def password() -> Any:
                 raise StaffError("確認用のパスワードが一致しません", "the two new passwords differ")
             with context.unit_of_work() as s:
                 staff_service.change_password(
-                    s, staff.id, request.form.get("current", ""), request.form.get("new", ""), context.actor()
+                    s,
+                    staff.id,
+                    request.form.get("current", ""),
+                    request.form.get("new", ""),
+                    context.actor(),
+                    context.now(),
                 )
             flash("パスワードを変更しました / password changed", "success")
             return redirect("/")
@@ -184,7 +188,7 @@ def _is_timer_callback(body: dict[str, Any]) -> bool:
 def _expired_idle() -> bool:
     idle = context.context().options.idle_minutes * 60
     last_seen = float(session.get("last_seen", 0))
-    return time.time() - last_seen > idle
+    return context.now().timestamp() - last_seen > idle
 
 
 def _check_callback(registry: AccessRegistry) -> Response | None:
@@ -205,7 +209,7 @@ def _check_callback(registry: AccessRegistry) -> Response | None:
         return _refuse(403, "この操作を行う権限がありません", "your role may not use this function")
     g.acting_role = acting[0].value
     if not _is_timer_callback(body):
-        session["last_seen"] = time.time()
+        session["last_seen"] = context.now().timestamp()
     return None
 
 
@@ -231,7 +235,7 @@ def guard(registry: AccessRegistry) -> Response | None:
     if path.startswith("/_dash-update-component"):
         return _check_callback(registry)
     if not path.startswith(DASH_API_PREFIXES):
-        session["last_seen"] = time.time()
+        session["last_seen"] = context.now().timestamp()
     return None
 
 

@@ -11,8 +11,9 @@ from flask import current_app, g, has_request_context, request
 from flask_login import UserMixin, current_user
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.clock import Clock, system_clock
+from core.clock import today as clock_today
 from core.config import Settings
-from core.domain.booking import TOKYO
 from core.domain.roles import Role
 from core.services.audit import Actor
 from core.services.staff import StaffUser
@@ -34,6 +35,7 @@ class ConsoleContext:
     session_factory: sessionmaker[Session]
     settings: Settings
     options: ConsoleOptions
+    clock: Clock = system_clock
 
 
 class LoginUser(UserMixin):  # type: ignore[misc]
@@ -89,6 +91,11 @@ def actor() -> Actor:
     return Actor(name, role=role, client_addr=address, terminal=terminal)
 
 
+def now() -> datetime:
+    """The console's clock (create_app(clock=...); tests may pin it)."""
+    return context().clock()
+
+
 def today() -> date:
-    """Today in Japan."""
-    return datetime.now(TOKYO).date()
+    """Today in Japan by the console's clock."""
+    return clock_today(context().clock)

@@ -1,12 +1,12 @@
 """One clock: the single source of "now" for every decision MynaDesk takes.
 
-Booking windows, holds, deadlines, reminders, outbox due times, rate limits, lockouts, session timeouts, the
-analytics' 基準日, undelivered-card dates and form dates all take the time from a `Clock` that is passed down from
-the app factory (`create_app(clock=...)`) or the CLI (`--as-of` where that makes sense). Nothing below the factories
-calls `datetime.now()` itself, and SQL that decides something receives that time as a parameter instead of using
-the database's `now()`; only stamps that are truly the database's (`recorded_at`, audit `at`) are left to it.
-Tests pin a clock or compute from `system_clock()`, which `MYNADESK_TEST_NOW` moves to any day of the service
-period (see STYLE.md, habit 13).
+Booking windows, holds, deadlines, reminders, outbox due times, rate limits, lockouts, session timeouts,
+the analytics' 基準日, undelivered-card dates and form dates all take the time from a `Clock` passed down from
+the app factory (`create_app(clock=...)`) or the CLI (`--as-of` where that makes sense). Nothing below the
+factories calls `datetime.now()` itself, and SQL that decides something receives that time as a parameter
+instead of using the database's `now()`; only stamps that are truly the database's (the audit log's `at`, the
+register's `recorded_at`) are left to it. Tests pin a clock or compute from `system_clock()`, which
+`MYNADESK_TEST_NOW` moves to any day of the service period (STYLE.md, habit 13).
 """
 
 from __future__ import annotations
@@ -39,3 +39,8 @@ def today(clock: Clock = system_clock) -> date:
 def start_of_day(day: date) -> datetime:
     """Midnight at the start of DAY in Japan (the moment a day-based decision, e.g. --as-of, is taken at)."""
     return datetime.combine(day, datetime.min.time(), TOKYO)
+
+
+def as_of_day(text: str | None, clock: Clock = system_clock) -> date:
+    """The day of a CLI's `--as-of YYYY-MM-DD`, or the clock's today without one (ValueError if malformed)."""
+    return date.fromisoformat(text) if text else today(clock)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.clock import as_of_day
 from core.config import Settings
 from core.domain.errors import DomainError
 from mynadesk import cli_analytics, cli_console, cli_forms, cli_migrate, cli_reader, progress
@@ -103,7 +103,7 @@ def data_generate(
 ) -> None:
     """市が渡すファイルを合成する / write a realistic resident extract and card ledger export."""
     try:
-        day = date.fromisoformat(as_of) if as_of else date.today()
+        day = as_of_day(as_of)
     except ValueError as error:
         raise _fail(
             ValueError(f"--as-of は YYYY-MM-DD で指定してください / use YYYY-MM-DD: {as_of}"), 2

@@ -7,15 +7,14 @@ moves this command under `mynadesk etl analytics` (register `build_command` on t
 from __future__ import annotations
 
 import getpass
-from datetime import date, datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.clock import as_of_day
 from core.config import Settings
-from core.domain.booking import TOKYO
 from core.services.audit import Actor
 from mynadesk import progress
 
@@ -36,7 +35,7 @@ def build_command(
     from etl.analytics.build import build_analytics
 
     try:
-        day = date.fromisoformat(as_of) if as_of else datetime.now(TOKYO).date()
+        day = as_of_day(as_of)
     except ValueError as error:
         console.print(f"[red]--as-of は YYYY-MM-DD で指定してください / use YYYY-MM-DD: {as_of}[/]")
         raise typer.Exit(2) from error

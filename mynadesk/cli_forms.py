@@ -70,6 +70,7 @@ def forms_render(
 def _fill(
     kind: FormKind, atena_no: str, staff: str, card_face: PersonFace | None, outcome: str | None, out: Path
 ) -> str:
+    from core.clock import system_clock
     from core.db.engine import app_engine, make_session_factory
     from core.services.audit import Actor, record_card_read
     from reports.filling import fill_form
@@ -81,7 +82,15 @@ def _fill(
         with make_session_factory(engine).begin() as session:
             if outcome is not None:
                 record_card_read(session, Actor(staff, terminal=terminal), outcome, subject_atena_no=atena_no)
-            result = fill_form(session, kind, atena_no, actor=staff, card_face=card_face, terminal=terminal)
+            result = fill_form(
+                session,
+                kind,
+                atena_no,
+                actor=staff,
+                card_face=card_face,
+                terminal=terminal,
+                now=system_clock(),
+            )
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(result.pdf)  # inside the transaction: no record without its file
     finally:
@@ -98,6 +107,7 @@ def forms_reprint(
     staff: Annotated[str, typer.Option(help="担当職員コード / staff code")] = f"cli:{getpass.getuser()}",
 ) -> None:
     """保存済みの帳票を再印刷 / print a stored form again from its record (audited)."""
+    from core.clock import system_clock
     from core.db.engine import app_engine, make_session_factory
     from reports.filling import reprint_form
 
@@ -105,7 +115,9 @@ def forms_reprint(
     engine = app_engine(settings)
     try:
         with make_session_factory(engine).begin() as session:
-            result = reprint_form(session, reference, actor=staff, terminal=socket.gethostname())
+            result = reprint_form(
+                session, reference, actor=staff, now=system_clock(), terminal=socket.gethostname()
+            )
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(result.pdf)
     except DomainError as error:

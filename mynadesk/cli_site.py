@@ -5,12 +5,13 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from core.clock import Clock, system_clock
 from core.config import Settings
 
 site_app = typer.Typer(
@@ -43,15 +44,15 @@ def seed(
     ] = False,
 ) -> None:
     """藤沢市の会場・手続き・受付時間と枠を登録 / create Fujisawa's venues, procedures, slots (idempotent)."""
-    from core.domain.booking import TOKYO
+    from core.clock import system_clock
     from core.services.demo_bookings import seed_demo_bookings
     from core.services.seed import seed_fujisawa
 
     factory = _owner_session_factory(Settings.from_env())
-    today = datetime.now(TOKYO).date()
+    now = system_clock()
     with factory.begin() as session:
-        created = seed_fujisawa(session, today)
-        booked = seed_demo_bookings(session, today) if demo_bookings else 0
+        created = seed_fujisawa(session, now.date())
+        booked = seed_demo_bookings(session, now) if demo_bookings else 0
     console.print(f"[green]登録しました / seeded[/]: 新しい枠 / new slots {created:,}")
     if demo_bookings:
         console.print(f"デモ予約 / demo bookings: {booked:,}")
@@ -93,14 +94,13 @@ def serve(
     SiteServer(settings, options).run()
 
 
-def _worker_round(settings: Settings, factory: Any) -> dict[str, int]:
-    from core.domain.booking import TOKYO
+def _worker_round(settings: Settings, factory: Any, clock: Clock) -> dict[str, int]:
     from core.services import mail, maintenance, ratelimit
     from core.services.outbox import SmtpConfig, send_due
     from core.services.slots import generate_slots, load_rules
 
-    now = datetime.now(UTC)
-    today = now.astimezone(TOKYO).date()
+    now = clock()
+    today = now.date()
     with factory.begin() as session:
         rules = load_rules(session)
         slots = generate_slots(session, today, today + timedelta(days=rules.max_days_ahead + 1))
@@ -128,7 +128,7 @@ def worker(
     settings = Settings.from_env()
     factory = _site_session_factory(settings)
     while True:
-        counts = _worker_round(settings, factory)
+        counts = _worker_round(settings, factory, system_clock)
         console.print(" ".join(f"{name}={value}" for name, value in counts.items()))
         if once:
             return

@@ -40,10 +40,10 @@ def fill_form(
     card_face: PersonFace | None = None,
     terminal: str | None = None,
     client_addr: str | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> FilledFormResult:
-    """Store the filled form (audited) and render it; the caller owns the transaction."""
-    moment = now or datetime.now(TOKYO)
+    """Store the form filled at NOW (audited) and render it; the caller owns the transaction."""
+    moment = now.astimezone(TOKYO)
     resident = get_resident(session, atena_no)
     register = register_face(resident)
     if card_face is not None:
@@ -81,7 +81,7 @@ def fill_form(
 
 
 def reprint_form(
-    session: Session, reference: str, *, actor: str, terminal: str | None = None, now: datetime | None = None
+    session: Session, reference: str, *, actor: str, now: datetime, terminal: str | None = None
 ) -> FilledFormResult:
     """The same form again from its stored values (the reference and the original staff member stay)."""
     form = reopen_filled_form(session, reference, actor=actor, terminal=terminal)
@@ -91,6 +91,6 @@ def reprint_form(
         staff=form.created_by,
         printed=datetime.fromisoformat(form.form_values["printed_at"]),
         source=FormSource(form.source),
-        reprinted=now or datetime.now(TOKYO),
+        reprinted=now.astimezone(TOKYO),
     )
     return FilledFormResult(form.id, form_reference(form.id), pdf)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from core.clock import Clock, system_clock
 from core.config import Settings
 from core.domain.booking import TOKYO
 from reservation_site import errors, i18n, security, web
@@ -30,15 +31,11 @@ DEFAULT_CACHES = {
 }
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def create_app(
     config: Mapping[str, Any] | None = None,
     engine: Engine | None = None,
     settings: Settings | None = None,
-    clock: Callable[[], datetime] = _utcnow,
+    clock: Clock = system_clock,
 ) -> Flask:
     """Build the site. ENGINE must log in as mynadesk_site; without one it is made from SETTINGS."""
     app = Flask(__name__)

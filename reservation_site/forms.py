@@ -13,6 +13,7 @@ from wtforms.form import Form
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from core.domain.booking import is_valid_notice_no, normalise_notice_no
+from reservation_site import web
 
 KANA = re.compile(r"^[\u30A0-\u30FF\u3000 ]+$")
 
@@ -37,7 +38,7 @@ def parse_birth_date(value: str) -> date | None:
         day = date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         return None
-    return day if date(1900, 1, 1) <= day <= date.today() else None
+    return day if date(1900, 1, 1) <= day <= web.today() else None
 
 
 def _birth(form: Form, field: Field) -> None:

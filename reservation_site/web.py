@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from core.db.models.booking import Procedure, Slot, Venue, VenueProcedure
-from core.domain.booking import BookingRules
+from core.domain.booking import TOKYO, BookingRules
 from core.services import slots as slot_service
 from core.services.booking import HoldTicket
 from core.services.slots import load_rules
@@ -52,6 +52,11 @@ def now() -> datetime:
     clock = current_app.extensions["mynadesk_clock"]
     value: datetime = clock()
     return value
+
+
+def today() -> date:
+    """Today in Japan by the site's clock."""
+    return now().astimezone(TOKYO).date()
 
 
 def client() -> str | None:

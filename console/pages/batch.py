@@ -119,7 +119,7 @@ def run(which: str, target: str, day: str | None, numbers: str | None) -> Any:
     on = date.fromisoformat(day) if day else None
     checked_only = which == ids.BATCH_CHECK
     with context.context().session_factory() as s:
-        report = issuance.batch_change(s, lines, CardState(target), context.actor(), on=on)
+        report = issuance.batch_change(s, lines, CardState(target), context.actor(), context.now(), on=on)
         if checked_only:
             report.applied = False
             s.rollback()

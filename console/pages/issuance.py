@@ -180,6 +180,7 @@ def hand_over(
                 card_id,
                 context.actor(),
                 identity,
+                context.now(),
                 CertificateChoice(user="user" in certs, signature="signature" in certs),
                 booking_no=booking,
             )

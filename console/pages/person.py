@@ -277,6 +277,7 @@ def apply(card_id: int | None, target: str | None, reason: str | None, note: str
                 card_id,
                 CardState(target),
                 context.actor(),
+                now=context.now(),
                 reason=RevokeReason(reason) if reason else None,
                 note=note,
             )

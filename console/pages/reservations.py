@@ -199,17 +199,17 @@ def act(
         with context.unit_of_work() as s:
             if trigger in (CHECK_IN, NO_SHOW, CANCEL):
                 status = {CHECK_IN: "checked_in", NO_SHOW: "no_show", CANCEL: "cancelled"}[trigger]
-                done = admin.set_status(s, actor, booking or "", status)
+                done = admin.set_status(s, actor, booking or "", status, context.now())
                 message = c.ok(f"予約 {done.booking_no}: {c.BOOKING_STATUS[status]}", status)
             elif trigger == MOVE:
                 if not move_slot:
                     raise DomainError("変更先の枠を選んでください", "choose the new slot")
-                done = admin.move(s, actor, booking or "", int(move_slot))
+                done = admin.move(s, actor, booking or "", int(move_slot), context.now())
                 message = c.ok(f"予約 {done.booking_no} を変更しました", "booking moved")
             else:
                 if not walk_slot:
                     raise DomainError("枠を選んでください", "choose a slot")
-                done = admin.walk_in(s, actor, int(walk_slot), name or "", notice)
+                done = admin.walk_in(s, actor, int(walk_slot), name or "", context.now(), notice)
                 message = c.ok(f"窓口受付 {done.booking_no} を登録しました", "walk-in registered")
     except DomainError as err:
         message = c.error(err)

@@ -252,13 +252,14 @@ def book(
         notice_no=details.notice_no,
         language=details.language,
         channel=details.channel,
+        created_at=now,  # the reminders decide from it, so it is the clock's time, not the database's
     )
     session.add(reservation)
     session.flush()
     for position, notice_no in enumerate(details.members, start=2):
         session.add(ReservationMember(reservation_id=reservation.id, position=position, notice_no=notice_no))
     log_access(session, reservation.id, "create", client)
-    mail.enqueue(session, "confirmation", reservation, secret=secret)
+    mail.enqueue(session, "confirmation", reservation, now, secret=secret)
     return reservation, secret
 
 
@@ -292,7 +293,7 @@ def cancel(
     reservation.status = "cancelled"
     reservation.cancelled_at = now
     log_access(session, reservation.id, "cancel", client)
-    mail.enqueue(session, "cancellation", reservation)
+    mail.enqueue(session, "cancellation", reservation, now)
 
 
 def change(
@@ -317,7 +318,7 @@ def change(
     reservation.slot_id = new_slot.id
     reservation.changed_at = now
     log_access(session, reservation.id, "change", client)
-    mail.enqueue(session, "change", reservation)
+    mail.enqueue(session, "change", reservation, now)
 
 
 def by_secret(session: Session, secret: str) -> Reservation | None:

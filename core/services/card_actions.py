@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from core.db.models.cards import Card
+from core.domain.booking import TOKYO
 from core.domain.cards import CardState, RevokeReason, allowed_reasons, allowed_targets
 from core.domain.errors import DomainError
 from core.services.audit import Actor
@@ -47,18 +48,20 @@ def apply_change(
     target: CardState,
     actor: Actor,
     *,
+    now: datetime,
     reason: RevokeReason | None = None,
     note: str | None = None,
     on: date | None = None,
 ) -> Card:
-    """Make one offered change (not a handover: that needs the identity check of the issuance flow)."""
+    """Make one offered change at NOW (not a handover: that needs the identity check of the issuance flow);
+    ON is the day recorded as notified/reminded (default: NOW's day in Japan)."""
     if target is CardState.ISSUED:
         raise DomainError(
             "交付は「交付」画面で本人確認をしてから行ってください",
             "hand a card over from the issuance screen, after the identity check",
         )
-    card = change_state(session, card_id, target, actor, reason=reason, note=note or None)
-    day = on or card.updated_at.date()
+    card = change_state(session, card_id, target, actor, reason=reason, note=note or None, at=now)
+    day = on or now.astimezone(TOKYO).date()
     if target is CardState.NOTIFIED and card.notified_on is None:
         card.notified_on = day
     if target is CardState.REMINDED:

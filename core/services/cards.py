@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db.models.cards import Card, CardEvent
@@ -61,15 +61,15 @@ def change_state(
     note: str | None = None,
     source_file: str | None = None,
     source_line: int | None = None,
-    at: datetime | None = None,
+    at: datetime,
 ) -> Card:
-    """Move a card to TARGET if the state machine (and, for a handover, the register) allows it."""
+    """Move a card to TARGET at AT if the state machine (and, for a handover, the register) allows it."""
     card = lock_card(session, card_id)
     current = CardState(card.state)
     check_transition(current, target, reason, city_holds_card=card.storage_box is not None)
     if target is CardState.ISSUED:
         _check_holder_may_receive(session, card, current)
-    now = at or session.execute(select(func.now())).scalar_one()
+    now = at
     card.state = target.value
     card.revoke_reason = reason.value if reason is not None else card.revoke_reason
     card.updated_at = now

@@ -7,7 +7,7 @@ and booking numbers "D<slot>-<seat>" that the reservation site's forms never pro
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -18,7 +18,6 @@ from core.services.slots import generate_slots
 FILL_PAST = 0.7  # share of seats booked in past slots, on average
 FILL_AHEAD = 0.35  # share of seats already booked in the coming days
 
-_ALREADY = text("SELECT EXISTS (SELECT FROM booking.reservations WHERE booking_no LIKE 'D%')")
 _ALREADY = text("SELECT EXISTS (SELECT FROM booking.reservations WHERE booking_no LIKE 'D%')")
 _INSERT = text(
     """
@@ -59,13 +58,14 @@ _INSERT = text(
 )
 
 
-def seed_demo_bookings(session: Session, today: date, days_back: int = 90, days_ahead: int = 14) -> int:
-    """Fill the demo's slots from DAYS_BACK days ago up to DAYS_AHEAD days on, once: nothing when demo
-    bookings exist already; slots with a real reservation are left alone. Return how many were made."""
+def seed_demo_bookings(session: Session, now: datetime, days_back: int = 90, days_ahead: int = 14) -> int:
+    """Fill the demo's slots from DAYS_BACK days before NOW up to DAYS_AHEAD days on, once: nothing when demo
+    bookings exist already; slots with a real reservation are left alone; visits before NOW are over (came,
+    missed or cancelled), the later ones booked. Return how many were made."""
     if session.execute(_ALREADY).scalar():
         return 0
+    today = now.astimezone(TOKYO).date()
     generate_slots(session, today - timedelta(days=days_back), today - timedelta(days=1))
-    now = datetime.now(TOKYO)
     start = datetime.combine(today - timedelta(days=days_back), time(0), TOKYO)
     made = 0
     for lo, hi, fill in (

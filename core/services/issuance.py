@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.db.models.booking import Procedure, Reservation, Slot, Venue
 from core.db.models.cards import Card, CardEvent, Certificate
 from core.db.models.register import Resident
+from core.domain.booking import TOKYO
 from core.domain.cards import (
     CardState,
     CertificateKind,
@@ -220,11 +221,13 @@ def hand_over(
     card_id: int,
     actor: Actor,
     identity: IdentityCheck,
+    now: datetime,
     certificates: CertificateChoice | None = None,
     on: date | None = None,
     booking_no: str | None = None,
 ) -> Card:
-    """Hand the card over: register and identity checks pass, the card becomes 交付済, certificates set."""
+    """Hand the card over at NOW: register and identity checks pass, the card becomes 交付済, certificates set
+    (from ON, default NOW's day in Japan)."""
     missing = identity.problems()
     if missing:
         raise DomainError(
@@ -234,13 +237,16 @@ def hand_over(
     reservation = _reservation(session, booking_no) if booking_no else None
     card = lock_card(session, card_id)
     if reservation is not None and card.state == CardState.NOTIFIED.value:
-        change_state(session, card_id, CardState.RESERVED, actor, note=f"予約 {reservation.booking_no}")
+        change_state(
+            session, card_id, CardState.RESERVED, actor, note=f"予約 {reservation.booking_no}", at=now
+        )
     check = check_register(session, card_id)
     if not check.allowed:
         raise DomainError(check.message_ja, check.message_en)
-    card = change_state(session, card_id, CardState.ISSUED, actor, note=f"本人確認: {identity.document}")
-    assert card.handed_over_at is not None
-    day = on or card.handed_over_at.date()
+    card = change_state(
+        session, card_id, CardState.ISSUED, actor, note=f"本人確認: {identity.document}", at=now
+    )
+    day = on or now.astimezone(TOKYO).date()
     _record_certificates(session, card, check.birth_date, certificates or CertificateChoice(), day, actor)
     record(
         session,
@@ -320,9 +326,15 @@ def _check_line(session: Session, number: int, text: str, target: CardState, see
 
 
 def batch_change(
-    session: Session, numbers: Iterable[str], target: CardState, actor: Actor, on: date | None = None
+    session: Session,
+    numbers: Iterable[str],
+    target: CardState,
+    actor: Actor,
+    now: datetime,
+    on: date | None = None,
 ) -> BatchReport:
-    """Move every listed card (by 交付通知書 number) to TARGET, or none of them: the report says why."""
+    """Move every listed card (by 交付通知書 number) to TARGET at NOW, or none of them: the report says why.
+    ON is the 交付通知 day recorded (default: NOW's day in Japan)."""
     report = BatchReport(target)
     seen: set[str] = set()
     for number, text in enumerate(numbers, start=1):
@@ -332,11 +344,11 @@ def batch_change(
         return report
     for line in report.lines:
         assert line.card_id is not None
-        card = change_state(session, line.card_id, target, actor, note="一括処理 / batch")
+        card = change_state(session, line.card_id, target, actor, note="一括処理 / batch", at=now)
         if target is CardState.NOTIFIED and on is not None:
             card.notified_on = on
         elif target is CardState.NOTIFIED and card.notified_on is None:
-            card.notified_on = card.updated_at.date()
+            card.notified_on = now.astimezone(TOKYO).date()
     record(
         session,
         actor,

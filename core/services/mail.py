@@ -25,30 +25,30 @@ _SUBJECTS = {
 REMINDERS = (("reminder_7d", timedelta(days=7)), ("reminder_1d", timedelta(days=1)))
 
 
-def _ics(reservation: Reservation, slot: Slot, venue: Venue, procedure: Procedure, cancelled: bool) -> str:
+def _ics(
+    reservation: Reservation, slot: Slot, venue: Venue, procedure: Procedure, cancelled: bool, now: datetime
+) -> str:
     calendar = Calendar()
     calendar.add("prodid", "-//MynaDesk//reservation//JA")
     calendar.add("version", "2.0")
     calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     event = Event()
     event.add("uid", f"{reservation.booking_no}@mynadesk")
-    event.add("dtstamp", datetime.now(TOKYO))
+    event.add("dtstamp", now.astimezone(TOKYO))
     event.add("dtstart", slot.starts_at.astimezone(TOKYO))
     event.add("dtend", slot.ends_at.astimezone(TOKYO))
     event.add("summary", f"{procedure.name_ja} / {procedure.name_en} ({reservation.booking_no})")
     event.add("location", f"{venue.name_ja} {venue.address_ja or ''}".strip())
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add(
-        "sequence", int((reservation.changed_at or reservation.created_at or datetime.now(TOKYO)).timestamp())
-    )
+    event.add("sequence", int((reservation.changed_at or reservation.created_at or now).timestamp()))
     calendar.add_component(event)
     return str(calendar.to_ical().decode())
 
 
 def compose(
-    session: Session, kind: str, reservation: Reservation, secret: str | None = None
+    session: Session, kind: str, reservation: Reservation, now: datetime, secret: str | None = None
 ) -> tuple[str, str, str]:
-    """Subject, body and .ics of a booking mail."""
+    """Subject, body and .ics of a booking mail composed at NOW."""
     slot = session.get(Slot, reservation.slot_id)
     procedure = session.get(Procedure, reservation.procedure_id)
     assert slot is not None
@@ -82,7 +82,7 @@ def compose(
             f"View, change or cancel: {link}",
         ]
     )
-    ics = _ics(reservation, slot, venue, procedure, cancelled=kind == "cancellation")
+    ics = _ics(reservation, slot, venue, procedure, kind == "cancellation", now)
     return f"【藤沢市】{ja} / {en} ({reservation.booking_no})", body, ics
 
 
@@ -90,14 +90,18 @@ def enqueue(
     session: Session,
     kind: str,
     reservation: Reservation,
+    now: datetime,
     secret: str | None = None,
     dedupe_key: str | None = None,
 ) -> bool:
-    """Queue a mail for the reservation; False without an address or when DEDUPE_KEY was queued before."""
+    """Queue a mail for the reservation, due at NOW; False without an address or when DEDUPE_KEY was queued
+    before."""
     if not reservation.email:
         return False
-    subject, body, ics = compose(session, kind, reservation, secret)
+    subject, body, ics = compose(session, kind, reservation, now, secret)
     statement = insert(Outbox).values(
+        created_at=now,
+        next_attempt_at=now,
         reservation_id=reservation.id,
         kind=kind,
         dedupe_key=dedupe_key,
@@ -127,5 +131,5 @@ def enqueue_due_reminders(session: Session, now: datetime) -> int:
         ).all()
         for reservation, starts_at in rows:
             key = f"{reservation.id}:{kind}:{starts_at.isoformat()}"
-            queued += enqueue(session, kind, reservation, dedupe_key=key)
+            queued += enqueue(session, kind, reservation, now, dedupe_key=key)
     return queued

@@ -18,9 +18,9 @@ Only 異動 that are new to MynaDesk act on cards: a person seen for the first t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from core.db.models.cards import Card, CardEvent, Certificate
@@ -70,6 +70,7 @@ class _Context:
     file_id: int
     file_name: str
     actor: Actor
+    at: datetime  # the load's transaction time: card events line up with the versions' recorded_at
 
 
 def apply_card_effects(
@@ -79,7 +80,7 @@ def apply_card_effects(
 
     A first load into an empty register has nobody missing from it, so it skips that check (and the
     staging table it reads)."""
-    ctx = _Context(session, file_id, file_name, actor)
+    ctx = _Context(session, file_id, file_name, actor, session.execute(select(func.now())).scalar_one())
     raised = 0
     for row in session.execute(text(_AFFECTED_SQL)).mappings().all():
         change = _Change(
@@ -211,6 +212,7 @@ def _revoke_in_use(ctx: _Context, change: _Change, card: Card, state: CardState)
         note=f"住民記録 {change.reason.value} {change.move_date}",
         source_file=ctx.file_name,
         source_line=change.line,
+        at=ctx.at,
     )
     return _alert(
         ctx,

@@ -258,8 +258,8 @@ def _slot(session: Session, slot_id: int) -> Slot:
     return slot
 
 
-def set_status(session: Session, actor: Actor, booking_no: str, status: str) -> Reservation:
-    """Check in, mark as no-show or cancel on the resident's behalf (a cancellation frees the seat)."""
+def set_status(session: Session, actor: Actor, booking_no: str, status: str, now: datetime) -> Reservation:
+    """Check in, mark as no-show or cancel on the resident's behalf at NOW (a cancellation frees the seat)."""
     reservation = _reservation(session, booking_no)
     allowed = {
         "checked_in": ("booked",),
@@ -272,23 +272,20 @@ def set_status(session: Session, actor: Actor, booking_no: str, status: str) -> 
             f"予約の状態「{reservation.status}」からは「{status}」にできません",
             f"cannot change a {reservation.status} booking to {status}",
         )
-    now = session.execute(select(func.now())).scalar_one()
     reservation.status, reservation.handled_by = status, actor.name
     if status == "checked_in":
         reservation.checked_in_at = now
     if status == "cancelled":
         reservation.cancelled_at = now
         _slot(session, reservation.slot_id).booked -= reservation.party_size
-        mail.enqueue(
-            session, "cancellation", reservation
-        )  # the resident hears of it (when they gave an address)
+        mail.enqueue(session, "cancellation", reservation, now)  # the resident hears of it (given an address)
     _audit(session, actor, f"reservation_{status}", "reservation", booking_no, f"予約 {booking_no}: {status}")
     session.flush()
     return reservation
 
 
-def move(session: Session, actor: Actor, booking_no: str, slot_id: int) -> Reservation:
-    """Change a booking to another slot with room, on the resident's behalf."""
+def move(session: Session, actor: Actor, booking_no: str, slot_id: int, now: datetime) -> Reservation:
+    """Change a booking to another slot with room, on the resident's behalf, at NOW."""
     reservation = _reservation(session, booking_no)
     if reservation.status != "booked":
         raise BookingAdminError("受付前の予約だけ変更できます", "only bookings not yet checked in can change")
@@ -298,7 +295,7 @@ def move(session: Session, actor: Actor, booking_no: str, slot_id: int) -> Reser
     _slot(session, reservation.slot_id).booked -= reservation.party_size
     target.booked += reservation.party_size
     reservation.slot_id, reservation.procedure_id = target.id, target.procedure_id
-    reservation.changed_at = session.execute(select(func.now())).scalar_one()
+    reservation.changed_at = now
     reservation.handled_by = actor.name
     _audit(
         session,
@@ -313,16 +310,22 @@ def move(session: Session, actor: Actor, booking_no: str, slot_id: int) -> Reser
 
 
 def walk_in(
-    session: Session, actor: Actor, slot_id: int, name: str, notice_no: str | None = None, **extra: Any
+    session: Session,
+    actor: Actor,
+    slot_id: int,
+    name: str,
+    now: datetime,
+    notice_no: str | None = None,
+    **extra: Any,
 ) -> Reservation:
-    """Register a walk-in (窓口) visit in a slot with room."""
+    """Register a walk-in (窓口) visit in a slot with room, checked in at NOW."""
     slot = _slot(session, slot_id)
     if slot.booked + slot.held + 1 > slot.capacity:
         raise BookingAdminError("この枠に空きがありません", "the slot is full")
     if not name.strip():
         raise BookingAdminError("氏名を入力してください", "a name is required")
     slot.booked += 1
-    booking_no = f"W{datetime.now(TOKYO):%y%m%d}-{secrets.token_hex(3).upper()}"
+    booking_no = f"W{now.astimezone(TOKYO):%y%m%d}-{secrets.token_hex(3).upper()}"
     reservation = Reservation(
         booking_no=booking_no,
         secret_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
@@ -333,7 +336,8 @@ def walk_in(
         name=name.strip(),
         notice_no=notice_no or None,
         handled_by=actor.name,
-        checked_in_at=func.now(),
+        checked_in_at=now,
+        created_at=now,
         **extra,
     )
     session.add(reservation)

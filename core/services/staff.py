@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.db.models.staff import User, UserRole
@@ -200,8 +200,10 @@ def reset_password(session: Session, staff_code: str, new_password: str, actor: 
     return _to_staff_user(session, user)
 
 
-def change_password(session: Session, user_id: int, current: str, new: str, actor: Actor) -> StaffUser:
-    """The user changes their own password (the current one is checked)."""
+def change_password(
+    session: Session, user_id: int, current: str, new: str, actor: Actor, now: datetime
+) -> StaffUser:
+    """The user changes their own password at NOW (the current one is checked)."""
     user = session.get(User, user_id, with_for_update=True)
     if user is None or not _password_matches(user.password_hash, current):
         raise StaffError("現在のパスワードが違います", "the current password is wrong")
@@ -211,7 +213,7 @@ def change_password(session: Session, user_id: int, current: str, new: str, acto
         )
     check_password_policy(new, user.staff_code)
     user.password_hash = hash_password(new)
-    user.password_changed_at = session.execute(select(func.now())).scalar_one()
+    user.password_changed_at = now
     record(session, actor, "password_change", "staff_user", user.staff_code)
     session.flush()
     return _to_staff_user(session, user)
@@ -230,11 +232,11 @@ def authenticate(
     staff_code: str,
     password: str,
     actor: Actor,
+    now: datetime,
     policy: LoginPolicy = DEFAULT_LOGIN_POLICY,
 ) -> StaffUser:
-    """Check a login; count failures and lock the account for a while after too many."""
+    """Check a login at NOW; count failures and lock the account for a while after too many."""
     user = _user_by_code(session, staff_code, lock=True)
-    now: datetime = session.execute(select(func.now())).scalar_one()
     if user is None:
         raise _refuse_login(session, actor, staff_code, "unknown staff ID")
     if not user.active:

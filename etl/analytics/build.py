@@ -29,6 +29,7 @@ from core.analytics.marts import (
     PARQUET_DIR,
     analytics_root,
 )
+from core.clock import Clock, system_clock
 from core.services.audit import Actor, record
 from etl.analytics import rules, transform, transform_booking
 from etl.analytics.extract import Extract, extract
@@ -69,11 +70,11 @@ def transform_all(source: Extract, as_of: date) -> dict[str, pa.Table]:
     }
 
 
-def build_info(source: Extract, as_of: date, seconds: float) -> pa.Table:
+def build_info(source: Extract, as_of: date, built_at: datetime, seconds: float) -> pa.Table:
     """The one-row `build_info` mart."""
     return pa.table(
         {
-            "built_at": pa.array([datetime.now(UTC)], pa.timestamp("us", tz="UTC")),
+            "built_at": pa.array([built_at.astimezone(UTC)], pa.timestamp("us", tz="UTC")),
             "as_of": pa.array([as_of], pa.date32()),
             "cards": [source.cards.num_rows],
             "certificates": [source.certificates.num_rows],
@@ -114,8 +115,8 @@ def publish(root: Path, folder: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _new_build_folder(root: Path) -> tuple[Path, Path]:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+def _new_build_folder(root: Path, now: datetime) -> tuple[Path, Path]:
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     builds = root / BUILDS_DIR
     builds.mkdir(parents=True, exist_ok=True)
     return builds / f".building-{stamp}-{os.getpid()}", builds / stamp
@@ -151,19 +152,21 @@ def build_analytics(
     as_of: date,
     progress: Progress | None = None,
     actor: Actor = ANALYTICS_ACTOR,
+    clock: Clock = system_clock,
 ) -> BuildSummary:
-    """Build every mart from PostgreSQL (one snapshot) and publish the build atomically."""
+    """Build every mart from PostgreSQL (one snapshot) and publish the build atomically (stamped by CLOCK)."""
     report = progress or (lambda _name, _done, _total: None)
     started = time.perf_counter()
+    built_at = clock()
     root = analytics_root(data_dir)
-    building, final = _new_build_folder(root)
+    building, final = _new_build_folder(root, built_at)
     try:
         report(PROGRESS_NAME, 0, 4)
         source = _extract(database)
         report(PROGRESS_NAME, 1, 4)
         marts = transform_all(source, as_of)
         report(PROGRESS_NAME, 2, 4)
-        marts["build_info"] = build_info(source, as_of, time.perf_counter() - started)
+        marts["build_info"] = build_info(source, as_of, built_at, time.perf_counter() - started)
         write_build(marts, building)
         os.rename(building, final)
         report(PROGRESS_NAME, 3, 4)
