@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -24,10 +24,14 @@ from core.db.migrate import upgrade
 
 TEST_DATABASE = "mynadesk_test"
 TEST_NOW = "MYNADESK_TEST_NOW"
+ROLE_PASSWORDS = {  # role: (the test setting, the setting of the processes the tests start)
+    APP_ROLE: ("MYNADESK_TEST_APP_DB_PASSWORD", "MYNADESK_APP_DB_PASSWORD"),
+    SITE_ROLE: ("MYNADESK_TEST_SITE_DB_PASSWORD", "MYNADESK_SITE_DB_PASSWORD"),
+}
 _travel: list[time_machine.travel] = []
 
 
-def test_now() -> datetime | None:
+def moved_to() -> datetime | None:
     """The moment MYNADESK_TEST_NOW moves the suite to (an ISO 8601 time with its offset), or None."""
     raw = os.environ.get(TEST_NOW, "").strip()
     if not raw:
@@ -38,14 +42,22 @@ def test_now() -> datetime | None:
     return moment
 
 
+def real_now() -> datetime:
+    """The machine's real time even while MYNADESK_TEST_NOW moves Python's clock: for what another program
+    judges by the real clock (OpenSSL checking a certificate's validity)."""
+    if time_machine.escape_hatch.is_travelling():
+        return time_machine.escape_hatch.datetime.datetime.now(UTC)
+    return datetime.now(UTC)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """With MYNADESK_TEST_NOW, the whole session (collection included) runs with Python's clock moved there.
 
-    Only Python's clock moves (time-machine, ticking from that moment): PostgreSQL, Chromium and other processes
-    keep the real time, on purpose. A test that passes only on the real day took a decision from a clock other
-    than MynaDesk's own (a database `now()`, a subprocess's wall clock) and must be fixed.
+    Only Python's clock moves (time-machine, ticking from that moment): PostgreSQL, Chromium and other
+    processes keep the real time, on purpose. A test that passes only on the real day took a decision from a
+    clock other than MynaDesk's own (a database `now()`, a subprocess's wall clock) and must be fixed.
     """
-    moment = test_now()
+    moment = moved_to()
     if moment is not None:
         traveller = time_machine.travel(moment, tick=True)
         traveller.start()
@@ -60,7 +72,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     """Say which day the suite believes it is."""
-    moment = test_now()
+    moment = moved_to()
     return f"{TEST_NOW}: {moment.isoformat() if moment else 'unset (the real time)'}"
 
 
@@ -90,6 +102,30 @@ def recreate_database(server: URL, name: str) -> URL:
     return server.set(database=name)
 
 
+def role_password(role: str) -> str | None:
+    """The password of login role ROLE on the test server (MYNADESK_TEST_APP/SITE_DB_PASSWORD; None when the
+    server trusts loopback, as the embedded one does)."""
+    return os.environ.get(ROLE_PASSWORDS[role][0])
+
+
+def mynadesk_env(url: URL, **extra: str) -> dict[str, str]:
+    """The settings of a `mynadesk` process a test starts (CliRunner or a subprocess) on database URL: the
+    owner's URL and the login roles' passwords of the test settings, so it reaches the same server as the
+    tests do, an external one included."""
+    env = {"MYNADESK_DATABASE_URL": libpq(url)}
+    for test_name, name in ROLE_PASSWORDS.values():
+        if os.environ.get(test_name):
+            env[name] = os.environ[test_name]
+    return {**env, **extra}
+
+
+def process_env(url: URL, **extra: str) -> dict[str, str]:
+    """The whole environment of a `mynadesk` subprocess on database URL: this process's, less its own
+    MYNADESK_ settings, plus mynadesk_env()."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("MYNADESK_")}
+    return {**inherited, **mynadesk_env(url, **extra)}
+
+
 @pytest.fixture(scope="session")
 def database_url(server_url: URL) -> URL:
     """A freshly migrated MynaDesk database for this test session (owner's URL)."""
@@ -109,7 +145,7 @@ def engine(database_url: URL) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def app_engine(database_url: URL) -> Iterator[Engine]:
     """An engine logged in as the console/ETL role."""
-    eng = make_engine(role_url(database_url, APP_ROLE, os.environ.get("MYNADESK_TEST_APP_DB_PASSWORD")))
+    eng = make_engine(role_url(database_url, APP_ROLE, role_password(APP_ROLE)))
     yield eng
     eng.dispose()
 
@@ -117,7 +153,7 @@ def app_engine(database_url: URL) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def site_engine(database_url: URL) -> Iterator[Engine]:
     """An engine logged in as the reservation-site role."""
-    eng = make_engine(role_url(database_url, SITE_ROLE, os.environ.get("MYNADESK_TEST_SITE_DB_PASSWORD")))
+    eng = make_engine(role_url(database_url, SITE_ROLE, role_password(SITE_ROLE)))
     yield eng
     eng.dispose()
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from core.db.migrate import head_revisions
 from mynadesk.cli import app
-from tests.conftest import libpq, recreate_database
+from tests.conftest import mynadesk_env, recreate_database
 
 runner = CliRunner()
 
@@ -30,7 +30,7 @@ def test_help_is_in_japanese_and_english() -> None:
 
 def test_db_upgrade_then_status_on_an_external_server(server_url: URL) -> None:
     url = recreate_database(server_url, "mynadesk_cli_test")
-    env = {"MYNADESK_DATABASE_URL": libpq(url)}
+    env = mynadesk_env(url)
     assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
     status = runner.invoke(app, ["db", "status"], env=env)
     assert status.exit_code == 0, status.output

@@ -8,14 +8,14 @@ from sqlalchemy.engine import URL
 from typer.testing import CliRunner
 
 from mynadesk.cli import app
-from tests.conftest import libpq, recreate_database
+from tests.conftest import mynadesk_env, recreate_database
 
 runner = CliRunner()
 
 
 def test_staff_add_list_passwd_and_roles(server_url: URL, tmp_path: Path) -> None:
     url = recreate_database(server_url, "mynadesk_cli_staff_test")
-    env = {"MYNADESK_DATABASE_URL": libpq(url), "MYNADESK_DATA_DIR": str(tmp_path)}
+    env = mynadesk_env(url, MYNADESK_DATA_DIR=str(tmp_path))
     assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
     secret = tmp_path / "password"
     secret.write_text("first password 123\n", encoding="utf-8")
@@ -51,7 +51,7 @@ def test_staff_add_list_passwd_and_roles(server_url: URL, tmp_path: Path) -> Non
 
 def test_staff_add_refuses_a_short_password_and_an_unknown_role(server_url: URL, tmp_path: Path) -> None:
     url = recreate_database(server_url, "mynadesk_cli_staff_test2")
-    env = {"MYNADESK_DATABASE_URL": libpq(url), "MYNADESK_DATA_DIR": str(tmp_path)}
+    env = mynadesk_env(url, MYNADESK_DATA_DIR=str(tmp_path))
     assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
     secret = tmp_path / "password"
     secret.write_text("short", encoding="utf-8")

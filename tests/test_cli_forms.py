@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
-from tests.conftest import libpq, recreate_database
+from tests.conftest import process_env, recreate_database
 from tests.pcsc_stack import ROOT, pcscd_running, require_stack, virtual_card
 from tests.reports.people import HANAKO, add_card, add_resident
 
@@ -36,8 +35,7 @@ def forms_db(server_url: URL) -> Iterator[tuple[URL, Engine]]:
 
 
 def _forms(url: URL, *args: str, pin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MYNADESK_")}
-    env.update({"MYNADESK_DATABASE_URL": libpq(url), "COLUMNS": "200"})
+    env = process_env(url, COLUMNS="200")
     return subprocess.run(
         [sys.executable, "-m", "mynadesk", "forms", "render", *args],
         input=pin,
@@ -132,8 +130,7 @@ def test_render_from_the_card_through_pcscd(forms_db: tuple[URL, Engine], tmp_pa
 
 
 def _compare(url: URL, pin: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MYNADESK_")}
-    env.update({"MYNADESK_DATABASE_URL": libpq(url), "COLUMNS": "200"})
+    env = process_env(url, COLUMNS="200")
     command = [
         "reader",
         "compare",
@@ -219,8 +216,7 @@ def test_reprint_writes_the_same_form_again(forms_db: tuple[URL, Engine], tmp_pa
     assert rendered.returncode == 0, rendered.stderr
     reference = re.search(r"MDF-\d{8}", rendered.stdout)
     assert reference is not None
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MYNADESK_")}
-    env.update({"MYNADESK_DATABASE_URL": libpq(url), "COLUMNS": "200"})
+    env = process_env(url, COLUMNS="200")
     again = tmp_path / "again.pdf"
     result = subprocess.run(
         [sys.executable, "-m", "mynadesk", "forms", "reprint", reference.group(), "--out", str(again)],
@@ -243,8 +239,7 @@ def test_list_shows_the_persons_forms_and_audits_the_view(
     url, engine = forms_db
     rendered = _forms(url, "notice", "--person", HANAKO["atena_no"], "--out", str(tmp_path / "n.pdf"))
     assert rendered.returncode == 0, rendered.stderr
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MYNADESK_")}
-    env.update({"MYNADESK_DATABASE_URL": libpq(url), "COLUMNS": "200"})
+    env = process_env(url, COLUMNS="200")
     command = ["forms", "list", "--person", HANAKO["atena_no"], "--staff", "S0303"]
     result = subprocess.run(
         [sys.executable, "-m", "mynadesk", *command],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import ssl
 import subprocess
@@ -19,7 +18,7 @@ from typer.testing import CliRunner
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from mynadesk.cli import app
-from tests.conftest import libpq, recreate_database
+from tests.conftest import mynadesk_env, process_env, recreate_database
 
 runner = CliRunner()
 
@@ -41,7 +40,7 @@ def _count(url: URL, table: str) -> int:
 
 
 def test_seed_creates_fujisawa_once_and_the_worker_runs_a_round(site_db: URL) -> None:
-    env = {"MYNADESK_DATABASE_URL": libpq(site_db), "MYNADESK_SMTP_PORT": "1"}
+    env = mynadesk_env(site_db, MYNADESK_SMTP_PORT="1")
     first = runner.invoke(app, ["site", "seed"], env=env)
     assert first.exit_code == 0, first.output
     venues, procedures, slots = (_count(site_db, f"booking.{t}") for t in ("venues", "procedures", "slots"))
@@ -93,13 +92,12 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.fixture
 def tls_site(site_db: URL, certificate: tuple[Path, Path]) -> Iterator[int]:
     port = _free_port()
-    env = {
-        **os.environ,
-        "MYNADESK_DATABASE_URL": libpq(site_db),
-        "MYNADESK_SITE_TLS_CERT": str(certificate[0]),
-        "MYNADESK_SITE_TLS_KEY": str(certificate[1]),
-        "MYNADESK_SECRET_KEY": "t" * 40,
-    }
+    env = process_env(
+        site_db,
+        MYNADESK_SITE_TLS_CERT=str(certificate[0]),
+        MYNADESK_SITE_TLS_KEY=str(certificate[1]),
+        MYNADESK_SECRET_KEY="t" * 40,
+    )
     command = [
         sys.executable,
         "-m",

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pgserver
@@ -32,10 +32,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
+from core.clock import system_clock
 from core.db.embedded import start_embedded, stop_embedded
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
-from core.domain.booking import TOKYO
 from core.services.seed import seed_fujisawa
 from tests.bench import loadgen
 from tests.bench.proc_cpu import machine_busy, self_cpu, tree_cpu
@@ -207,15 +207,17 @@ def _seed(url: URL) -> int:
     engine = make_engine(url)
     with Session(engine) as session, session.begin():
         session.execute(text("UPDATE booking.rules SET max_active_per_contact = 1000"))
-        seed_fujisawa(session, (datetime.now(TOKYO) - timedelta(days=1)).date())
+        now = system_clock()
+        seed_fujisawa(session, (now - timedelta(days=1)).date())
         seats = session.execute(
             text(
                 "SELECT coalesce(sum(s.capacity), 0) FROM booking.slots s "
                 "JOIN booking.venues v ON v.id = s.venue_id "
                 "JOIN booking.procedures p ON p.id = s.procedure_id "
                 "WHERE v.code = 'honcho' AND p.code = 'cert_renewal' "
-                "AND s.starts_at > now() + interval '1 day'"
-            )
+                "AND s.starts_at > :after"
+            ),
+            {"after": now + timedelta(days=1)},
         ).scalar_one()
     engine.dispose()
     return int(seats)

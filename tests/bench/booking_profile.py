@@ -15,7 +15,7 @@ import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -24,8 +24,8 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import event
 
+from core.clock import today
 from core.config import Settings
-from core.domain.booking import TOKYO
 from reservation_site import create_app
 from tests.bench import loadgen
 from tests.bench.booking import _seed
@@ -108,7 +108,7 @@ def _book(client: FlaskClient, days: list[str], serial: int) -> None:
 
 
 def _days(client: FlaskClient) -> list[str]:
-    month, days = datetime.now(TOKYO).date().replace(day=1), []
+    month, days = today().replace(day=1), []
     for _ in range(3):
         page = client.get(f"/p/cert_renewal/honcho?m={month:%Y-%m}").get_data(as_text=True)
         days += loadgen.DAY_LINK.findall(page)

@@ -17,7 +17,7 @@ import statistics as stats
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from console import create_app
 from core.analytics import queries
 from core.analytics import statistics as mart_statistics
 from core.analytics.marts import current_duckdb
+from core.clock import system_clock, today
 from core.config import APP_ROLE, Settings
 from core.db.embedded import ensure_database, start_embedded, stop_embedded
 from core.db.engine import make_engine, role_url
@@ -65,7 +66,7 @@ def _seed(engine: Engine, residents: int) -> None:
             create_user(
                 s, f"B{role.value[:3].upper()}", f"bench {role.value}", PASSWORD, {role}, Actor("bench")
             )
-        s.execute(update(User).values(password_changed_at=datetime.now(JST)))
+        s.execute(update(User).values(password_changed_at=system_clock()))
 
 
 def _login(client: Any, code: str) -> None:
@@ -159,7 +160,7 @@ class _Bench:
             self.clients[code] = self.app.test_client()
             _login(self.clients[code], code)
         self.marts = current_duckdb(folder)
-        self.today = datetime.now(JST).date()
+        self.today = today()
 
     def key(self, component: str) -> str:
         return next(k for k in self.keys if f"{component}." in k)
@@ -174,7 +175,7 @@ class _Bench:
 
 
 def _measure(console: Console, scale: float, owner: Engine, app_engine: Engine, folder: Path) -> None:
-    built = build_analytics(owner, folder, datetime.now(JST).date())
+    built = build_analytics(owner, folder, today())
     console.print(f"scale {scale}: analytics build (mynadesk etl analytics): {built.seconds:.1f} s")
     bench = _Bench(owner, app_engine, folder)
     cpu = _times(_cpu_work)
@@ -304,4 +305,4 @@ def _print(console: Console, scale: float, rows: list[Row]) -> None:
 
 def today_jst() -> date:
     """Today in Japan."""
-    return datetime.now(JST).date()
+    return today()

@@ -160,13 +160,13 @@ def load(clients: int, block: int, port: int, days: list[str], seconds: float) -
 
 def bookable_days(port: int) -> list[str]:
     """Day pages with free times, from this month's calendar and the next two."""
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
-    from core.domain.booking import TOKYO
+    from core.clock import today
 
     async def fetch() -> list[str]:
         browser, found = Browser(port, "127.0.0.1", Tally()), []
-        month = datetime.now(TOKYO).date().replace(day=1)
+        month = today().replace(day=1)
         for _ in range(3):
             _, page = await browser.request("calendar", "GET", f"/p/cert_renewal/honcho?m={month:%Y-%m}")
             found += DAY_LINK.findall(page.decode())

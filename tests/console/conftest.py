@@ -3,7 +3,6 @@ cards, the app, a live server on 127.0.0.1 and a real Chromium driven by Playwri
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from console import create_app
 from console.context import ConsoleOptions
+from core.clock import Clock, system_clock, today
 from core.config import APP_ROLE, Settings
 from core.db.engine import make_engine, role_url
 from core.db.migrate import upgrade
@@ -33,7 +33,7 @@ from core.domain.roles import Role
 from core.services import staff
 from core.services.audit import Actor
 from etl.analytics.build import build_analytics
-from tests.conftest import recreate_database
+from tests.conftest import recreate_database, role_password
 from tests.factories import JST, add_card, add_resident
 
 PASSWORD = "console test password"
@@ -64,7 +64,7 @@ class Seed:
 
 
 def _today() -> date:
-    return datetime.now(JST).date()
+    return today()
 
 
 def _seed_booking(session: Session, notice_no: str) -> None:
@@ -181,7 +181,7 @@ def _seed_in_use(session: Session) -> None:
             issued_on=issued,
             expires_on=expiry if printed else None,
             notice_no=f"USE-{i:06d}",
-            handed_over_at=datetime.now(JST),
+            handed_over_at=system_clock(),
         )
         cert = user_certificate_expiry(birth, issued, expiry)
         session.add(
@@ -195,7 +195,7 @@ def _seed(session: Session) -> Seed:
     actor = Actor("test-setup")
     for role, code in USERS.items():
         staff.create_user(session, code, f"試験 {role.label_ja}", PASSWORD, {role}, actor)
-    session.execute(update(User).values(password_changed_at=datetime.now(JST)))
+    session.execute(update(User).values(password_changed_at=system_clock()))
     for i in range(6):
         add_resident(session, name=f"藤沢\u3000太郎{i}", name_kana=f"フジサワ\u3000タロウ{i}")
     person = add_resident(
@@ -224,7 +224,7 @@ def console_db(server_url: URL) -> Iterator[tuple[Engine, Engine, Seed]]:
     url = recreate_database(server_url, "mynadesk_console_test")
     upgrade(url)
     owner = make_engine(url)
-    app_engine = make_engine(role_url(url, APP_ROLE, os.environ.get("MYNADESK_TEST_APP_DB_PASSWORD")))
+    app_engine = make_engine(role_url(url, APP_ROLE, role_password(APP_ROLE)))
     with Session(owner) as session, session.begin():
         seed = _seed(session)
     yield owner, app_engine, seed
@@ -232,10 +232,10 @@ def console_db(server_url: URL) -> Iterator[tuple[Engine, Engine, Seed]]:
     owner.dispose()
 
 
-def make_console(engine: Engine, tmp: Path, **options: Any) -> Flask:
-    """A console on ENGINE with a fixed secret key."""
+def make_console(engine: Engine, tmp: Path, clock: Clock = system_clock, **options: Any) -> Flask:
+    """A console on ENGINE with a fixed secret key (and CLOCK, the system's unless a test pins one)."""
     settings = Settings(data_dir=tmp, secret_key="test-secret-key-for-the-console")
-    return create_app(settings, engine=engine, options=ConsoleOptions(**options))
+    return create_app(settings, engine=engine, options=ConsoleOptions(**options), clock=clock)
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from console.access import AccessRegistry
+from core.clock import system_clock
 from core.db.models.audit import AuditEntry
 from core.db.models.staff import User
 from core.domain.roles import Role
@@ -125,10 +127,16 @@ def test_a_new_user_is_sent_to_change_the_password_first(
         assert _fire(client, "ledger-results.children")[0] == 403
 
 
-def test_an_idle_session_ends(console_db: tuple[Engine, Engine, Seed], tmp_path: Path) -> None:
-    app = make_console(console_db[1], tmp_path, idle_minutes=0)
+def test_an_idle_session_ends_by_the_console_clock(
+    console_db: tuple[Engine, Engine, Seed], tmp_path: Path
+) -> None:
+    moments = [system_clock()]
+    app = make_console(console_db[1], tmp_path, clock=lambda: moments[-1], idle_minutes=20)
     with app.test_client() as client:
         assert login(client, USERS[Role.COUNTER]).status_code == 302
+        moments.append(moments[-1] + timedelta(minutes=19, seconds=59))
+        assert client.get("/ledger").status_code == 200  # 20 minutes of inactivity are allowed
+        moments.append(moments[-1] + timedelta(minutes=20, seconds=1))
         response = client.get("/ledger")
         assert response.status_code == 302
         assert "/login" in response.headers["Location"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.config import APP_ROLE
 from core.db.engine import make_engine, make_session_factory, role_url
 from core.db.migrate import upgrade
-from tests.conftest import recreate_database
+from tests.conftest import recreate_database, role_password
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +42,6 @@ def committing_engine(committing_url: URL) -> Iterator[Engine]:
 @pytest.fixture
 def etl_factory(committing_url: URL, committing_engine: Engine) -> Iterator[sessionmaker[Session]]:
     """Sessions as the console/ETL role, the role `mynadesk etl` runs as."""
-    engine = make_engine(role_url(committing_url, APP_ROLE, os.environ.get("MYNADESK_TEST_APP_DB_PASSWORD")))
+    engine = make_engine(role_url(committing_url, APP_ROLE, role_password(APP_ROLE)))
     yield make_session_factory(engine)
     engine.dispose()

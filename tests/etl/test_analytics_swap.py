@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from core.analytics import queries
 from core.analytics.marts import BUILDS_DIR, CURRENT_LINK, MARTS, analytics_root, current_duckdb
 from etl.analytics import build
+from tests.conftest import mynadesk_env
 from tests.factories import add_card, add_resident
 
 AS_OF = date(2026, 11, 26)
@@ -127,8 +128,8 @@ def test_cli_builds_the_analytics_under_the_data_dir(
 
     from mynadesk.cli import app
 
-    monkeypatch.setenv("MYNADESK_DATABASE_URL", database_url.render_as_string(hide_password=False))
-    monkeypatch.setenv("MYNADESK_DATA_DIR", str(tmp_path))
+    for name, value in mynadesk_env(database_url, MYNADESK_DATA_DIR=str(tmp_path)).items():
+        monkeypatch.setenv(name, value)
     result = CliRunner().invoke(app, ["etl", "analytics", "--as-of", "2026-11-26"])
     assert result.exit_code == 0, result.output
     assert "card_stock" in result.output

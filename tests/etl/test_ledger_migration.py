@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from core.services.audit import Actor
 from etl.ledger import LedgerRejected
 from etl.ledger_migrate import migrate_cards
 from mynadesk.cli import app
+from tests.conftest import mynadesk_env
 from tests.etl.ledger_files import ledger_row, write_ledger
 from tests.factories import add_resident
 
@@ -168,14 +167,9 @@ def test_the_app_role_may_use_the_migration_log(app_engine: Engine) -> None:
 
 
 @pytest.fixture
-def cli_env(database_url: URL) -> Iterator[None]:
-    old = os.environ.get("MYNADESK_DATABASE_URL")
-    os.environ["MYNADESK_DATABASE_URL"] = database_url.render_as_string(hide_password=False)
-    yield
-    if old is None:
-        os.environ.pop("MYNADESK_DATABASE_URL")
-    else:
-        os.environ["MYNADESK_DATABASE_URL"] = old
+def cli_env(database_url: URL, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in mynadesk_env(database_url).items():
+        monkeypatch.setenv(name, value)
 
 
 def _count(engine: Engine, table: str) -> int:
@@ -238,6 +232,7 @@ def test_a_notice_number_of_another_card_in_the_database_refuses_the_file(
 def test_a_card_whose_juminhyo_code_differs_cannot_be_handed_over(
     session: Session, holder: Resident, tmp_path: Path
 ) -> None:
+    from core.clock import system_clock
     from core.domain.cards import CardState
     from core.domain.errors import DomainError
     from core.services.cards import change_state
@@ -246,5 +241,5 @@ def test_a_card_whose_juminhyo_code_differs_cannot_be_handed_over(
     migrate_cards(session, write_ledger(tmp_path / "cards_20261126.csv", [row]), ACTOR)
     card = _card(session, "0000000001")
     with pytest.raises(DomainError) as refused:
-        change_state(session, card.id, CardState.ISSUED, Actor("clerk"))
+        change_state(session, card.id, CardState.ISSUED, Actor("clerk"), at=system_clock())
     assert "住民票コード" in refused.value.message_ja

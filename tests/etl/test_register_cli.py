@@ -16,13 +16,14 @@ from typer.testing import CliRunner
 
 from core.db.models.register import ExtractFile, Resident, ResidentVersion
 from mynadesk.cli import app
+from tests.conftest import mynadesk_env
 from tests.etl.register_files import person, write_extract
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(url: URL, *args: str) -> tuple[int, str]:
-    env = {"MYNADESK_DATABASE_URL": url.render_as_string(hide_password=False), "COLUMNS": "200"}
+    env = mynadesk_env(url, COLUMNS="200")
     result = CliRunner().invoke(app, ["etl", *args], env=env)
     return result.exit_code, result.output
 

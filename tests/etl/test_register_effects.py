@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
+from core.clock import system_clock
 from core.db.models.audit import AuditEntry
 from core.db.models.cards import Card, CardEvent, Certificate
 from core.db.models.register import LoadAlert, Resident
@@ -76,9 +77,14 @@ def test_a_moved_out_residents_waiting_card_is_blocked_and_cannot_be_issued(
         ("blocked", card.id, "B01", 2)
     ]
     with pytest.raises(HandoverBlocked):
-        change_state(session, card.id, CardState.ISSUED, COUNTER)
+        change_state(session, card.id, CardState.ISSUED, COUNTER, at=system_clock())
     revoked = change_state(
-        session, card.id, CardState.REVOKED, COUNTER, reason=RevokeReason.MOVED_OUT_BEFORE_PICKUP
+        session,
+        card.id,
+        CardState.REVOKED,
+        COUNTER,
+        reason=RevokeReason.MOVED_OUT_BEFORE_PICKUP,
+        at=system_clock(),
     )
     assert revoked.revoke_reason == "受取前転出"
 

@@ -26,16 +26,18 @@ from core.db.models.register import ExtractFile, Resident
 from core.services.audit import Actor
 from etl import first_load
 from etl.pull import pull
+from tests.conftest import real_now
 from tests.etl.register_files import person, write_extract
 
 ETL = Actor("etl:test", role="etl")
 
 
 def self_signed(folder: Path) -> Path:
-    """A certificate + key for 127.0.0.1 in one PEM file."""
+    """A certificate + key for 127.0.0.1 in one PEM file, valid around the machine's real time: OpenSSL checks
+    it against the real clock, which MYNADESK_TEST_NOW (time-machine) does not move."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
+    now = real_now()
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)

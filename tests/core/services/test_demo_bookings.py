@@ -3,26 +3,25 @@ counted on the slots (never overbooked), no contact data, and a second run adds 
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from core.domain.booking import TOKYO
+from core.clock import system_clock
 from core.services.demo_bookings import seed_demo_bookings
 from core.services.seed import seed_fujisawa
 
 
 def test_demo_bookings_fill_past_and_coming_slots_and_count_their_seats(session: Session) -> None:
-    today = datetime.now(TOKYO).date()
-    seed_fujisawa(session, today)
-    made = seed_demo_bookings(session, today, days_back=21, days_ahead=7)
+    now = system_clock()
+    seed_fujisawa(session, now.date())
+    made = seed_demo_bookings(session, now, days_back=21, days_ahead=7)
     rows = session.execute(
         text(
-            """SELECT r.status, s.starts_at < now() AS past, count(*) FROM booking.reservations r
+            """SELECT r.status, s.starts_at < :now AS past, count(*) FROM booking.reservations r
                JOIN booking.slots s ON s.id = r.slot_id WHERE r.booking_no LIKE 'D%'
                GROUP BY 1, 2"""
-        )
+        ),
+        {"now": now},
     ).all()
     by = {(status, past): n for status, past, n in rows}
     assert sum(by.values()) == made > 0
@@ -48,4 +47,4 @@ def test_demo_bookings_fill_past_and_coming_slots_and_count_their_seats(session:
         )
     ).scalar_one()
     assert contacts == 0
-    assert seed_demo_bookings(session, today, days_back=21, days_ahead=7) == 0
+    assert seed_demo_bookings(session, now, days_back=21, days_ahead=7) == 0

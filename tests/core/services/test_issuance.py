@@ -20,6 +20,7 @@ from tests.factories import JST, add_card, add_resident
 CLERK = Actor("C0001", role="counter", client_addr="10.0.0.5")
 CHECKED = IdentityCheck("交付通知書+運転免許証", face_matches=True, pins_set=True, receipt_signed=True)
 TODAY = date(2026, 11, 26)
+NOW = datetime.combine(TODAY, time(10, 5), JST)  # the clock the counter works at
 
 
 def _book(session: Session, notice_no: str, day: date = TODAY) -> Reservation:
@@ -55,7 +56,7 @@ def _book(session: Session, notice_no: str, day: date = TODAY) -> Reservation:
 
 def test_a_reserved_card_is_handed_over_with_its_certificates(session: Session) -> None:
     card = add_card(session, add_resident(session, birth_date=date(1985, 10, 10)), "reserved")
-    issuance.hand_over(session, card.id, CLERK, CHECKED, on=TODAY)
+    issuance.hand_over(session, card.id, CLERK, CHECKED, NOW, on=TODAY)
     assert (card.state, card.handed_over_by) == ("issued", "C0001")
     certs = {c.kind: c for c in session.scalars(select(Certificate).where(Certificate.card_id == card.id))}
     assert certs["user"].state == "valid"
@@ -68,7 +69,7 @@ def test_a_child_gets_no_signature_certificate_by_default(session: Session) -> N
     card = add_card(
         session, add_resident(session, birth_date=date(2014, 3, 3)), "reserved", expires_on=date(2031, 3, 3)
     )
-    issuance.hand_over(session, card.id, CLERK, CHECKED, CertificateChoice(), on=TODAY)
+    issuance.hand_over(session, card.id, CLERK, CHECKED, NOW, CertificateChoice(), on=TODAY)
     states = dict(
         session.execute(
             select(Certificate.kind, Certificate.state).where(Certificate.card_id == card.id)
@@ -86,7 +87,7 @@ def test_the_register_check_blocks_moved_out_or_deceased_people_with_the_reason(
     assert not check.allowed
     assert word in check.message_ja
     with pytest.raises(DomainError, match=word):
-        issuance.hand_over(session, card.id, CLERK, CHECKED)
+        issuance.hand_over(session, card.id, CLERK, CHECKED, NOW)
     assert card.state == "reserved"
 
 
@@ -94,7 +95,7 @@ def test_an_incomplete_identity_check_stops_the_handover(session: Session) -> No
     card = add_card(session, add_resident(session), "reserved")
     unchecked = IdentityCheck("", face_matches=True, pins_set=False, receipt_signed=True)
     with pytest.raises(DomainError, match=r"本人確認書類.*暗証番号"):
-        issuance.hand_over(session, card.id, CLERK, unchecked)
+        issuance.hand_over(session, card.id, CLERK, unchecked, NOW)
     assert card.state == "reserved"
 
 
@@ -104,8 +105,11 @@ def test_a_notified_card_with_todays_booking_is_reserved_then_issued(session: Se
     found = issuance.find_candidate(session, "fjs-123456", TODAY, CLERK)
     assert (found.booking_no, found.check.allowed) == (reservation.booking_no, True)
     assert [p.notice_no for p in issuance.todays_pickups(session, TODAY, CLERK)] == ["FJS-123456"]
-    issuance.hand_over(session, card.id, CLERK, CHECKED, booking_no=reservation.booking_no)
-    assert card.state == "issued"
+    issuance.hand_over(session, card.id, CLERK, CHECKED, NOW, booking_no=reservation.booking_no)
+    assert (card.state, card.handed_over_at) == ("issued", NOW)
+    days = session.scalars(select(Certificate.issued_on).where(Certificate.card_id == card.id)).all()
+    assert days  # without ON, the certificates date from the clock's day in Japan
+    assert set(days) == {TODAY}
     assert reservation.status == "completed"
 
 
@@ -119,6 +123,7 @@ def test_a_box_of_cards_is_marked_notified_all_at_once(session: Session) -> None
         ["box-000000", " BOX-000001 ", "", "ＢＯＸ－０００００２"],
         CardState.NOTIFIED,
         CLERK,
+        NOW,
         on=TODAY,
     )
     assert report.applied
@@ -130,7 +135,11 @@ def test_a_batch_with_one_bad_line_changes_nothing_and_says_why(session: Session
     good = add_card(session, resident, "preset", notice_no="BOX-000010")
     add_card(session, resident, "issued", notice_no="BOX-000011")
     report = issuance.batch_change(
-        session, ["BOX-000010", "BOX-000011", "XYZ", "NOP-999999", "BOX-000010"], CardState.NOTIFIED, CLERK
+        session,
+        ["BOX-000010", "BOX-000011", "XYZ", "NOP-999999", "BOX-000010"],
+        CardState.NOTIFIED,
+        CLERK,
+        NOW,
     )
     assert not report.applied
     assert good.state == "preset"
@@ -151,12 +160,12 @@ def test_offered_changes_follow_the_state_machine(session: Session) -> None:
     away = add_card(session, resident, "revoked", revoke_reason="返納")
     assert card_actions.offers(away) == []  # destroyed only for cards the city holds
     with pytest.raises(DomainError, match="交付"):
-        card_actions.apply_change(session, notified.id, CardState.ISSUED, CLERK)
+        card_actions.apply_change(session, notified.id, CardState.ISSUED, CLERK, now=NOW)
 
 
 def test_a_reminder_records_its_date(session: Session) -> None:
     card = add_card(session, add_resident(session), "notified")
-    card_actions.apply_change(session, card.id, CardState.REMINDED, CLERK, on=TODAY)
+    card_actions.apply_change(session, card.id, CardState.REMINDED, CLERK, now=NOW, on=TODAY)
     stored = session.get(Card, card.id)
     assert stored is not None
     assert (stored.state, stored.reminded_on) == ("reminded", TODAY)

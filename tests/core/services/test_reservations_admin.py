@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db.models.booking import Reservation, Slot
+from core.domain.booking import TOKYO
 from core.services import reservations_admin as admin
 from core.services.audit import Actor
 from core.services.reservations_admin import BookingAdminError
 
 CLERK = Actor("B0001", role="booking")
 MONDAY = date(2026, 12, 7)
+NOW = datetime(2026, 12, 7, 8, 30, tzinfo=TOKYO)  # the clock the counter's actions are taken at
 
 
 @pytest.fixture
@@ -44,8 +46,12 @@ def test_walk_in_check_in_move_and_cancel_keep_the_seat_counts_right(session: Se
     first, second = session.scalars(
         select(Slot).where(Slot.venue_id == venue_id).order_by(Slot.starts_at)
     ).all()[:2]
-    walk = admin.walk_in(session, CLERK, first.id, "辻堂 太郎", "ABC-123456")
+    walk = admin.walk_in(session, CLERK, first.id, "辻堂 太郎", NOW, "ABC-123456")
     assert (walk.status, walk.channel, first.booked) == ("checked_in", "counter", 1)
+    assert (walk.checked_in_at, walk.booking_no[:8]) == (
+        NOW,
+        "W261207-",
+    )  # the clock's time, not the database's
     booked = Reservation(
         booking_no="R-1", secret_hash="s" * 64, slot_id=first.id, procedure_id=first.procedure_id
     )
@@ -53,13 +59,13 @@ def test_walk_in_check_in_move_and_cancel_keep_the_seat_counts_right(session: Se
     first.booked += 1
     session.flush()
     with pytest.raises(BookingAdminError, match="空き"):
-        admin.walk_in(session, CLERK, first.id, "満員 次郎")
-    admin.move(session, CLERK, "R-1", second.id)
-    assert (first.booked, second.booked) == (1, 1)
-    admin.set_status(session, CLERK, "R-1", "cancelled")
+        admin.walk_in(session, CLERK, first.id, "満員 次郎", NOW)
+    admin.move(session, CLERK, "R-1", second.id, NOW)
+    assert (first.booked, second.booked, booked.changed_at) == (1, 1, NOW)
+    admin.set_status(session, CLERK, "R-1", "cancelled", NOW)
     assert (booked.status, second.booked) == ("cancelled", 0)
     with pytest.raises(BookingAdminError, match="できません"):
-        admin.set_status(session, CLERK, "R-1", "checked_in")
+        admin.set_status(session, CLERK, "R-1", "checked_in", NOW)
 
 
 def test_bad_template_input_is_refused_with_the_reason(session: Session, venue_id: int) -> None:
