@@ -83,10 +83,13 @@ def test_card_read_on_the_issuance_page_shows_the_chip_beside_the_register(
     page.fill("#password", PASSWORD)
     page.click("#login-submit")
     expect(page.locator(".navbar-brand")).to_have_text("MynaDesk 業務コンソール")
+    expect(page.locator("#account-menu")).to_contain_text(f"({USERS[Role.COUNTER]})")
     with virtual_card(CARD):
         page.goto(f"{base}/issuance?notice={NOTICE}")
         page.click("#issue-find")
-        expect(page.locator("#issue-register-check.alert-success")).not_to_be_empty()
+        expect(page.locator("#issue-register-check.alert-success")).to_contain_text(
+            "住民記録: 住民(交付できます)"
+        )
         page.fill("#issue-pin", "1234")
         page.click("#issue-read")
         result = page.locator("#issue-chip-result")
