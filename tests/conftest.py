@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import time_machine
+from playwright.sync_api import expect
 from psycopg import sql
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import URL, make_url
@@ -57,6 +58,9 @@ def pytest_configure(config: pytest.Config) -> None:
     processes keep the real time, on purpose. A test that passes only on the real day took a decision from a
     clock other than MynaDesk's own (a database `now()`, a subprocess's wall clock) and must be fixed.
     """
+    # Browser assertions wait for their content as long as Playwright's own waits do (30 s, not expect's 5 s):
+    # a loaded 2-core CI machine can take seconds for a Dash callback; a wait ends once the content is there.
+    expect.set_options(timeout=30_000)
     moment = moved_to()
     if moment is not None:
         traveller = time_machine.travel(moment, tick=True)

@@ -40,7 +40,7 @@ def _log_in(page: Any, base: str, role: Role) -> None:
 
 def _open(page: Any, url: str) -> None:
     page.goto(url)
-    expect(page.locator(".md-page-title, #access-refused, #not-found").first).to_be_visible(timeout=15000)
+    expect(page.locator(".md-page-title, #access-refused, #not-found").first).to_be_visible()
     page.wait_for_load_state("networkidle")
 
 
@@ -159,7 +159,7 @@ def test_the_admin_reads_and_exports_the_audit_log(
     login = page.locator("#audit-rows tbody tr").filter(
         has=page.locator("td", has_text=re.compile(r"^login$"))
     )
-    expect(login.filter(has_text=USERS[Role.ADMIN]).first).to_be_visible()
+    expect(login.filter(has_text=USERS[Role.ADMIN])).not_to_have_count(0)  # dcc.Loading may still hide it
     with page.expect_download() as download:
         page.click("#audit-export")
     path = download.value.path()
