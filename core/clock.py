@@ -31,14 +31,14 @@ def fixed_clock(moment: datetime) -> Clock:
     return lambda: moment
 
 
+def day_of(moment: datetime) -> date:
+    """The calendar day in Japan of MOMENT (a timezone-aware time from a clock)."""
+    return moment.astimezone(TOKYO).date()
+
+
 def today(clock: Clock = system_clock) -> date:
     """The clock's calendar day in Japan."""
-    return clock().astimezone(TOKYO).date()
-
-
-def start_of_day(day: date) -> datetime:
-    """Midnight at the start of DAY in Japan (the moment a day-based decision, e.g. --as-of, is taken at)."""
-    return datetime.combine(day, datetime.min.time(), TOKYO)
+    return day_of(clock())
 
 
 def as_of_day(text: str | None, clock: Clock = system_clock) -> date:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from core.clock import Clock, system_clock
+from core.clock import Clock, day_of, system_clock
 from core.config import Settings
 
 site_app = typer.Typer(
@@ -44,14 +44,13 @@ def seed(
     ] = False,
 ) -> None:
     """藤沢市の会場・手続き・受付時間と枠を登録 / create Fujisawa's venues, procedures, slots (idempotent)."""
-    from core.clock import system_clock
     from core.services.demo_bookings import seed_demo_bookings
     from core.services.seed import seed_fujisawa
 
     factory = _owner_session_factory(Settings.from_env())
     now = system_clock()
     with factory.begin() as session:
-        created = seed_fujisawa(session, now.date())
+        created = seed_fujisawa(session, day_of(now))
         booked = seed_demo_bookings(session, now) if demo_bookings else 0
     console.print(f"[green]登録しました / seeded[/]: 新しい枠 / new slots {created:,}")
     if demo_bookings:
@@ -100,7 +99,7 @@ def _worker_round(settings: Settings, factory: Any, clock: Clock) -> dict[str, i
     from core.services.slots import generate_slots, load_rules
 
     now = clock()
-    today = now.date()
+    today = day_of(now)
     with factory.begin() as session:
         rules = load_rules(session)
         slots = generate_slots(session, today, today + timedelta(days=rules.max_days_ahead + 1))

@@ -14,8 +14,9 @@ from markupsafe import Markup
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
+from core.clock import day_of
 from core.db.models.booking import Procedure, Slot, Venue, VenueProcedure
-from core.domain.booking import TOKYO, BookingRules
+from core.domain.booking import BookingRules
 from core.services import slots as slot_service
 from core.services.booking import HoldTicket
 from core.services.slots import load_rules
@@ -56,7 +57,7 @@ def now() -> datetime:
 
 def today() -> date:
     """Today in Japan by the site's clock."""
-    return now().astimezone(TOKYO).date()
+    return day_of(now())
 
 
 def client() -> str | None:

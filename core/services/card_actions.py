@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from core.clock import day_of
 from core.db.models.cards import Card
-from core.domain.booking import TOKYO
 from core.domain.cards import CardState, RevokeReason, allowed_reasons, allowed_targets
 from core.domain.errors import DomainError
 from core.services.audit import Actor
@@ -61,7 +61,7 @@ def apply_change(
             "hand a card over from the issuance screen, after the identity check",
         )
     card = change_state(session, card_id, target, actor, reason=reason, note=note or None, at=now)
-    day = on or now.astimezone(TOKYO).date()
+    day = on or day_of(now)
     if target is CardState.NOTIFIED and card.notified_on is None:
         card.notified_on = day
     if target is CardState.REMINDED:

@@ -69,18 +69,17 @@ def change_state(
     check_transition(current, target, reason, city_holds_card=card.storage_box is not None)
     if target is CardState.ISSUED:
         _check_holder_may_receive(session, card, current)
-    now = at
     card.state = target.value
     card.revoke_reason = reason.value if reason is not None else card.revoke_reason
-    card.updated_at = now
+    card.updated_at = at
     if target is CardState.ISSUED:
-        card.handed_over_at = now
+        card.handed_over_at = at
         card.handed_over_by = actor.name
         card.blocked_reason = None
     session.add(
         CardEvent(
             card_id=card.id,
-            at=now,
+            at=at,
             from_state=current.value,
             to_state=target.value,
             kind="state_change",

@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from core.clock import day_of
 from core.domain.booking import TOKYO
 from core.services.slots import generate_slots
 
@@ -67,7 +68,7 @@ def seed_demo_bookings(session: Session, now: datetime, days_back: int = 90, day
     missed or cancelled), the later ones booked. Return how many were made."""
     if session.execute(_ALREADY).scalar():
         return 0
-    today = now.astimezone(TOKYO).date()
+    today = day_of(now)
     generate_slots(session, today - timedelta(days=days_back), today - timedelta(days=1))
     start = datetime.combine(today - timedelta(days=days_back), time(0), TOKYO)
     made = 0

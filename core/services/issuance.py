@@ -10,10 +10,10 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.clock import day_of
 from core.db.models.booking import Procedure, Reservation, Slot, Venue
 from core.db.models.cards import Card, CardEvent, Certificate
 from core.db.models.register import Resident
-from core.domain.booking import TOKYO
 from core.domain.cards import (
     CardState,
     CertificateKind,
@@ -248,7 +248,7 @@ def hand_over(
     card = change_state(
         session, card_id, CardState.ISSUED, actor, note=f"本人確認: {identity.document}", at=now
     )
-    day = on or now.astimezone(TOKYO).date()
+    day = on or day_of(now)
     _record_certificates(session, card, check.birth_date, certificates or CertificateChoice(), day, actor)
     record(
         session,
@@ -351,7 +351,7 @@ def batch_change(
         if target is CardState.NOTIFIED and on is not None:
             card.notified_on = on
         elif target is CardState.NOTIFIED and card.notified_on is None:
-            card.notified_on = now.astimezone(TOKYO).date()
+            card.notified_on = day_of(now)
     record(
         session,
         actor,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -11,18 +12,20 @@ import pytest
 from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import Engine, func, select
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from console.access import AccessRegistry
+from core.clock import today
 from core.db.models.cards import Card, Certificate
 from core.db.models.register import Resident
 from core.domain.expiry import add_months, card_expiry
 from core.domain.roles import Role
 from core.services.overview import WAITING_STATES
 from tests.console.conftest import PASSWORD, USERS, Seed, shot
-from tests.factories import JST
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+NO_ANALYTICS = "分析データがありません。`mynadesk etl analytics` を実行してください"
 
 
 def _log_in(page: Any, base: str, role: Role) -> None:
@@ -30,12 +33,14 @@ def _log_in(page: Any, base: str, role: Role) -> None:
     page.fill("#staff_code", USERS[role])
     page.fill("#password", PASSWORD)
     page.click("#login-submit")
-    page.wait_for_selector("text=MynaDesk 業務コンソール")
+    # the login page has a brand too ("… Operations console"): wait for the console's, signed in as this user
+    expect(page.locator(".navbar-brand")).to_have_text("MynaDesk 業務コンソール")
+    expect(page.locator("#account-menu")).to_contain_text(f"({USERS[role]})")
 
 
 def _open(page: Any, url: str) -> None:
     page.goto(url)
-    page.wait_for_selector(".md-page-title, #access-refused, #not-found", timeout=15000)
+    expect(page.locator(".md-page-title, #access-refused, #not-found").first).to_be_visible(timeout=15000)
     page.wait_for_load_state("networkidle")
 
 
@@ -53,16 +58,16 @@ def test_each_role_opens_its_pages_and_is_refused_the_others(
     allowed = [p for p in registry.pages if role in p.roles and not p.prefix]
     for entry in allowed:
         _open(page, live_server + entry.path)
-        assert page.locator("#access-refused").count() == 0, entry.path
-        assert page.locator("h1.md-page-title").inner_text() == entry.title
+        expect(page.locator("h1.md-page-title"), entry.path).to_have_text(entry.title)
+        expect(page.locator("#access-refused"), entry.path).to_have_count(0)
         shot(page, f"{role.value}{entry.path.replace('/', '-') or '-home'}")
-    menu = page.locator(".navbar .me-auto .nav-link").all_inner_texts()
-    assert set(menu) == {p.title for p in allowed if p.in_menu}
+    # exactly the allowed pages, in the order they were registered
+    expect(page.locator(".navbar .me-auto .nav-link")).to_have_text([p.title for p in allowed if p.in_menu])
     refused = [p for p in registry.pages if role not in p.roles and not p.prefix]
     assert refused
     for entry in refused:
         _open(page, live_server + entry.path)
-        assert page.locator("#access-refused").is_visible(), entry.path
+        expect(page.locator("#access-refused"), entry.path).to_be_visible()
     shot(page, f"{role.value}-refused")
 
 
@@ -74,37 +79,40 @@ def test_the_counter_moves_a_card_from_notice_through_reservation_to_issue(
     _open(page, f"{live_server}/ledger/batch")
     page.fill("#batch-numbers", seed.preset_notice.lower())
     page.click("#batch-apply")
-    page.wait_for_selector("text=1枚を「交付通知済」にしました")
+    expect(page.locator("#batch-report")).to_contain_text("1枚を「交付通知済」にしました")
     shot(page, "flow-1-batch-notified")
     # 2. find the person by half-width kana and see the reservation made on the site
     _open(page, f"{live_server}/ledger")
     page.fill("#ledger-query", "ﾂｼﾞﾄﾞｳ ｳﾐｺ")
     page.click("#ledger-search")
     page.click("#ledger-hits >> text=辻堂")
-    page.wait_for_selector("#person-name")
-    assert "交付通知済" in page.locator("#person-card-table").inner_text()
-    assert "R-TEST-0001" in page.inner_text("body")
+    expect(page.locator("#person-name")).to_contain_text("辻堂")
+    expect(page.locator("#person-card-table")).to_contain_text("交付通知済")
+    expect(page.locator("body")).to_contain_text("R-TEST-0001")
     shot(page, "flow-2-person")
     # 3. at the counter: today's list → register check → identity check → hand over
     _open(page, f"{live_server}/issuance")
     page.click(f"#issue-today >> text={seed.preset_notice}")
+    # the link re-renders the page with the number filled in: find on that page, not on the one before it
+    expect(page.locator("#issue-notice")).to_have_value(seed.preset_notice)
     page.click("#issue-find")
-    page.wait_for_selector("#issue-register-check.alert-success")
+    expect(page.locator("#issue-register-check.alert-success")).to_contain_text(
+        "住民記録: 住民(交付できます)"
+    )
     page.click("#issue-document")
     page.click("text=交付通知書+運転免許証")
     for label in ("顔写真を照合した", "暗証番号を設定した", "受領書に署名を受けた"):
         page.click(f"text={label}")
     page.click("#issue-handover")
-    page.wait_for_selector("#issue-done")
-    assert "交付済(運用中)" in page.inner_text("#issue-done")
-    assert USERS[Role.COUNTER] in page.inner_text("#issue-done")
+    done = page.locator("#issue-done")
+    expect(done).to_contain_text("交付済(運用中)")
+    expect(done).to_contain_text(USERS[Role.COUNTER])
     shot(page, "flow-3-issued")
     # 4. the person's timeline shows every step
     _open(page, f"{live_server}/ledger/person/{seed.person_atena}")
-    timeline = page.inner_text("#person-timeline")
     for step in ("交付前設定済 → 交付通知済", "交付通知済 → 受取予約済", "受取予約済 → 交付済(運用中)"):
-        assert step in timeline
-    assert "利用者証明用: 有効" in page.inner_text("#person-card-table")
+        expect(page.locator("#person-timeline")).to_contain_text(step)
+    expect(page.locator("#person-card-table")).to_contain_text("利用者証明用: 有効")
     shot(page, "flow-4-timeline")
 
 
@@ -117,7 +125,7 @@ def test_a_moved_out_person_is_blocked_at_the_counter_with_the_reason(
     # Dash may render the alert's class a moment before its text: wait for the words, not the element
     expect(page.locator("#issue-register-check.alert-danger")).to_contain_text("転出")
     page.click("#issue-handover")
-    page.wait_for_selector("text=交付できるカードが選ばれていません")
+    expect(page.locator("#issue-result")).to_contain_text("交付できるカードが選ばれていません")
     shot(page, "issuance-blocked")
 
 
@@ -128,18 +136,30 @@ def test_a_batch_with_a_bad_number_changes_nothing_and_lists_the_problem(
     _open(page, f"{live_server}/ledger/batch")
     page.fill("#batch-numbers", "\n".join([*seed.box_notices, "ZZZ-999999"]))
     page.click("#batch-apply")
-    page.wait_for_selector("#batch-refused")
-    assert "1件に問題があるため、1枚も変更していません" in page.inner_text("#batch-refused")
-    assert "台帳にない番号" in page.inner_text("#batch-lines")
+    expect(page.locator("#batch-refused")).to_contain_text("1件に問題があるため、1枚も変更していません")
+    expect(page.locator("#batch-lines")).to_contain_text("台帳にない番号")
     shot(page, "batch-refused")
 
 
-def test_the_admin_reads_and_exports_the_audit_log(page: Any, live_server: str) -> None:
+def test_the_admin_reads_and_exports_the_audit_log(
+    page: Any, live_server: str, console_db: tuple[Engine, Engine, Seed]
+) -> None:
+    # Audit rows are stamped by the database's own clock (on purpose); the period starts on its day, typed in
+    # as a keyboard user does, so the login just made is found even when MYNADESK_TEST_NOW moves the console.
+    # Asked before logging in, so the login is stamped on this day or a later one (up to the console's today).
+    with console_db[0].connect() as conn:
+        stamped_on = conn.execute(sql("SELECT (now() AT TIME ZONE 'Asia/Tokyo')::date")).scalar_one()
     _log_in(page, live_server, Role.ADMIN)
     _open(page, f"{live_server}/admin/audit")
+    start = page.locator("#audit-from-start")
+    start.fill(stamped_on.isoformat())
+    start.press("Tab")  # the picker takes a typed date on Tab (Enter opens its calendar)
+    expect(start).to_have_value(stamped_on.isoformat())
     page.click("#audit-search")
-    page.wait_for_selector("#audit-rows")
-    assert "login" in page.inner_text("#audit-rows")
+    login = page.locator("#audit-rows tbody tr").filter(
+        has=page.locator("td", has_text=re.compile(r"^login$"))
+    )
+    expect(login.filter(has_text=USERS[Role.ADMIN]).first).to_be_visible()
     with page.expect_download() as download:
         page.click("#audit-export")
     path = download.value.path()
@@ -200,17 +220,14 @@ def test_the_forecast_overview_and_statistics_without_an_analytics_build_say_to_
     try:
         _log_in(page, live_server, Role.MANAGER)
         _open(page, f"{live_server}/forecast")
-        alert = page.wait_for_selector("#fc-no-analytics")
-        assert "分析データがありません。`mynadesk etl analytics` を実行してください" in alert.inner_text()
-        assert page.locator("#fc-summary-text").count() == 0
+        expect(page.locator("#fc-no-analytics")).to_contain_text(NO_ANALYTICS)
+        expect(page.locator("#fc-summary-text")).to_have_count(0)
         _open(page, f"{live_server}/overview")
-        alert = page.wait_for_selector("#ov-no-analytics")
-        assert "分析データがありません。`mynadesk etl analytics` を実行してください" in alert.inner_text()
-        assert page.inner_text("#kpi-blocked .display-6") == "1"  # the live figures still show
+        expect(page.locator("#ov-no-analytics")).to_contain_text(NO_ANALYTICS)
+        expect(page.locator("#kpi-blocked .display-6")).to_have_text("1")  # the live figures still show
         _open(page, f"{live_server}/statistics")
         page.click("#st-show")
-        alert = page.wait_for_selector("#st-no-analytics")
-        assert "分析データがありません。`mynadesk etl analytics` を実行してください" in alert.inner_text()
+        expect(page.locator("#st-no-analytics")).to_contain_text(NO_ANALYTICS)
         shot(page, "statistics-no-analytics")
     finally:
         if aside.exists():
@@ -231,13 +248,15 @@ def test_the_forecast_page_matches_expiries_computed_from_the_domain_rules(
     _log_in(page, live_server, Role.MANAGER)
     _open(page, f"{live_server}/forecast")
     page.click(f"text={label}")
-    cards, certs = _expected_expiries(console_db[0], datetime.now(JST).date(), months)
+    cards, certs = _expected_expiries(console_db[0], today(), months)
     assert cards > 5
-    page.wait_for_selector(f"#fc-summary-text >> text=カード有効期限 {cards:,}件、電子証明書 {certs:,}件")
-    assert "データ時点: 分析データ" in page.inner_text("#fc-as-of")
+    expect(page.locator("#fc-summary-text")).to_contain_text(
+        f"カード有効期限 {cards:,}件、電子証明書 {certs:,}件"
+    )
+    expect(page.locator("#fc-as-of")).to_contain_text("データ時点: 分析データ")
     page.fill("#fc-capacity", "0")
-    page.wait_for_selector("#fc-gap-table")
-    assert page.locator(".js-plotly-plot").count() == 3
+    expect(page.locator("#fc-gap-table")).to_be_visible()
+    expect(page.locator(".js-plotly-plot")).to_have_count(3)
     shot(page, f"forecast-{months}")
 
 
@@ -249,15 +268,14 @@ def test_the_overview_shows_live_numbers_from_the_ledger(
         waiting = s.scalar(select(func.count()).select_from(Card).where(Card.state.in_(WAITING_STATES)))
     _log_in(page, live_server, Role.MANAGER)
     _open(page, f"{live_server}/overview")
-    page.wait_for_selector("#kpi-waiting .display-6")
-    assert page.inner_text("#kpi-waiting .display-6") == f"{waiting:,}"
-    assert page.inner_text("#kpi-noshow .display-6") == "1"
-    assert page.inner_text("#kpi-blocked .display-6") == "1"
-    assert "住民記録: 死亡(B03)" in page.inner_text("#ov-blocked")
-    assert "データ時点: 分析データ" in page.inner_text("#ov-waiting-as-of")
-    assert "基準日以降は現在値" in page.inner_text("#ov-issued-as-of")
-    assert "データ時点: 現在" in page.inner_text("#kpi-noshow")
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length === 4")
+    expect(page.locator("#kpi-waiting .display-6")).to_have_text(f"{waiting:,}")
+    expect(page.locator("#kpi-noshow .display-6")).to_have_text("1")
+    expect(page.locator("#kpi-blocked .display-6")).to_have_text("1")
+    expect(page.locator("#ov-blocked")).to_contain_text("住民記録: 死亡(B03)")
+    expect(page.locator("#ov-waiting-as-of")).to_contain_text("データ時点: 分析データ")
+    expect(page.locator("#ov-issued-as-of")).to_contain_text("基準日以降は現在値")
+    expect(page.locator("#kpi-noshow")).to_contain_text("データ時点: 現在")
+    expect(page.locator(".js-plotly-plot")).to_have_count(4)
     shot(page, "overview")
 
 
@@ -270,10 +288,10 @@ def test_the_analyst_exports_suppressed_statistics(page: Any, live_server: str, 
     page.click("#st-dimension")
     page.click("text=会場")
     page.click("#st-show")
-    page.wait_for_selector("#st-rows >> text=本庁舎")  # the venue column: the new table, not the first one
-    table = page.inner_text("#st-rows")
-    assert "<5" in table
-    assert "データ時点: 分析データ" in page.inner_text("#st-as-of")
+    rows = page.locator("#st-rows")
+    expect(rows).to_contain_text("本庁舎")  # the venue column: the new table, not the first one
+    expect(rows).to_contain_text("<5")
+    expect(page.locator("#st-as-of")).to_contain_text("データ時点: 分析データ")
     with page.expect_download() as download:
         page.click("#st-csv")
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
@@ -282,35 +300,34 @@ def test_the_analyst_exports_suppressed_statistics(page: Any, live_server: str, 
     cells = [cell for line in text.splitlines()[2:] for cell in line.split(",")[1:]]
     assert cells
     assert all(cell == "<5" or cell == "0" or int(cell) >= 5 for cell in cells)
-    page.wait_for_selector("#st-chart .js-plotly-plot")
+    expect(page.locator("#st-chart .js-plotly-plot")).to_have_count(1)
     shot(page, "statistics")
 
 
 def test_the_booking_clerk_runs_the_day_and_configures_venues(page: Any, live_server: str) -> None:
     _log_in(page, live_server, Role.BOOKING)
     _open(page, f"{live_server}/reservations")
-    page.wait_for_selector("#rv-rows")
+    expect(page.locator("#rv-rows")).to_contain_text("R-TEST-0003")
     page.fill("#rv-booking", "R-TEST-0003")
     page.click("#rv-cancel")
-    page.wait_for_selector("text=予約 R-TEST-0003: 取消")
+    expect(page.locator("#rv-message")).to_contain_text("予約 R-TEST-0003: 取消")
     page.select_option("#rv-walk-slot", index=1)
     page.fill("#rv-walk-name", "窓口 来庁")
     page.click("#rv-walk")
-    page.wait_for_selector("text=窓口受付 W")
-    rows = page.inner_text("#rv-rows")
-    assert "窓口 来庁" in rows
-    assert "受付済" in rows
-    assert "取消" in rows
-    page.wait_for_selector("#rv-cal .js-plotly-plot")
+    expect(page.locator("#rv-message")).to_contain_text("窓口受付 W")
+    rows = page.locator("#rv-rows")
+    for word in ("窓口 来庁", "受付済", "取消"):
+        expect(rows).to_contain_text(word)
+    expect(page.locator("#rv-cal .js-plotly-plot")).to_have_count(1)
     shot(page, "reservations-day")
     _open(page, f"{live_server}/reservations/setup")
     page.fill("#rs-v-code", "TSJ")
     page.fill("#rs-v-ja", "辻堂市民センター")
     page.fill("#rs-v-en", "Tsujido Civic Center")
     page.click("#rs-v-save")
-    page.wait_for_selector("#rs-venues >> text=辻堂市民センター")
+    expect(page.locator("#rs-venues")).to_contain_text("辻堂市民センター")
     page.click("#rs-t-add")
-    page.wait_for_selector("text=会場・手続・曜日を選んでください")
+    expect(page.locator("#rs-message")).to_contain_text("会場・手続・曜日を選んでください")
     shot(page, "reservations-setup")
 
 
@@ -319,7 +336,7 @@ def test_the_booking_clerk_changes_the_booking_rules(page: Any, live_server: str
     _open(page, f"{live_server}/reservations/rules")
     page.fill("#rr-max-days-ahead", "45")
     page.click("#rr-save")
-    page.wait_for_selector("text=予約ルールを保存しました")
+    expect(page.locator("#rr-message")).to_contain_text("予約ルールを保存しました")
     _open(page, f"{live_server}/reservations/rules")
-    assert page.input_value("#rr-max-days-ahead") == "45"
+    expect(page.locator("#rr-max-days-ahead")).to_have_value("45")
     shot(page, "reservation-rules")

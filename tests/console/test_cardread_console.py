@@ -82,11 +82,14 @@ def test_card_read_on_the_issuance_page_shows_the_chip_beside_the_register(
     page.fill("#staff_code", USERS[Role.COUNTER])
     page.fill("#password", PASSWORD)
     page.click("#login-submit")
-    page.wait_for_selector("text=MynaDesk 業務コンソール")
+    expect(page.locator(".navbar-brand")).to_have_text("MynaDesk 業務コンソール")
+    expect(page.locator("#account-menu")).to_contain_text(f"({USERS[Role.COUNTER]})")
     with virtual_card(CARD):
         page.goto(f"{base}/issuance?notice={NOTICE}")
         page.click("#issue-find")
-        page.wait_for_selector("#issue-register-check.alert-success")
+        expect(page.locator("#issue-register-check.alert-success")).to_contain_text(
+            "住民記録: 住民(交付できます)"
+        )
         page.fill("#issue-pin", "1234")
         page.click("#issue-read")
         result = page.locator("#issue-chip-result")

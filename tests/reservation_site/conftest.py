@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from core.clock import fixed_clock
 from core.config import Settings
 from core.domain.booking import TOKYO
 from core.services.seed import seed_fujisawa
@@ -73,7 +74,7 @@ def app(world: Engine, site_engine: Engine) -> Flask:
     limits = {"HOLDS_PER_IP_HOUR": 10_000, "BOOKINGS_PER_CONTACT_DAY": 10_000, "RULES_CACHE_SECONDS": 0}
     limits["AVAILABILITY_CACHE_SECONDS"] = 0  # every page shows the seats as they are this instant
     config = {"TESTING": True, "SECRET_KEY": "test-secret", **limits}
-    return create_app(config, engine=site_engine, settings=settings, clock=lambda: NOW)
+    return create_app(config, engine=site_engine, settings=settings, clock=fixed_clock(NOW))
 
 
 @pytest.fixture

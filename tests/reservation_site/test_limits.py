@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import Engine, text
 
+from core.clock import fixed_clock
 from core.config import Settings
 from reservation_site import create_app
 from tests.reservation_site import flow
@@ -19,7 +20,9 @@ def strict_app(world: Engine, site_engine: Engine) -> Iterator[Flask]:
     settings = Settings.from_env({"MYNADESK_DATA_DIR": "/nonexistent"})
     limits = {"HOLDS_PER_IP_HOUR": 2, "BOOKINGS_PER_CONTACT_DAY": 1, "LOOKUP_FAILS_PER_IP": 2}
     limits["RULES_CACHE_SECONDS"] = limits["AVAILABILITY_CACHE_SECONDS"] = 0
-    yield create_app({"SECRET_KEY": "x", **limits}, engine=site_engine, settings=settings, clock=lambda: NOW)
+    yield create_app(
+        {"SECRET_KEY": "x", **limits}, engine=site_engine, settings=settings, clock=fixed_clock(NOW)
+    )
     with world.begin() as conn:
         conn.execute(text("DELETE FROM booking.rate_events"))
 

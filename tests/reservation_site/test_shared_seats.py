@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import Engine, text
 
+from core.clock import fixed_clock
 from core.config import Settings
 from reservation_site import create_app
 from tests.reservation_site import flow
@@ -21,7 +22,7 @@ def sharing_app(world: Engine, site_engine: Engine) -> Iterator[Flask]:
     settings = Settings.from_env({"MYNADESK_DATA_DIR": "/nonexistent"})
     config = {"SECRET_KEY": "x", "HOLDS_PER_IP_HOUR": 10_000, "RULES_CACHE_SECONDS": 0}
     config["AVAILABILITY_CACHE_SECONDS"] = 60  # longer than the test: whatever is shared stays shared
-    yield create_app(config, engine=site_engine, settings=settings, clock=lambda: NOW)
+    yield create_app(config, engine=site_engine, settings=settings, clock=fixed_clock(NOW))
     with world.begin() as conn:
         conn.execute(text("DELETE FROM booking.rate_events"))
 
