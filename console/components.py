@@ -12,18 +12,13 @@ from dash import html
 from core.domain.booking import TOKYO
 from core.domain.cards import CardState
 from core.domain.errors import DomainError
+from core.domain.reservations import ReservationStatus
 
 T = TypeVar("T")
 
 SEX = {1: "男", 2: "女"}
 RESIDENT_STATUS = {1: "住民", 2: "転出", 3: "死亡", 9: "その他消除"}
-BOOKING_STATUS = {
-    "booked": "予約中",
-    "cancelled": "取消",
-    "checked_in": "受付済",
-    "completed": "完了",
-    "no_show": "無断キャンセル",
-}
+BOOKING_STATUS = {status.value: status.label_ja for status in ReservationStatus}
 CHANNEL = {"web": "Web", "counter": "窓口", "phone": "電話"}
 EVENT_KINDS = {"certificate": "電子証明書", "flag": "記録", "register_effect": "住民記録の反映"}
 STATE_COLOURS = {

@@ -15,6 +15,7 @@ from console import context, figures
 from console.access import AccessRegistry, Page
 from core.db.models.booking import Venue
 from core.domain.errors import DomainError
+from core.domain.reservations import ReservationStatus
 from core.domain.roles import Role
 from core.services import reservations_admin as admin
 
@@ -183,6 +184,13 @@ def refresh(venue_id: int | None, day_text: str | None, message: Any = None) -> 
     return message, table, options, options, fig
 
 
+_STATUS_OF_BUTTON = {
+    CHECK_IN: ReservationStatus.CHECKED_IN,
+    NO_SHOW: ReservationStatus.NO_SHOW,
+    CANCEL: ReservationStatus.CANCELLED,
+}
+
+
 def act(
     trigger: str,
     venue_id: int | None,
@@ -198,7 +206,7 @@ def act(
     try:
         with context.unit_of_work() as s:
             if trigger in (CHECK_IN, NO_SHOW, CANCEL):
-                status = {CHECK_IN: "checked_in", NO_SHOW: "no_show", CANCEL: "cancelled"}[trigger]
+                status = _STATUS_OF_BUTTON[trigger]
                 done = admin.set_status(s, actor, booking or "", status, context.now())
                 message = c.ok(f"予約 {done.booking_no}: {c.BOOKING_STATUS[status]}", status)
             elif trigger == MOVE:

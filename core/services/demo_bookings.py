@@ -20,6 +20,9 @@ FILL_PAST = 0.7  # share of seats booked in past slots, on average
 FILL_AHEAD = 0.35  # share of seats already booked in the coming days
 
 _ALREADY = text("SELECT EXISTS (SELECT FROM booking.reservations WHERE booking_no LIKE 'D%')")
+# One bulk statement, on purpose the only seat change outside core.services.seats: it runs once from the CLI
+# before the site opens, over slots without any reservation, and counts every status but 'cancelled' as seats
+# taken (SEAT_KEEPING_STATUSES); the table's CHECK (booked + held <= capacity) still guards it.
 _INSERT = text(
     """
     WITH picked AS (

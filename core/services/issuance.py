@@ -25,6 +25,8 @@ from core.domain.cards import (
 )
 from core.domain.errors import DomainError
 from core.domain.expiry import signature_issued_by_default, user_certificate_expiry
+from core.domain.reservations import OPEN_STATUSES, ReservationStatus, can_become
+from core.domain.reservations import check_transition as check_status
 from core.services.audit import Actor, record
 from core.services.cards import change_state, lock_card
 from core.services.ledger_search import _NOTICE, normalise
@@ -68,7 +70,7 @@ def todays_pickups(session: Session, day: date, actor: Actor, venue_id: int | No
         .outerjoin(Resident, Resident.atena_no == Card.holder_atena_no)
         .where(
             func.date(func.timezone("Asia/Tokyo", Slot.starts_at)) == day,
-            Reservation.status.in_(("booked", "checked_in")),
+            Reservation.status.in_(OPEN_STATUSES),
         )
         .order_by(Slot.starts_at, Reservation.booking_no)
     )
@@ -259,7 +261,8 @@ def hand_over(
         detail={"document": identity.document, "chip_read": identity.chip_read, "booking_no": booking_no},
     )
     if reservation is not None:
-        reservation.status, reservation.handled_by = "completed", actor.name
+        completed = check_status(reservation.status, ReservationStatus.COMPLETED)
+        reservation.status, reservation.handled_by = completed.value, actor.name
     session.flush()
     return card
 
@@ -268,7 +271,7 @@ def _reservation(session: Session, booking_no: str) -> Reservation:
     reservation = session.scalars(
         select(Reservation).where(Reservation.booking_no == booking_no).with_for_update()
     ).one_or_none()
-    if reservation is None or reservation.status not in ("booked", "checked_in"):
+    if reservation is None or not can_become(reservation.status, ReservationStatus.COMPLETED):
         raise DomainError(
             f"予約 {booking_no} は見つからないか、受付できる状態ではありません",
             f"booking {booking_no} is unknown or no longer open",
@@ -397,7 +400,7 @@ def find_candidate(session: Session, text: str, day: date, actor: Actor) -> Cand
         .join(Slot, Slot.id == Reservation.slot_id)
         .where(
             Reservation.notice_no == notice,
-            Reservation.status.in_(("booked", "checked_in")),
+            Reservation.status.in_(OPEN_STATUSES),
             func.date(func.timezone("Asia/Tokyo", Slot.starts_at)) == day,
         )
     ).first()

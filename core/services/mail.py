@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.db.models.booking import Outbox, Procedure, Reservation, Slot, Venue
 from core.domain.booking import TOKYO
+from core.domain.reservations import ReservationStatus
 
 SITE_PLACEHOLDER = "{{SITE}}"  # the worker puts the site's public base URL here when it sends
 
@@ -122,7 +123,7 @@ def enqueue_due_reminders(session: Session, now: datetime) -> int:
             select(Reservation, Slot.starts_at)
             .join(Slot, Slot.id == Reservation.slot_id)
             .where(
-                Reservation.status == "booked",
+                Reservation.status == ReservationStatus.BOOKED.value,
                 Reservation.email.is_not(None),
                 Slot.starts_at > now,
                 Slot.starts_at <= now + lead,

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from core.db.models.booking import Hold, Outbox, Reservation, Slot
+from core.db.models.booking import Outbox, Reservation, Slot
 from core.domain.booking import BookingRules
+from core.services import seats
 
 
 def release_expired_holds(session: Session, now: datetime) -> int:
-    """Give back the seats of every expired hold; return how many seats."""
-    expired = session.execute(
-        select(Hold.slot_id, func.sum(Hold.party_size)).where(Hold.expires_at <= now).group_by(Hold.slot_id)
-    ).all()
-    seats = 0
-    for slot_id, _seats in sorted(expired):
-        session.execute(select(Slot.id).where(Slot.id == slot_id).with_for_update())
-        gone = session.execute(
-            delete(Hold).where(Hold.slot_id == slot_id, Hold.expires_at <= now).returning(Hold.party_size)
-        ).scalars()
-        freed = sum(gone)
-        session.execute(update(Slot).where(Slot.id == slot_id).values(held=Slot.held - freed))
-        seats += freed
-    return seats
+    """Give back the seats of every hold expired at NOW (through core.services.seats); return how many."""
+    return seats.sweep_expired(session, now)
 
 
 def anonymise_past(session: Session, now: datetime, rules: BookingRules) -> int:

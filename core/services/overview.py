@@ -22,9 +22,11 @@ from core.db.models.cards import Card
 from core.db.models.register import ExtractFile
 from core.domain.booking import TOKYO
 from core.domain.cards import PRE_ISSUE_STATES, CardState
+from core.domain.reservations import ReservationStatus
 from core.domain.undelivered import DEFAULT_POLICY, UndeliveredPolicy
 
 WAITING_STATES = tuple(s.value for s in CardState if s in PRE_ISSUE_STATES)
+CAME_STATUSES = (ReservationStatus.CHECKED_IN.value, ReservationStatus.COMPLETED.value)
 NOTICE_AGE_BANDS = ((0, 29, "30日未満"), (30, 89, "30〜89日"), (90, 100000, "90日以上"))
 BEFORE_NOTICE = "通知前"
 
@@ -142,8 +144,8 @@ def venue_loads(session: Session, first: date, last: date) -> list[VenueLoad]:
     # each venue, so neither table is scanned whole at any scale.
     visits = (
         select(
-            func.count().filter(Reservation.status == "no_show").label("no_show"),
-            func.count().filter(Reservation.status.in_(("checked_in", "completed"))).label("checked_in"),
+            func.count().filter(Reservation.status == ReservationStatus.NO_SHOW.value).label("no_show"),
+            func.count().filter(Reservation.status.in_(CAME_STATUSES)).label("checked_in"),
         )
         .where(Reservation.slot_id == Slot.id)
         .lateral()

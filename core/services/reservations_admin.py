@@ -3,8 +3,8 @@ templates, the capacity calendar and the day's list (check-in, no-show, walk-in,
 
 from __future__ import annotations
 
-import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -26,10 +26,10 @@ from core.db.models.booking import (
 )
 from core.domain.booking import TOKYO, BookingRules
 from core.domain.errors import DomainError
-from core.services import mail, slots
+from core.domain.reservations import ReservationStatus, StatusRefused, check_movable, check_transition
+from core.services import mail, seats, slots
 from core.services.audit import Actor, record
-
-OPEN_STATUSES = ("booked", "checked_in")
+from core.services.tokens import new_secret
 
 
 class BookingAdminError(DomainError):
@@ -251,49 +251,52 @@ def _reservation(session: Session, booking_no: str) -> Reservation:
     return reservation
 
 
-def _slot(session: Session, slot_id: int) -> Slot:
-    slot = session.get(Slot, slot_id, with_for_update=True)
-    if slot is None:
-        raise BookingAdminError("予約枠が見つかりません", "no such slot")
-    return slot
+def _checked(check: Callable[[], object]) -> None:
+    """Run a domain status check; its refusal becomes the console's BookingAdminError (same words)."""
+    try:
+        check()
+    except StatusRefused as refused:
+        raise BookingAdminError(refused.message_ja, refused.message_en) from refused
+
+
+def _target(status: str) -> ReservationStatus:
+    try:
+        return ReservationStatus(status)
+    except ValueError:
+        raise BookingAdminError(
+            f"予約の状態「{status}」はありません", f"no booking status {status}"
+        ) from None
 
 
 def set_status(session: Session, actor: Actor, booking_no: str, status: str, now: datetime) -> Reservation:
-    """Check in, mark as no-show or cancel on the resident's behalf at NOW (a cancellation frees the seat)."""
+    """Check in, mark as no-show or cancel on the resident's behalf at NOW (a cancellation frees the seat at
+    once: see core.services.seats on why staff release without the site's delay)."""
     reservation = _reservation(session, booking_no)
-    allowed = {
-        "checked_in": ("booked",),
-        "no_show": ("booked",),
-        "cancelled": ("booked",),
-        "completed": OPEN_STATUSES,
-    }
-    if reservation.status not in allowed.get(status, ()):
-        raise BookingAdminError(
-            f"予約の状態「{reservation.status}」からは「{status}」にできません",
-            f"cannot change a {reservation.status} booking to {status}",
-        )
-    reservation.status, reservation.handled_by = status, actor.name
-    if status == "checked_in":
+    target = _target(status)
+    _checked(lambda: check_transition(reservation.status, target))
+    reservation.status, reservation.handled_by = target.value, actor.name
+    if target is ReservationStatus.CHECKED_IN:
         reservation.checked_in_at = now
-    if status == "cancelled":
+    if target is ReservationStatus.CANCELLED:
         reservation.cancelled_at = now
-        _slot(session, reservation.slot_id).booked -= reservation.party_size
+        slot = seats.lock_slots(session, [reservation.slot_id], now)[reservation.slot_id]
+        seats.release(session, slot, reservation.party_size, now, seats.STAFF_RELEASE_DELAY)
         mail.enqueue(session, "cancellation", reservation, now)  # the resident hears of it (given an address)
-    _audit(session, actor, f"reservation_{status}", "reservation", booking_no, f"予約 {booking_no}: {status}")
+    _audit(session, actor, f"reservation_{target}", "reservation", booking_no, f"予約 {booking_no}: {target}")
     session.flush()
     return reservation
 
 
 def move(session: Session, actor: Actor, booking_no: str, slot_id: int, now: datetime) -> Reservation:
-    """Change a booking to another slot with room, on the resident's behalf, at NOW."""
+    """Change a booking to another slot with room, on the resident's behalf, at NOW (the reservation locked
+    first, then both slots in id order, as the site's change locks them)."""
     reservation = _reservation(session, booking_no)
-    if reservation.status != "booked":
-        raise BookingAdminError("受付前の予約だけ変更できます", "only bookings not yet checked in can change")
-    target = _slot(session, slot_id)
-    if target.booked + target.held + reservation.party_size > target.capacity:
-        raise BookingAdminError("変更先の枠に空きがありません", "the chosen slot is full")
-    _slot(session, reservation.slot_id).booked -= reservation.party_size
-    target.booked += reservation.party_size
+    _checked(lambda: check_movable(reservation.status))
+    old_id = reservation.slot_id
+    locked = seats.lock_slots(session, {old_id, slot_id}, now)
+    target = locked[slot_id]
+    full = BookingAdminError("変更先の枠に空きがありません", "the chosen slot is full")
+    seats.move(session, locked[old_id], target, reservation.party_size, now, seats.STAFF_RELEASE_DELAY, full)
     reservation.slot_id, reservation.procedure_id = target.id, target.procedure_id
     reservation.changed_at = now
     reservation.handled_by = actor.name
@@ -319,20 +322,19 @@ def walk_in(
     **extra: Any,
 ) -> Reservation:
     """Register a walk-in (窓口) visit in a slot with room, checked in at NOW."""
-    slot = _slot(session, slot_id)
-    if slot.booked + slot.held + 1 > slot.capacity:
-        raise BookingAdminError("この枠に空きがありません", "the slot is full")
+    slot = seats.lock_slots(session, [slot_id], now)[slot_id]
     if not name.strip():
         raise BookingAdminError("氏名を入力してください", "a name is required")
-    slot.booked += 1
+    seats.take(session, slot, 1, now, BookingAdminError("この枠に空きがありません", "the slot is full"))
     booking_no = f"W{now.astimezone(TOKYO):%y%m%d}-{secrets.token_hex(3).upper()}"
+    _, secret_hash = new_secret()  # nobody is given the secret: a walk-in is handled at the counter
     reservation = Reservation(
         booking_no=booking_no,
-        secret_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
+        secret_hash=secret_hash,
         slot_id=slot.id,
         procedure_id=slot.procedure_id,
         channel="counter",
-        status="checked_in",
+        status=ReservationStatus.CHECKED_IN.value,
         name=name.strip(),
         notice_no=notice_no or None,
         handled_by=actor.name,

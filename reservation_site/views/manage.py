@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from core.db.models.booking import Procedure, Reservation, Slot
 from core.domain.booking import TOKYO, BookingError, HoldExpired, SlotTaken, change_deadline
+from core.domain.reservations import ReservationStatus
 from core.services import booking as service
 from reservation_site import web
 from reservation_site.forms import ConfirmForm, LookupForm, parse_birth_date
@@ -63,7 +64,7 @@ def _context(db: Session, reservation: Reservation) -> dict[str, object]:
         "procedure": web.procedure(db, reservation.procedure_id),
         "venue": web.venue(db, slot.venue_id),
         "deadline": deadline,
-        "changeable": reservation.status == "booked" and web.now() <= deadline,
+        "changeable": reservation.status == ReservationStatus.BOOKED and web.now() <= deadline,
     }
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db.models.booking import Reservation, Slot
-from core.domain.booking import TOKYO
+from core.domain.booking import TOKYO, SlotTaken
 from core.services import reservations_admin as admin
+from core.services import seats
 from core.services.audit import Actor
 from core.services.reservations_admin import BookingAdminError
 
@@ -78,3 +79,23 @@ def test_booking_rules_change_is_read_by_the_site_and_audited(session: Session) 
     assert (rules.max_days_ahead, rules.change_deadline_days) == (30, 2)
     with pytest.raises(BookingAdminError, match="最短 ≤ 最長"):
         admin.save_rules(session, CLERK, {"min_days_ahead": 40, "max_days_ahead": 30})
+
+
+def test_a_walk_in_and_a_move_take_the_seats_of_expired_holds(session: Session, venue_id: int) -> None:
+    admin.generate_slots(session, CLERK, MONDAY, MONDAY)
+    first, second = session.scalars(
+        select(Slot).where(Slot.venue_id == venue_id).order_by(Slot.starts_at)
+    ).all()[:2]
+    earlier = NOW - timedelta(minutes=20)
+    seats.take(session, first, 1, earlier, SlotTaken("", ""))
+    booked = Reservation(
+        booking_no="R-2", secret_hash="t" * 64, slot_id=first.id, procedure_id=first.procedure_id
+    )
+    session.add(booked)
+    seats.hold(session, first, 1, earlier, earlier + timedelta(minutes=10), SlotTaken("", ""))
+    seats.hold(session, second, 2, earlier, earlier + timedelta(minutes=10), SlotTaken("", ""))
+    session.flush()  # both slots full, but their holds ran out ten minutes before NOW
+    admin.move(session, CLERK, "R-2", second.id, NOW)
+    assert (first.booked, first.held, second.booked, second.held) == (0, 0, 1, 0)
+    admin.walk_in(session, CLERK, first.id, "辻堂 花子", NOW)
+    assert (first.booked, first.held) == (1, 0)

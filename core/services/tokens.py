@@ -1,0 +1,25 @@
+"""Booking secrets and numbers: the one way to make them (site bookings, console walk-ins, system holds)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+_BOOKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read out over the phone
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a secret; only the hash is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_secret(nbytes: int = 32) -> tuple[str, str]:
+    """A fresh secret (shown once: the booking's link, a hold's ticket) and the hash that is stored."""
+    token = secrets.token_urlsafe(nbytes)
+    return token, hash_token(token)
+
+
+def new_booking_no() -> str:
+    """A booking number like 'K7Q2-M9PX' (32^8 possibilities, unambiguous letters)."""
+    chars = "".join(secrets.choice(_BOOKING_ALPHABET) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
