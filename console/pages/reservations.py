@@ -17,6 +17,7 @@ from core.db.models.booking import Venue
 from core.domain.errors import DomainError
 from core.domain.reservations import ReservationStatus
 from core.domain.roles import Role
+from core.services import reservation_day as day_ops
 from core.services import reservations_admin as admin
 
 ROLES = frozenset({Role.BOOKING})
@@ -129,7 +130,7 @@ def _day(value: str | None) -> date:
 
 def _slot_options(venue_id: int, day: date) -> list[dict[str, Any]]:
     with context.unit_of_work() as s:
-        loads = admin.open_slots(s, venue_id, day)
+        loads = day_ops.open_slots(s, venue_id, day)
     return [
         {
             "label": f"{c.fmt(slot.starts_at)[-5:]} {name}(空き{slot.capacity - slot.booked - slot.held})",
@@ -145,7 +146,7 @@ def refresh(venue_id: int | None, day_text: str | None, message: Any = None) -> 
         return message, html.P("会場を登録してください / add a venue first"), [], [], figures.Fig()
     day = _day(day_text)
     with context.unit_of_work() as s:
-        rows = admin.day_list(s, venue_id, day, context.actor())
+        rows = day_ops.day_list(s, venue_id, day, context.actor())
         loads = admin.calendar(s, venue_id, day - timedelta(days=day.weekday()), day + timedelta(days=34))
     table = (
         c.table(
@@ -207,17 +208,17 @@ def act(
         with context.unit_of_work() as s:
             if trigger in (CHECK_IN, NO_SHOW, CANCEL):
                 status = _STATUS_OF_BUTTON[trigger]
-                done = admin.set_status(s, actor, booking or "", status, context.now())
+                done = day_ops.set_status(s, actor, booking or "", status, context.now())
                 message = c.ok(f"予約 {done.booking_no}: {c.BOOKING_STATUS[status]}", status)
             elif trigger == MOVE:
                 if not move_slot:
                     raise DomainError("変更先の枠を選んでください", "choose the new slot")
-                done = admin.move(s, actor, booking or "", int(move_slot), context.now())
+                done = day_ops.move(s, actor, booking or "", int(move_slot), context.now())
                 message = c.ok(f"予約 {done.booking_no} を変更しました", "booking moved")
             else:
                 if not walk_slot:
                     raise DomainError("枠を選んでください", "choose a slot")
-                done = admin.walk_in(s, actor, int(walk_slot), name or "", context.now(), notice)
+                done = day_ops.walk_in(s, actor, int(walk_slot), name or "", context.now(), notice)
                 message = c.ok(f"窓口受付 {done.booking_no} を登録しました", "walk-in registered")
     except DomainError as err:
         message = c.error(err)

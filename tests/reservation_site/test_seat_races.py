@@ -16,7 +16,7 @@ from core.db.models.booking import Reservation
 from core.domain.booking import TOKYO, BookingRules
 from core.domain.errors import DomainError
 from core.services import booking
-from core.services import reservations_admin as admin
+from core.services import reservation_day as day_ops
 from core.services.audit import Actor
 from tests.reservation_site.conftest import NOW
 
@@ -90,7 +90,7 @@ def _console_moves(
         for _ in range(ROUNDS):
             try:
                 with console.begin() as s:
-                    admin.move(s, CLERK, pick.choice(numbers), pick.choice(slots), NOW)
+                    day_ops.move(s, CLERK, pick.choice(numbers), pick.choice(slots), NOW)
             except DomainError:
                 pass  # the chosen slot is full: refused, nothing changed
 

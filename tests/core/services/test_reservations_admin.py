@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.db.models.booking import Reservation, Slot
 from core.domain.booking import TOKYO, SlotTaken
+from core.services import reservation_day as day_ops
 from core.services import reservations_admin as admin
 from core.services import seats
 from core.services.audit import Actor
@@ -47,7 +48,7 @@ def test_walk_in_check_in_move_and_cancel_keep_the_seat_counts_right(session: Se
     first, second = session.scalars(
         select(Slot).where(Slot.venue_id == venue_id).order_by(Slot.starts_at)
     ).all()[:2]
-    walk = admin.walk_in(session, CLERK, first.id, "辻堂 太郎", NOW, "ABC-123456")
+    walk = day_ops.walk_in(session, CLERK, first.id, "辻堂 太郎", NOW, "ABC-123456")
     assert (walk.status, walk.channel, first.booked) == ("checked_in", "counter", 1)
     assert (walk.checked_in_at, walk.booking_no[:8]) == (
         NOW,
@@ -60,13 +61,13 @@ def test_walk_in_check_in_move_and_cancel_keep_the_seat_counts_right(session: Se
     first.booked += 1
     session.flush()
     with pytest.raises(BookingAdminError, match="空き"):
-        admin.walk_in(session, CLERK, first.id, "満員 次郎", NOW)
-    admin.move(session, CLERK, "R-1", second.id, NOW)
+        day_ops.walk_in(session, CLERK, first.id, "満員 次郎", NOW)
+    day_ops.move(session, CLERK, "R-1", second.id, NOW)
     assert (first.booked, second.booked, booked.changed_at) == (1, 1, NOW)
-    admin.set_status(session, CLERK, "R-1", "cancelled", NOW)
+    day_ops.set_status(session, CLERK, "R-1", "cancelled", NOW)
     assert (booked.status, second.booked) == ("cancelled", 0)
     with pytest.raises(BookingAdminError, match="できません"):
-        admin.set_status(session, CLERK, "R-1", "checked_in", NOW)
+        day_ops.set_status(session, CLERK, "R-1", "checked_in", NOW)
 
 
 def test_bad_template_input_is_refused_with_the_reason(session: Session, venue_id: int) -> None:
@@ -95,7 +96,7 @@ def test_a_walk_in_and_a_move_take_the_seats_of_expired_holds(session: Session, 
     seats.hold(session, first, 1, earlier, earlier + timedelta(minutes=10), SlotTaken("", ""))
     seats.hold(session, second, 2, earlier, earlier + timedelta(minutes=10), SlotTaken("", ""))
     session.flush()  # both slots full, but their holds ran out ten minutes before NOW
-    admin.move(session, CLERK, "R-2", second.id, NOW)
+    day_ops.move(session, CLERK, "R-2", second.id, NOW)
     assert (first.booked, first.held, second.booked, second.held) == (0, 0, 1, 0)
-    admin.walk_in(session, CLERK, first.id, "辻堂 花子", NOW)
+    day_ops.walk_in(session, CLERK, first.id, "辻堂 花子", NOW)
     assert (first.booked, first.held) == (1, 0)
