@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from enum import StrEnum
 
-from core.domain.booking import BookingError
+from core.domain.booking import TOKYO, BookingError
 
 
 class ReservationStatus(StrEnum):
@@ -111,3 +112,54 @@ def check_movable(current: str) -> None:
         f"「{now.label_ja}」の予約は変更できません(受付前の予約だけ変更できます)",
         f"a {now.value} booking cannot move; only bookings not yet checked in can",
     )
+
+
+class VisitDayRefused(BookingError):  # noqa: N818 - named for what happened, like the other domain errors
+    """A check-in or no-show refused for its day or time (a wrong day may be overridden with a reason)."""
+
+
+# Only these two record what happened at the visit, so only they depend on the visit's day.
+_VISIT_OUTCOMES = frozenset({_R.CHECKED_IN, _R.NO_SHOW})
+
+
+def check_visit_day(
+    target: ReservationStatus, slot_starts_at: datetime, now: datetime, override_reason: str | None = None
+) -> bool:
+    """Whether a change to TARGET at NOW needs the clerk's override: True when the slot is on another day than
+    NOW's (in Japan) and OVERRIDE_REASON explains it, False when no override is needed; VisitDayRefused when
+    the day differs without a reason. A no-show is refused before its slot has started, override or not:
+    nobody can have missed a visit that is still to come."""
+    if target not in _VISIT_OUTCOMES:
+        return False
+    if target is _R.NO_SHOW and now < slot_starts_at:
+        raise VisitDayRefused(
+            f"予約の時間({_when(slot_starts_at)})がまだ始まっていないため、無断キャンセルにはできません",
+            f"the booking's time ({_when(slot_starts_at)}) has not started yet, so it cannot be a no-show",
+        )
+    booking_day, today = slot_starts_at.astimezone(TOKYO).date(), now.astimezone(TOKYO).date()
+    if booking_day == today:
+        return False
+    if override_reason is None:
+        action_ja = "受付" if target is _R.CHECKED_IN else "無断キャンセルに"
+        action_en = "checked in" if target is _R.CHECKED_IN else "marked as a no-show"
+        raise VisitDayRefused(
+            f"この予約は{_day(booking_day)}の予約のため、本日({_day(today)})は{action_ja}できません。"
+            "日付違いを承知で処理するときは「日付違いを承知で処理する」にチェックし、理由を入力してください",
+            f"this booking is for {booking_day.isoformat()}, not today ({today.isoformat()}), so it cannot be"
+            f" {action_en}; to go ahead anyway, tick the override and give a reason",
+        )
+    if not override_reason.strip():
+        raise VisitDayRefused(
+            f"日付違い({_day(booking_day)}の予約)で処理する理由を入力してください",
+            f"give a reason for handling a booking of {booking_day.isoformat()} today",
+        )
+    return True
+
+
+def _day(day: date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def _when(moment: datetime) -> str:
+    local = moment.astimezone(TOKYO)
+    return f"{_day(local.date())} {local:%H:%M}"

@@ -6,18 +6,28 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.clock import day_of
 from core.db.models.booking import Procedure, Reservation, Slot
 from core.domain.booking import TOKYO
-from core.domain.reservations import ReservationStatus, StatusRefused, check_movable, check_transition
+from core.domain.reservations import (
+    ReservationStatus,
+    StatusRefused,
+    VisitDayRefused,
+    check_movable,
+    check_transition,
+    check_visit_day,
+)
 from core.services import mail, seats
 from core.services.audit import Actor, record
 from core.services.reservations_admin import BookingAdminError
 from core.services.tokens import new_secret
+
+T = TypeVar("T")
 
 
 def _audit(session: Session, actor: Actor, action: str, kind: str, object_id: object, summary: str) -> None:
@@ -54,11 +64,11 @@ def _reservation(session: Session, booking_no: str) -> Reservation:
     return reservation
 
 
-def _checked(check: Callable[[], object]) -> None:
-    """Run a domain status check; its refusal becomes the console's BookingAdminError (same words)."""
+def _checked(check: Callable[[], T]) -> T:
+    """Run a domain check; its refusal becomes the console's BookingAdminError (same words)."""
     try:
-        check()
-    except StatusRefused as refused:
+        return check()
+    except (StatusRefused, VisitDayRefused) as refused:
         raise BookingAdminError(refused.message_ja, refused.message_en) from refused
 
 
@@ -71,12 +81,23 @@ def _target(status: str) -> ReservationStatus:
         ) from None
 
 
-def set_status(session: Session, actor: Actor, booking_no: str, status: str, now: datetime) -> Reservation:
-    """Check in, mark as no-show or cancel on the resident's behalf at NOW (a cancellation frees the seat at
-    once: see core.services.seats on why staff release without the site's delay)."""
+def set_status(
+    session: Session,
+    actor: Actor,
+    booking_no: str,
+    status: str,
+    now: datetime,
+    override_reason: str | None = None,
+) -> Reservation:
+    """Check in, mark as no-show or cancel on the resident's behalf at NOW. A check-in or no-show must fall on
+    the slot's day (core.domain.reservations.check_visit_day) unless OVERRIDE_REASON explains it; an override
+    is audited with the booking's day and the reason. A cancellation frees the seat at once: see
+    core.services.seats on why staff release without the site's delay."""
     reservation = _reservation(session, booking_no)
     target = _target(status)
     _checked(lambda: check_transition(reservation.status, target))
+    starts_at = session.scalars(select(Slot.starts_at).where(Slot.id == reservation.slot_id)).one()
+    overridden = _checked(lambda: check_visit_day(target, starts_at, now, override_reason))
     reservation.status, reservation.handled_by = target.value, actor.name
     if target is ReservationStatus.CHECKED_IN:
         reservation.checked_in_at = now
@@ -85,7 +106,18 @@ def set_status(session: Session, actor: Actor, booking_no: str, status: str, now
         slot = seats.lock_slots(session, [reservation.slot_id], now)[reservation.slot_id]
         seats.release(session, slot, reservation.party_size, now, seats.STAFF_RELEASE_DELAY)
         mail.enqueue(session, "cancellation", reservation, now)  # the resident hears of it (given an address)
-    _audit(session, actor, f"reservation_{target}", "reservation", booking_no, f"予約 {booking_no}: {target}")
+    summary, detail = f"予約 {booking_no}: {target}", None
+    if overridden:
+        booking_day = day_of(starts_at).isoformat()
+        reason = (override_reason or "").strip()
+        summary += f"(日付違いを承知で処理 / override: 予約日 {booking_day}、理由: {reason})"
+        detail = {
+            "override": True,
+            "booking_day": booking_day,
+            "today": day_of(now).isoformat(),
+            "reason": reason,
+        }
+    record(session, actor, f"reservation_{target}", "reservation", booking_no, summary=summary, detail=detail)
     session.flush()
     return reservation
 
