@@ -1,5 +1,6 @@
-"""Reservations admin (予約担当): the day's list per venue (check-in, no-show, walk-in, change/cancel on
-behalf) and the capacity calendar."""
+"""The day's reservations per venue: 窓口 and 予約担当 see the list, check people in and register walk-ins;
+only 予約担当 marks no-shows, changes or cancels on behalf (each callback is checked by role on the server).
+A check-in or no-show on another day than the booking's needs the override box and a reason."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from core.domain.roles import Role
 from core.services import reservation_day as day_ops
 from core.services import reservations_admin as admin
 
-ROLES = frozenset({Role.BOOKING})
+ROLES = frozenset({Role.BOOKING, Role.COUNTER})  # the page, the list, check-in and walk-in
+BOOKING_ROLES = frozenset({Role.BOOKING})  # no-show, change and cancellation on behalf
 VENUE, DAY, LIST, BOOKING, CHECK_IN, NO_SHOW, CANCEL = (
     "rv-venue",
     "rv-day",
@@ -30,6 +32,7 @@ VENUE, DAY, LIST, BOOKING, CHECK_IN, NO_SHOW, CANCEL = (
     "rv-no-show",
     "rv-cancel",
 )
+OVERRIDE, REASON, BOOKING_ONLY = "rv-override", "rv-override-reason", "rv-booking-only"
 MOVE_SLOT, MOVE, WALK_SLOT, WALK_NAME, WALK_NOTICE, WALK, MESSAGE, CALENDAR = (
     "rv-move-slot",
     "rv-move",
@@ -50,8 +53,10 @@ def venue_options() -> list[dict[str, Any]]:
 
 
 def layout(**_: Any) -> Any:
-    """Venue and day on top, the list, the actions and the calendar."""
+    """Venue and day on top, the list, the actions and the calendar (no-show, change and cancellation are
+    shown to 予約担当 only; the server refuses them to anyone else anyway)."""
     venues = venue_options()
+    booking_clerk = bool(context.roles() & BOOKING_ROLES)
     actions = dbc.Card(
         dbc.CardBody(
             [
@@ -60,18 +65,35 @@ def layout(**_: Any) -> Any:
                         dbc.InputGroupText("予約番号"),
                         dbc.Input(id=BOOKING),
                         dbc.Button("受付", id=CHECK_IN, color="primary"),
-                        dbc.Button("無断キャンセル", id=NO_SHOW, color="warning"),
-                        dbc.Button("取消(代理)", id=CANCEL, color="danger"),
+                        dbc.Button(
+                            "無断キャンセル", id=NO_SHOW, color="warning", style=_shown(booking_clerk)
+                        ),
+                        dbc.Button("取消(代理)", id=CANCEL, color="danger", style=_shown(booking_clerk)),
                     ],
                     className="mb-2",
                 ),
                 dbc.InputGroup(
                     [
-                        dbc.InputGroupText("変更先の枠"),
-                        dbc.Select(id=MOVE_SLOT),
-                        dbc.Button("変更(代理)", id=MOVE, color="secondary"),
+                        dbc.InputGroupText(
+                            dbc.Checkbox(
+                                id=OVERRIDE, label="日付違いを承知で処理する / override the day", value=False
+                            )
+                        ),
+                        dbc.Input(id=REASON, placeholder="理由(日付違いのとき必須) / reason"),
                     ],
                     className="mb-2",
+                ),
+                html.Div(
+                    dbc.InputGroup(
+                        [
+                            dbc.InputGroupText("変更先の枠"),
+                            dbc.Select(id=MOVE_SLOT),
+                            dbc.Button("変更(代理)", id=MOVE, color="secondary"),
+                        ],
+                        className="mb-2",
+                    ),
+                    id=BOOKING_ONLY,
+                    hidden=not booking_clerk,
                 ),
                 dbc.InputGroup(
                     [
@@ -85,6 +107,9 @@ def layout(**_: Any) -> Any:
             ]
         ),
         className="mb-3",
+    )
+    setup = (
+        dcc.Link("会場・手続・予約枠・休業日の設定 →", href="/reservations/setup") if booking_clerk else None
     )
     return html.Div(
         [
@@ -109,7 +134,7 @@ def layout(**_: Any) -> Any:
                         md=3,
                     ),
                     dbc.Col(
-                        dcc.Link("会場・手続・予約枠・休業日の設定 →", href="/reservations/setup"),
+                        setup,
                         md=6,
                         className="mt-4",
                     ),
@@ -122,6 +147,10 @@ def layout(**_: Any) -> Any:
             dcc.Graph(id=CALENDAR, config=figures.graph_config("capacity-calendar")),
         ]
     )
+
+
+def _shown(visible: bool) -> dict[str, str]:
+    return {} if visible else {"display": "none"}
 
 
 def _day(value: str | None) -> date:
@@ -192,41 +221,77 @@ _STATUS_OF_BUTTON = {
 }
 
 
-def act(
+def _override_reason(override: bool | None, reason: str | None) -> str | None:
+    """The clerk's reason when the override box is ticked (an empty one is refused by the domain rule)."""
+    return (reason or "") if override else None
+
+
+def _set_status(trigger: str, booking: str | None, override: bool | None, reason: str | None) -> Any:
+    status = _STATUS_OF_BUTTON[trigger]
+    with context.unit_of_work() as s:
+        done = day_ops.set_status(
+            s, context.actor(), booking or "", status, context.now(), _override_reason(override, reason)
+        )
+    if override and status in (ReservationStatus.CHECKED_IN, ReservationStatus.NO_SHOW):
+        return c.ok(
+            f"予約 {done.booking_no}: {c.BOOKING_STATUS[status]}(日付違いを承知で処理・記録しました)",
+            f"{status} (override recorded)",
+        )
+    return c.ok(f"予約 {done.booking_no}: {c.BOOKING_STATUS[status]}", status)
+
+
+def counter_act(
+    trigger: str,
+    venue_id: int | None,
+    day_text: str | None,
+    booking: str | None,
+    walk_slot: str | None,
+    name: str | None,
+    notice: str | None,
+    override: bool | None,
+    reason: str | None,
+) -> tuple[Any, ...]:
+    """Check in or register a walk-in (窓口 and 予約担当), then refresh the list."""
+    try:
+        if trigger == CHECK_IN:
+            message = _set_status(trigger, booking, override, reason)
+        else:
+            if not walk_slot:
+                raise DomainError("枠を選んでください", "choose a slot")
+            with context.unit_of_work() as s:
+                done = day_ops.walk_in(s, context.actor(), int(walk_slot), name or "", context.now(), notice)
+            message = c.ok(f"窓口受付 {done.booking_no} を登録しました", "walk-in registered")
+    except DomainError as err:
+        message = c.error(err)
+    return refresh(venue_id, day_text, message)
+
+
+def booking_act(
     trigger: str,
     venue_id: int | None,
     day_text: str | None,
     booking: str | None,
     move_slot: str | None,
-    walk_slot: str | None,
-    name: str | None,
-    notice: str | None,
+    override: bool | None,
+    reason: str | None,
 ) -> tuple[Any, ...]:
-    """Run one action on the day's list, then refresh it."""
-    actor = context.actor()
+    """Mark a no-show, change or cancel on behalf (予約担当), then refresh the list."""
     try:
-        with context.unit_of_work() as s:
-            if trigger in (CHECK_IN, NO_SHOW, CANCEL):
-                status = _STATUS_OF_BUTTON[trigger]
-                done = day_ops.set_status(s, actor, booking or "", status, context.now())
-                message = c.ok(f"予約 {done.booking_no}: {c.BOOKING_STATUS[status]}", status)
-            elif trigger == MOVE:
-                if not move_slot:
-                    raise DomainError("変更先の枠を選んでください", "choose the new slot")
-                done = day_ops.move(s, actor, booking or "", int(move_slot), context.now())
-                message = c.ok(f"予約 {done.booking_no} を変更しました", "booking moved")
-            else:
-                if not walk_slot:
-                    raise DomainError("枠を選んでください", "choose a slot")
-                done = day_ops.walk_in(s, actor, int(walk_slot), name or "", context.now(), notice)
-                message = c.ok(f"窓口受付 {done.booking_no} を登録しました", "walk-in registered")
+        if trigger in (NO_SHOW, CANCEL):
+            message = _set_status(trigger, booking, override, reason)
+        else:
+            if not move_slot:
+                raise DomainError("変更先の枠を選んでください", "choose the new slot")
+            with context.unit_of_work() as s:
+                done = day_ops.move(s, context.actor(), booking or "", int(move_slot), context.now())
+            message = c.ok(f"予約 {done.booking_no} を変更しました", "booking moved")
     except DomainError as err:
         message = c.error(err)
     return refresh(venue_id, day_text, message)
 
 
 def register(app: Dash, registry: AccessRegistry) -> None:
-    """Register the page and its callbacks."""
+    """Register the page and its callbacks, each with the roles that may fire it."""
     registry.page(Page("/reservations", "予約管理", ROLES, layout))
     outputs = (
         Output(MESSAGE, "children"),
@@ -235,24 +300,38 @@ def register(app: Dash, registry: AccessRegistry) -> None:
         Output(WALK_SLOT, "options"),
         Output(CALENDAR, "figure"),
     )
+    again = [Output(o.component_id, o.component_property, allow_duplicate=True) for o in outputs]
     registry.callback(app, ROLES, *outputs, Input(VENUE, "value"), Input(DAY, "date"))(
         lambda venue, day: refresh(venue, day)
     )
     registry.callback(
         app,
         ROLES,
-        *[Output(o.component_id, o.component_property, allow_duplicate=True) for o in outputs],
+        *again,
         Input(CHECK_IN, "n_clicks"),
-        Input(NO_SHOW, "n_clicks"),
-        Input(CANCEL, "n_clicks"),
-        Input(MOVE, "n_clicks"),
         Input(WALK, "n_clicks"),
         State(VENUE, "value"),
         State(DAY, "date"),
         State(BOOKING, "value"),
-        State(MOVE_SLOT, "value"),
         State(WALK_SLOT, "value"),
         State(WALK_NAME, "value"),
         State(WALK_NOTICE, "value"),
+        State(OVERRIDE, "value"),
+        State(REASON, "value"),
         prevent_initial_call=True,
-    )(lambda _a, _b, _c, _d, _e, *values: act(str(ctx.triggered_id), *values))
+    )(lambda _a, _b, *values: counter_act(str(ctx.triggered_id), *values))
+    registry.callback(
+        app,
+        BOOKING_ROLES,
+        *again,
+        Input(NO_SHOW, "n_clicks"),
+        Input(CANCEL, "n_clicks"),
+        Input(MOVE, "n_clicks"),
+        State(VENUE, "value"),
+        State(DAY, "date"),
+        State(BOOKING, "value"),
+        State(MOVE_SLOT, "value"),
+        State(OVERRIDE, "value"),
+        State(REASON, "value"),
+        prevent_initial_call=True,
+    )(lambda _a, _b, _c, *values: booking_act(str(ctx.triggered_id), *values))
