@@ -45,9 +45,9 @@ def _pickups() -> Any:
             c.fmt(p.starts_at)[-5:],
             p.venue,
             p.booking_no,
-            dcc.Link(p.notice_no, href=f"/issuance?notice={p.notice_no}"),
+            dcc.Link(p.notice_no, href=f"/issuance?notice={p.notice_no}") if p.notice_no else "未入力",
             p.name or "—",
-            c.state_badge(p.state),
+            c.state_badge(p.state) if p.state else "台帳にカードなし" if p.notice_no else "—",
         ],
         table_id="issue-today",
     )

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.clock import day_of
@@ -36,11 +36,12 @@ HANDOVER_STATES = frozenset({CardState.RESERVED, CardState.REMINDED})
 
 @dataclass(frozen=True)
 class Pickup:
-    """A card expected at the counter today (from a reservation with its 交付通知書 number)."""
+    """A pickup expected at the counter today: the reservation and, when its 交付通知書 number is in the
+    ledger, the card (without one the clerk finds the card at the counter)."""
 
-    card_id: int
-    notice_no: str
-    state: str
+    card_id: int | None
+    notice_no: str | None
+    state: str | None
     holder_atena_no: str | None
     name: str | None
     name_kana: str | None
@@ -52,7 +53,8 @@ class Pickup:
 
 
 def todays_pickups(session: Session, day: date, actor: Actor, venue_id: int | None = None) -> list[Pickup]:
-    """Reservations on DAY whose notice number matches a card in the ledger, by time (the view is audited)."""
+    """Every open pickup on DAY, by time: reservations of a procedure that needs a notice number, or that
+    carry one, with the card of that number where the ledger has it (the view is audited)."""
     query = (
         select(
             Reservation,
@@ -66,11 +68,12 @@ def todays_pickups(session: Session, day: date, actor: Actor, venue_id: int | No
         .join(Slot, Slot.id == Reservation.slot_id)
         .join(Venue, Venue.id == Slot.venue_id)
         .join(Procedure, Procedure.id == Reservation.procedure_id)
-        .join(Card, Card.notice_no == Reservation.notice_no)
+        .outerjoin(Card, Card.notice_no == Reservation.notice_no)
         .outerjoin(Resident, Resident.atena_no == Card.holder_atena_no)
         .where(
             func.date(func.timezone("Asia/Tokyo", Slot.starts_at)) == day,
             Reservation.status.in_(OPEN_STATUSES),
+            or_(Procedure.needs_notice_no.is_(True), Reservation.notice_no.is_not(None)),
         )
         .order_by(Slot.starts_at, Reservation.booking_no)
     )
@@ -78,11 +81,11 @@ def todays_pickups(session: Session, day: date, actor: Actor, venue_id: int | No
         query = query.where(Slot.venue_id == venue_id)
     pickups = [
         Pickup(
-            card.id,
-            card.notice_no or "",
-            card.state,
-            card.holder_atena_no,
-            name,
+            card.id if card else None,
+            r.notice_no,
+            card.state if card else None,
+            card.holder_atena_no if card else None,
+            name if card else r.name,
             kana,
             starts,
             venue,

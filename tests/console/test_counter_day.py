@@ -149,3 +149,14 @@ def test_the_server_refuses_setup_rules_and_on_behalf_callbacks_to_the_counter(c
             assert json.loads(body)["error"] == "この操作を行う権限がありません"
         for key in day:
             assert _fire(client, key)[0] != 403, key
+
+
+def test_the_issuance_page_lists_every_pickup_of_the_day(page: Any, live_server: str, bookings: None) -> None:
+    _log_in(page, live_server, Role.COUNTER)
+    _open(page, f"{live_server}/issuance")
+    today_list = page.locator("#issue-today")
+    # a pickup booked without a notice number is on the list too (the card is found at the counter)
+    expect(today_list).to_contain_text("R-CTR-TODAY")
+    expect(today_list.locator("tr", has_text="R-CTR-TODAY")).to_contain_text("未入力")
+    expect(today_list).not_to_contain_text("R-CTR-LATER")
+    shot(page, "counter-issuance-pickups")

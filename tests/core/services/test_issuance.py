@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.db.models.booking import Procedure, Reservation, Slot, Venue
@@ -169,3 +169,28 @@ def test_a_reminder_records_its_date(session: Session) -> None:
     stored = session.get(Card, card.id)
     assert stored is not None
     assert (stored.state, stored.reminded_on) == ("reminded", TODAY)
+
+
+def test_todays_pickups_list_every_pickup_booking_even_without_a_card_in_the_ledger(session: Session) -> None:
+    add_card(session, add_resident(session), "notified", notice_no="FJS-222222")
+    with_card = _book(session, "FJS-222222")
+    unknown = _book(session, "FJS-333333")  # a number the ledger does not have
+    blank = _book(session, "FJS-444444")
+    blank.notice_no = None
+    session.execute(
+        update(Procedure)
+        .where(Procedure.id.in_([with_card.procedure_id, unknown.procedure_id, blank.procedure_id]))
+        .values(needs_notice_no=True)
+    )
+    other = _book(session, "FJS-555555")  # not a pickup procedure and no number: not listed
+    other.notice_no = None
+    cancelled = _book(session, "FJS-666666")
+    cancelled.status = "cancelled"
+    session.flush()
+    pickups = issuance.todays_pickups(session, TODAY, CLERK)
+    assert [(p.booking_no, p.notice_no, p.state) for p in pickups] == [
+        (with_card.booking_no, "FJS-222222", "notified"),
+        (unknown.booking_no, "FJS-333333", None),
+        (blank.booking_no, None, None),
+    ]
+    assert pickups[2].name == "辻堂 海子"  # the booking's name when there is no card to name the holder
