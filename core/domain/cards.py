@@ -58,6 +58,11 @@ PRE_ISSUE_STATES: frozenset[CardState] = frozenset(
     }
 )
 
+# The notice is out and the card waits at the counter for its holder: the cards a pickup booking is for.
+AWAITING_PICKUP_STATES: frozenset[CardState] = frozenset(
+    {CardState.NOTIFIED, CardState.RESERVED, CardState.REMINDED}
+)
+
 
 class RevokeReason(StrEnum):
     """Why a card was revoked (廃止); the value is the Japanese term stored and shown."""

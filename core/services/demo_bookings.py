@@ -3,7 +3,14 @@ weeks filled with visits that came, did not come or were cancelled, and some of 
 that the console's overview, reservations admin and statistics show a working city, not empty charts.
 
 Demo rows carry no personal data (name デモ予約, no phone or e-mail: the per-contact cap never counts them)
-and booking numbers "D<slot>-<seat>" that the reservation site's forms never produce."""
+and booking numbers "D<slot>-<seat>" that the reservation site's forms never produce.
+
+Pickup bookings (procedures that need a 交付通知書 number) still to come get the notice number of a real card
+in the ledger that waits for pickup (AWAITING_PICKUP_STATES), one card each, longest-waiting card to the
+nearest booking, so the counter's pickup list and handover work on them. No number is ever invented: when
+no waiting card is left (none that an open booking does not already name), the remaining pickup bookings
+keep an empty notice number. Past visits keep none either: a completed pickup of a card still waiting
+would contradict the ledger."""
 
 from __future__ import annotations
 
@@ -14,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from core.clock import day_of
 from core.domain.booking import TOKYO
+from core.domain.cards import AWAITING_PICKUP_STATES
+from core.domain.reservations import OPEN_STATUSES, ReservationStatus
 from core.services.slots import generate_slots
 
 FILL_PAST = 0.7  # share of seats booked in past slots, on average
@@ -61,11 +70,48 @@ _INSERT = text(
     """
 )
 
+# Coming demo pickups, nearest first, paired by rank with waiting cards that no open booking names yet.
+_NOTICES = text(
+    """
+    WITH wanted AS (
+        SELECT r.id, row_number() OVER (ORDER BY s.starts_at, r.booking_no) AS rank
+        FROM booking.reservations r
+        JOIN booking.slots s ON s.id = r.slot_id
+        JOIN booking.procedures p ON p.id = r.procedure_id
+        WHERE r.booking_no LIKE 'D%' AND r.notice_no IS NULL AND p.needs_notice_no AND r.status = :booked
+    ), waiting AS (
+        SELECT c.notice_no, row_number() OVER (ORDER BY c.notified_on NULLS LAST, c.id) AS rank
+        FROM cards.cards c
+        WHERE c.state = ANY(:states) AND c.notice_no IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM booking.reservations r
+                          WHERE r.notice_no = c.notice_no AND r.status = ANY(:open))
+    )
+    UPDATE booking.reservations r SET notice_no = waiting.notice_no
+    FROM wanted JOIN waiting USING (rank)
+    WHERE r.id = wanted.id
+    """
+)
+
+
+def give_notice_numbers(session: Session) -> int:
+    """Give coming demo pickup bookings without a notice number the numbers of waiting cards no open booking
+    names yet, one card each; return how many got one (the rest stay empty: no card is left for them)."""
+    result = session.execute(
+        _NOTICES,
+        {
+            "booked": ReservationStatus.BOOKED.value,
+            "states": sorted(s.value for s in AWAITING_PICKUP_STATES),
+            "open": [s.value for s in OPEN_STATUSES],
+        },
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
 
 def seed_demo_bookings(session: Session, now: datetime, days_back: int = 90, days_ahead: int = 14) -> int:
     """Fill the demo's slots from DAYS_BACK days before NOW up to DAYS_AHEAD days on, once: nothing when demo
     bookings exist already; slots with a real reservation are left alone; visits before NOW are over (came,
-    missed or cancelled), the later ones booked. Return how many were made."""
+    missed or cancelled), the later ones booked, their pickups with the notice numbers of waiting cards
+    (`give_notice_numbers`). Return how many were made."""
     if session.execute(_ALREADY).scalar():
         return 0
     today = day_of(now)
@@ -77,4 +123,5 @@ def seed_demo_bookings(session: Session, now: datetime, days_back: int = 90, day
         (now, datetime.combine(today + timedelta(days=days_ahead + 1), time(0), TOKYO), FILL_AHEAD),
     ):
         made += int(session.execute(_INSERT, {"lo": lo, "hi": hi, "fill": fill, "now": now}).scalar_one())
+    give_notice_numbers(session)
     return made
