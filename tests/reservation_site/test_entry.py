@@ -141,3 +141,9 @@ def test_a_librarys_own_english_message_becomes_advice_in_the_pages_language(app
     with app.test_request_context("/?lang=en"):
         assert message("Invalid Choice: could not coerce.", "slot_id") == "Please choose a time"
         assert message("required") == "This is required"
+
+
+def test_control_characters_in_a_name_never_reach_the_database(client: FlaskClient, world: Engine) -> None:
+    _hold(client, world)
+    assert flow.details(client, name="藤沢\x00太郎", phone="0466-25-1111\x07").status_code == 302
+    assert flow.confirm(client).status_code == 302
