@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core.clock import Clock, system_clock
 from core.config import Settings
 from core.domain.booking import TOKYO
-from reservation_site import errors, i18n, security, web
+from reservation_site import errors, form_errors, i18n, security, web
 from reservation_site.views import booking, manage
 
 DEFAULT_LIMITS = {
@@ -62,9 +62,9 @@ def create_app(
     CSRFProtect(app)
     app.jinja_env.globals.update(
         _=i18n.translate,
-        english=i18n.english,
         switch_url=i18n.switch_url,
-        error_key=i18n.error_key,
+        field_messages=form_errors.field_messages,
+        error_summary=form_errors.summary,
         pick=i18n.pick,
         lang=i18n.lang,
         tz=TOKYO,

@@ -13,37 +13,46 @@ from wtforms.form import Form
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from core.domain.booking import is_valid_notice_no, normalise_notice_no
+from core.domain.register import is_kana_name
+from core.domain.typed_input import InvalidTypedDate, normalise_kana, parse_typed_date
 from reservation_site import web
 
-KANA = re.compile(r"^[\u30A0-\u30FF\u3000 ]+$")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _clean(value: Any) -> Any:
+    """The text minus control characters (none belongs in a name or number) and surrounding spaces."""
+    return CONTROL.sub("", value).strip() if isinstance(value, str) else value
+
+
+def _marked(value: Any) -> Any:
+    """The text as typed with control characters shown as �, so the date is refused and shown again."""
+    return CONTROL.sub("\ufffd", value).strip() if isinstance(value, str) else value
 
 
 def _nfkc(value: Any) -> Any:
-    return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
+    return unicodedata.normalize("NFKC", _clean(value)) if isinstance(value, str) else value
 
 
 def _kana(value: Any) -> Any:
-    return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
+    return normalise_kana(_clean(value)) if isinstance(value, str) else value
 
 
 def parse_birth_date(value: str) -> date | None:
-    """A birth date typed as 1985-04-01, 1985/4/1 or 19850401 (full-width digits allowed)."""
-    text = unicodedata.normalize("NFKC", value or "").strip().replace("/", "-").replace(".", "-")
-    if re.fullmatch(r"\d{8}", text):
-        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-    if not match:
-        return None
+    """The birth date as typed (和暦, 1964年11月1日, 1964/11/1, 19641101, full-width), or None if refused."""
     try:
-        day = date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
+        return parse_typed_date(value or "", web.today())
+    except InvalidTypedDate:
         return None
-    return day if date(1900, 1, 1) <= day <= web.today() else None
 
 
 def _birth(form: Form, field: Field) -> None:
-    if field.data and parse_birth_date(field.data) is None:
-        raise ValidationError("bad_date")
+    if not field.data:
+        return
+    try:
+        parse_typed_date(field.data, web.today())
+    except InvalidTypedDate as refused:
+        raise ValidationError(f"birth_{refused.problem.value}") from None
 
 
 def _notice(form: Form, field: Field) -> None:
@@ -58,42 +67,46 @@ def _phone(form: Form, field: Field) -> None:
 
 
 def _katakana(form: Form, field: Field) -> None:
-    if field.data and not KANA.match(field.data):
+    if field.data and not is_kana_name(field.data):
         raise ValidationError("bad_kana")
 
 
+def _at_most(length: int) -> Length:
+    return Length(max=length, message=f"too_long:{length}")
+
+
 REQUIRED = DataRequired(message="required")
+CHOOSE_SLOT = DataRequired(message="choose_slot")
+CHOOSE_PARTY = DataRequired(message="choose_party")
 
 
 class HoldForm(FlaskForm):  # type: ignore[misc]
     """Pick a time (and how many people) on the day page."""
 
-    slot_id = RadioField("slot", coerce=int, validators=[REQUIRED], validate_choice=False)
-    party_size = SelectField("party", coerce=int, validators=[REQUIRED], validate_choice=False)
+    slot_id = RadioField("slot", coerce=int, validators=[CHOOSE_SLOT], validate_choice=False)
+    party_size = SelectField("party", coerce=int, validators=[CHOOSE_PARTY], validate_choice=False)
 
 
 class MemberForm(Form):  # type: ignore[misc]
     """A further person of a family pickup booking."""
 
-    notice_no = StringField("notice_no", filters=[_nfkc], validators=[REQUIRED, Length(max=20), _notice])
-    birth_date = StringField("birth_date", filters=[_nfkc], validators=[REQUIRED, Length(max=20), _birth])
+    notice_no = StringField("notice_no", filters=[_nfkc], validators=[REQUIRED, _at_most(20), _notice])
+    birth_date = StringField("birth_date", filters=[_marked], validators=[REQUIRED, _birth])
 
 
 class DetailsForm(FlaskForm):  # type: ignore[misc]
     """The person's details; notice fields only matter for pickups."""
 
-    name = StringField("name", filters=[_nfkc], validators=[REQUIRED, Length(max=100, message="too_long")])
-    name_kana = StringField(
-        "name_kana", filters=[_kana], validators=[REQUIRED, Length(max=100, message="too_long"), _katakana]
-    )
-    birth_date = StringField("birth_date", filters=[_nfkc], validators=[REQUIRED, Length(max=20), _birth])
-    phone = StringField("phone", filters=[_nfkc], validators=[REQUIRED, Length(max=30), _phone])
+    name = StringField("name", filters=[_nfkc], validators=[REQUIRED, _at_most(100)])
+    name_kana = StringField("name_kana", filters=[_kana], validators=[REQUIRED, _at_most(100), _katakana])
+    birth_date = StringField("birth_date", filters=[_marked], validators=[REQUIRED, _birth])
+    phone = StringField("phone", filters=[_nfkc], validators=[REQUIRED, _at_most(30), _phone])
     email = StringField(
         "email",
         filters=[_nfkc],
-        validators=[Optional(), Length(max=254, message="too_long"), Email(message="bad_email")],
+        validators=[Optional(), _at_most(254), Email(message="bad_email")],
     )
-    notice_no = StringField("notice_no", filters=[_nfkc], validators=[Length(max=20), _notice])
+    notice_no = StringField("notice_no", filters=[_nfkc], validators=[_at_most(20), _notice])
     members = FieldList(FormField(MemberForm), min_entries=0, max_entries=9)
 
 
@@ -104,9 +117,9 @@ class ConfirmForm(FlaskForm):  # type: ignore[misc]
 class LookupForm(FlaskForm):  # type: ignore[misc]
     """Find a booking by its number plus birth date or phone."""
 
-    booking_no = StringField("booking_no", filters=[_nfkc], validators=[REQUIRED, Length(max=20)])
-    birth_date = StringField("birth_date", filters=[_nfkc], validators=[Optional(), Length(max=20), _birth])
-    phone = StringField("phone", filters=[_nfkc], validators=[Optional(), Length(max=30)])
+    booking_no = StringField("booking_no", filters=[_nfkc], validators=[REQUIRED, _at_most(20)])
+    birth_date = StringField("birth_date", filters=[_marked], validators=[Optional(), _birth])
+    phone = StringField("phone", filters=[_nfkc], validators=[Optional(), _at_most(30)])
 
     def validate(self, extra_validators: Any = None) -> bool:
         """One of birth date and phone is needed besides the number."""

@@ -42,7 +42,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "details": ("予約者の情報", "Your details"),
     "name": ("氏名", "Name"),
     "name_kana": ("氏名(フリガナ)", "Name in katakana (フリガナ)"),
-    "kana_hint": ("全角カタカナで入力してください(例: フジサワ タロウ)", "Katakana, e.g. フジサワ タロウ"),
+    "kana_hint": (
+        "カタカナで入力してください。ひらがなはカタカナに直します(例: フジサワ タロウ)",
+        "Katakana, e.g. フジサワ タロウ (hiragana is turned into katakana)",
+    ),
     "phone": ("電話番号", "Phone number"),
     "phone_hint": ("当日連絡がつく番号(例: 0466-25-1111)", "A number we can reach you on that day"),
     "email": ("メールアドレス(任意)", "Email (optional)"),
@@ -51,7 +54,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "We send a confirmation and reminders before your visit",
     ),
     "birth_date": ("生年月日", "Date of birth"),
-    "birth_hint": ("例: 1985-04-01", "e.g. 1985-04-01"),
+    "birth_hint": (
+        "数字8桁で入力できます(例: 19641101)。1964/11/1 や 昭和39年11月1日 も使えます",
+        "8 digits: year, month, day, e.g. 19641101 (1964/11/1 also works)",
+    ),
     "notice_no": ("交付通知書の番号", "Number on the pickup notice (交付通知書)"),
     "notice_hint": (
         "英数字3文字-数字6桁(例: A1B-123456)",
@@ -122,9 +128,28 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "errors_title": ("入力内容を確認してください", "Please check what you entered"),
     "required": ("入力してください", "This is required"),
-    "too_long": ("長すぎます", "This is too long"),
-    "bad_date": ("日付は 1985-04-01 の形で入力してください", "Enter the date as 1985-04-01"),
-    "bad_kana": ("全角カタカナで入力してください", "Please use katakana"),
+    "too_long": ("{n}文字以内で入力してください", "Use at most {n} characters"),
+    "birth_format": (
+        "19641101 のように数字8桁で入力してください(1964/11/1、昭和39年11月1日 も可)",
+        "Enter your date of birth as 8 digits, e.g. 19641101 (or 1964/11/1)",
+    ),
+    "birth_no_such_day": (
+        "その日付はありません。月と日を確かめてください",
+        "There is no such day. Please check the month and day",
+    ),
+    "birth_outside_era": (
+        "元号と年が合いません(例: 2019年5月1日は令和元年5月1日)。西暦でも入力できます",
+        "The year does not fit that era. Enter the year as e.g. 1964 instead",
+    ),
+    "birth_future": (
+        "今日より後の日付です。生年月日を確かめてください",
+        "This date is after today. Please check your date of birth",
+    ),
+    "birth_too_early": ("1900年1月1日以降の日付を入力してください", "Enter a date from 1 January 1900 on"),
+    "bad_kana": (
+        "カタカナかひらがなで入力してください(例: フジサワ タロウ)",
+        "Use katakana or hiragana, e.g. フジサワ タロウ",
+    ),
     "bad_phone": ("電話番号は数字10〜11桁です", "A phone number has 10 or 11 digits"),
     "bad_email": ("メールアドレスの形が正しくありません", "This email address is not valid"),
     "bad_notice": ("番号は A1B-123456 の形です", "The number looks like A1B-123456"),
@@ -148,6 +173,9 @@ CATALOG: dict[str, tuple[str, str]] = {
         "No time is held for you. Please choose a time again.",
     ),
     "choose_slot": ("時間を選んでください", "Please choose a time"),
+    "choose_party": ("人数を選んでください", "Please choose the number of people"),
+    "check_field": ("入力内容を確かめてください", "Please check what you entered here"),
+    "this_field": ("この項目", "This field"),
     "error_title": ("エラー", "Error"),
     "footer": ("藤沢市 市民窓口センター 電話 0466-25-1111(代表)", "Fujisawa City Hall, tel. 0466-25-1111"),
 }
@@ -179,17 +207,6 @@ def switch_url(code: str) -> str:
     args = {k: v for k, v in request.args.items() if k != "lang"}
     args["lang"] = code
     return f"{request.path}?{urlencode(args)}"
-
-
-def error_key(error: object) -> str:
-    """The catalog key of a form error; anything else (a library's own message) becomes 'bad_request'."""
-    return error if isinstance(error, str) and error in CATALOG else "bad_request"
-
-
-def english(key: str) -> str:
-    """The English text of KEY (shown beside Japanese error messages)."""
-    pair = CATALOG.get(key)
-    return pair[1] if pair else key
 
 
 def pick(ja: str | None, en: str | None) -> str:

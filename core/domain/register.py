@@ -189,6 +189,10 @@ class Era:
         """The era year (元年 = 1) of a day in this era."""
         return day.year - self.first_day.year + 1
 
+    def gregorian_year(self, era_year: int) -> int:
+        """The Western year of ERA_YEAR of this era (元年 = 1)."""
+        return self.first_day.year + era_year - 1
+
     def describe_span(self) -> str:
         """The era's span as text, e.g. '1926-12-25〜1989-01-07'."""
         return f"{self.first_day.isoformat()}〜{self.last_day.isoformat() if self.last_day else ''}"
@@ -328,7 +332,7 @@ def parse_register_date(text: str) -> RegisterDate:
         raise InvalidRegisterDate(
             text, f"{era.name_ja}の年は01(元年)からです", f"{era.name_en} years start at 01 (the first year)"
         )
-    parsed = _build(text, era.first_day.year + era_year - 1, month, day)
+    parsed = _build(text, era.gregorian_year(era_year), month, day)
     _check_in_era(text, parsed, era, era_year)
     return parsed
 

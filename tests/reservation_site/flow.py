@@ -22,20 +22,24 @@ def csrf(page: TestResponse) -> str:
 
 
 def first_slot(
-    engine: Engine, procedure: str = "card_pickup", venue: str = "honcho", day: str | None = None
+    engine: Engine,
+    procedure: str = "card_pickup",
+    venue: str = "honcho",
+    day: str | None = None,
+    free: int = 1,
 ) -> tuple[int, date]:
-    """A slot of PROCEDURE at VENUE (on DAY, else the first bookable day) with free seats."""
+    """A slot of PROCEDURE at VENUE (on DAY, else the first bookable day) with FREE seats or more."""
     query = """
         SELECT s.id, (s.starts_at AT TIME ZONE 'Asia/Tokyo')::date
         FROM booking.slots s JOIN booking.procedures p ON p.id = s.procedure_id
         JOIN booking.venues v ON v.id = s.venue_id
-        WHERE p.code = :p AND v.code = :v AND s.booked + s.held < s.capacity
+        WHERE p.code = :p AND v.code = :v AND s.booked + s.held + :free <= s.capacity
           AND s.starts_at > '2026-12-02'
           AND (CAST(:d AS date) IS NULL OR (s.starts_at AT TIME ZONE 'Asia/Tokyo')::date = CAST(:d AS date))
         ORDER BY s.starts_at LIMIT 1
     """
     with engine.connect() as conn:
-        row = conn.execute(text(query), {"p": procedure, "v": venue, "d": day}).one()
+        row = conn.execute(text(query), {"p": procedure, "v": venue, "d": day, "free": free}).one()
     return int(row[0]), row[1]
 
 

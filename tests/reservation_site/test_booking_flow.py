@@ -76,8 +76,8 @@ def test_malformed_fields_get_messages_tied_to_them(client: FlaskClient, world: 
     body = page.get_data(as_text=True)
     assert page.status_code == 400
     for message in (
-        "全角カタカナで入力してください",
-        "日付は 1985-04-01 の形で",
+        "カタカナかひらがなで入力してください",
+        "その日付はありません",
         "電話番号は数字10〜11桁",
         "A1B-123456 の形",
     ):
