@@ -55,6 +55,15 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
+def open_page(browser: Browser, viewport: dict[str, int], javascript: bool) -> Page:
+    """A fresh page in its own context (cookies), Japanese locale, with or without JavaScript."""
+    # bypass_csp: only so axe-core can be injected; the CSP itself is tested in test_booking_flow.
+    context = browser.new_context(
+        viewport=viewport, java_script_enabled=javascript, locale="ja-JP", bypass_csp=True
+    )
+    return context.new_page()
+
+
 def axe_violations(page: Page) -> list[dict[str, Any]]:
     """axe-core's WCAG 2.x A/AA violations on the current page."""
     page.add_script_tag(path=str(AXE))

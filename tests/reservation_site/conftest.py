@@ -9,6 +9,7 @@ from datetime import date, datetime
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from playwright.sync_api import Browser
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,7 @@ from core.config import Settings
 from core.domain.booking import TOKYO
 from core.services.seed import seed_fujisawa
 from reservation_site import create_app
+from tests.reservation_site.browser import chromium, serve
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TOKYO)  # a Tuesday
 NOTICE_NO = "A1B-123456"
@@ -81,3 +83,17 @@ def app(world: Engine, site_engine: Engine) -> Flask:
 def client(app: Flask) -> FlaskClient:
     """A fresh browser-like client (its own cookie jar)."""
     return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def base_url(app: Flask) -> Iterator[str]:
+    """The site served on a free loopback port for a module's browser tests."""
+    with serve(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium for a module's browser tests."""
+    with chromium() as launched:
+        yield launched

@@ -4,39 +4,17 @@ on and off; axe-core finds no violation on any page; screenshots of each step go
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, text
 
 from tests.reservation_site import flow
-from tests.reservation_site.browser import DESKTOP, PHONE, Recorder, chromium, serve
+from tests.reservation_site.browser import DESKTOP, PHONE, Recorder, open_page
 from tests.reservation_site.conftest import BIRTH, NOTICE_NO
 
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is missing")
-
-
-@pytest.fixture(scope="module")
-def base_url(app: Flask) -> Iterator[str]:
-    with serve(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-def _page(browser: Browser, viewport: dict[str, int], javascript: bool) -> Page:
-    # bypass_csp: only so axe-core can be injected; the CSP itself is tested in test_booking_flow.
-    context = browser.new_context(
-        viewport=viewport, java_script_enabled=javascript, locale="ja-JP", bypass_csp=True
-    )
-    return context.new_page()
 
 
 def _book(page: Page, rec: Recorder, base_url: str, day: str, english: bool) -> str:
@@ -105,7 +83,7 @@ def test_book_change_cancel(
     english: bool,
     javascript: bool,
 ) -> None:
-    page = _page(browser, viewport, javascript)
+    page = open_page(browser, viewport, javascript)
     rec = Recorder(page, name, axe=javascript)
     _, day = flow.first_slot(world)
     link = _book(page, rec, base_url, day.isoformat(), english)
@@ -115,7 +93,7 @@ def test_book_change_cancel(
 
 
 def test_other_pages_pass_axe_too(browser: Browser, base_url: str, world: Engine) -> None:
-    page = _page(browser, PHONE, True)
+    page = open_page(browser, PHONE, True)
     rec = Recorder(page, "other", axe=True)
     slot_id, day = flow.first_slot(world, day="2026-12-09")
     page.goto(f"{base_url}/p/card_pickup/honcho/{day.isoformat()}?lang=ja")
@@ -142,7 +120,7 @@ def test_other_pages_pass_axe_too(browser: Browser, base_url: str, world: Engine
 def test_the_whole_booking_works_with_the_keyboard_alone(
     browser: Browser, base_url: str, world: Engine
 ) -> None:
-    page = _page(browser, DESKTOP, True)
+    page = open_page(browser, DESKTOP, True)
     _, day = flow.first_slot(world, day="2026-12-07")
     page.goto(f"{base_url}/p/card_pickup/honcho/{day.isoformat()}?lang=ja")
     page.keyboard.press("Tab")

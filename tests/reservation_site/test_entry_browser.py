@@ -4,35 +4,20 @@ name each field (family members' too) in the page's language only; screenshots g
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine
 
 from tests.reservation_site import flow
-from tests.reservation_site.browser import PHONE, Recorder, chromium, serve
+from tests.reservation_site.browser import PHONE, Recorder, open_page
 from tests.reservation_site.conftest import FAMILY_NOTICE_NO, NOTICE_NO
-from tests.reservation_site.test_browser import _page
 
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is missing")
 
 HIRAGANA = re.compile(r"[\u3040-\u309f]")  # every Japanese message has some; English ones quote only katakana
 LATIN = re.compile(r"[A-Za-z]")
-
-
-@pytest.fixture(scope="module")
-def base_url(app: Flask) -> Iterator[str]:
-    with serve(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 def _to_details(page: Page, base_url: str, world: Engine, language: str) -> None:
@@ -70,7 +55,7 @@ def _birth_field_is_typable_on_a_keypad(page: Page) -> None:
 def test_japanese_page_on_a_phone_speaks_japanese_only(
     browser: Browser, base_url: str, world: Engine
 ) -> None:
-    page = _page(browser, PHONE, javascript=True)
+    page = open_page(browser, PHONE, javascript=True)
     rec = Recorder(page, "entry-ja", axe=True)
     _to_details(page, base_url, world, "ja")
     _fill(
@@ -97,7 +82,7 @@ def test_japanese_page_on_a_phone_speaks_japanese_only(
 def test_english_page_on_a_phone_without_javascript_speaks_english_only(
     browser: Browser, base_url: str, world: Engine
 ) -> None:
-    page = _page(browser, PHONE, javascript=False)
+    page = open_page(browser, PHONE, javascript=False)
     rec = Recorder(page, "entry-en", axe=False)
     _to_details(page, base_url, world, "en")
     _fill(page, kana="fujisawa", birth="2027-01-01", member_notice="", member_birth="1" * 300)
