@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from playwright.sync_api import expect
 from sqlalchemy import Engine, update
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
@@ -320,3 +321,21 @@ def shot(page: Any, name: str) -> None:
     """Save a full-page screenshot under tests/artifacts/."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page: Any, base: str, role: Role) -> None:
+    """Log in as ROLE's test user through the real form and wait until the console shows that user."""
+    page.goto(f"{base}/login")
+    page.fill("#staff_code", USERS[role])
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    # the login page has a brand too ("… Operations console"): wait for the console's, signed in as this user
+    expect(page.locator(".navbar-brand")).to_have_text("MynaDesk 業務コンソール")
+    expect(page.locator("#account-menu")).to_contain_text(f"({USERS[role]})")
+
+
+def open_page(page: Any, url: str) -> None:
+    """Open a console page and wait for its title (or the refusal) and for its first callbacks."""
+    page.goto(url)
+    expect(page.locator(".md-page-title, #access-refused, #not-found").first).to_be_visible()
+    page.wait_for_load_state("networkidle")

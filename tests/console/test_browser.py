@@ -22,26 +22,10 @@ from core.db.models.register import Resident
 from core.domain.expiry import add_months, card_expiry
 from core.domain.roles import Role
 from core.services.overview import WAITING_STATES
-from tests.console.conftest import PASSWORD, USERS, Seed, shot
+from tests.console.conftest import USERS, Seed, log_in, open_page, shot
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 NO_ANALYTICS = "分析データがありません。`mynadesk etl analytics` を実行してください"
-
-
-def _log_in(page: Any, base: str, role: Role) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#staff_code", USERS[role])
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    # the login page has a brand too ("… Operations console"): wait for the console's, signed in as this user
-    expect(page.locator(".navbar-brand")).to_have_text("MynaDesk 業務コンソール")
-    expect(page.locator("#account-menu")).to_contain_text(f"({USERS[role]})")
-
-
-def _open(page: Any, url: str) -> None:
-    page.goto(url)
-    expect(page.locator(".md-page-title, #access-refused, #not-found").first).to_be_visible()
-    page.wait_for_load_state("networkidle")
 
 
 def _registry(console: Flask) -> AccessRegistry:
@@ -53,11 +37,11 @@ def _registry(console: Flask) -> AccessRegistry:
 def test_each_role_opens_its_pages_and_is_refused_the_others(
     page: Any, live_server: str, console: Flask, role: Role
 ) -> None:
-    _log_in(page, live_server, role)
+    log_in(page, live_server, role)
     registry = _registry(console)
     allowed = [p for p in registry.pages if role in p.roles and not p.prefix]
     for entry in allowed:
-        _open(page, live_server + entry.path)
+        open_page(page, live_server + entry.path)
         expect(page.locator("h1.md-page-title"), entry.path).to_have_text(entry.title)
         expect(page.locator("#access-refused"), entry.path).to_have_count(0)
         shot(page, f"{role.value}{entry.path.replace('/', '-') or '-home'}")
@@ -66,7 +50,7 @@ def test_each_role_opens_its_pages_and_is_refused_the_others(
     refused = [p for p in registry.pages if role not in p.roles and not p.prefix]
     assert refused
     for entry in refused:
-        _open(page, live_server + entry.path)
+        open_page(page, live_server + entry.path)
         expect(page.locator("#access-refused"), entry.path).to_be_visible()
     shot(page, f"{role.value}-refused")
 
@@ -74,15 +58,15 @@ def test_each_role_opens_its_pages_and_is_refused_the_others(
 def test_the_counter_moves_a_card_from_notice_through_reservation_to_issue(
     page: Any, live_server: str, seed: Seed
 ) -> None:
-    _log_in(page, live_server, Role.COUNTER)
+    log_in(page, live_server, Role.COUNTER)
     # 1. the box arrives: mark the card 交付通知済 by its notice number
-    _open(page, f"{live_server}/ledger/batch")
+    open_page(page, f"{live_server}/ledger/batch")
     page.fill("#batch-numbers", seed.preset_notice.lower())
     page.click("#batch-apply")
     expect(page.locator("#batch-report")).to_contain_text("1枚を「交付通知済」にしました")
     shot(page, "flow-1-batch-notified")
     # 2. find the person by half-width kana and see the reservation made on the site
-    _open(page, f"{live_server}/ledger")
+    open_page(page, f"{live_server}/ledger")
     page.fill("#ledger-query", "ﾂｼﾞﾄﾞｳ ｳﾐｺ")
     page.click("#ledger-search")
     page.click("#ledger-hits >> text=辻堂")
@@ -91,7 +75,7 @@ def test_the_counter_moves_a_card_from_notice_through_reservation_to_issue(
     expect(page.locator("body")).to_contain_text("R-TEST-0001")
     shot(page, "flow-2-person")
     # 3. at the counter: today's list → register check → identity check → hand over
-    _open(page, f"{live_server}/issuance")
+    open_page(page, f"{live_server}/issuance")
     page.click(f"#issue-today >> text={seed.preset_notice}")
     # the link re-renders the page with the number filled in: find on that page, not on the one before it
     expect(page.locator("#issue-notice")).to_have_value(seed.preset_notice)
@@ -109,7 +93,7 @@ def test_the_counter_moves_a_card_from_notice_through_reservation_to_issue(
     expect(done).to_contain_text(USERS[Role.COUNTER])
     shot(page, "flow-3-issued")
     # 4. the person's timeline shows every step
-    _open(page, f"{live_server}/ledger/person/{seed.person_atena}")
+    open_page(page, f"{live_server}/ledger/person/{seed.person_atena}")
     for step in ("交付前設定済 → 交付通知済", "交付通知済 → 受取予約済", "受取予約済 → 交付済(運用中)"):
         expect(page.locator("#person-timeline")).to_contain_text(step)
     expect(page.locator("#person-card-table")).to_contain_text("利用者証明用: 有効")
@@ -119,8 +103,8 @@ def test_the_counter_moves_a_card_from_notice_through_reservation_to_issue(
 def test_a_moved_out_person_is_blocked_at_the_counter_with_the_reason(
     page: Any, live_server: str, seed: Seed
 ) -> None:
-    _log_in(page, live_server, Role.COUNTER)
-    _open(page, f"{live_server}/issuance?notice={seed.moved_out_notice}")
+    log_in(page, live_server, Role.COUNTER)
+    open_page(page, f"{live_server}/issuance?notice={seed.moved_out_notice}")
     page.click("#issue-find")
     # Dash may render the alert's class a moment before its text: wait for the words, not the element
     expect(page.locator("#issue-register-check.alert-danger")).to_contain_text("転出")
@@ -132,8 +116,8 @@ def test_a_moved_out_person_is_blocked_at_the_counter_with_the_reason(
 def test_a_batch_with_a_bad_number_changes_nothing_and_lists_the_problem(
     page: Any, live_server: str, seed: Seed
 ) -> None:
-    _log_in(page, live_server, Role.COUNTER)
-    _open(page, f"{live_server}/ledger/batch")
+    log_in(page, live_server, Role.COUNTER)
+    open_page(page, f"{live_server}/ledger/batch")
     page.fill("#batch-numbers", "\n".join([*seed.box_notices, "ZZZ-999999"]))
     page.click("#batch-apply")
     expect(page.locator("#batch-refused")).to_contain_text("1件に問題があるため、1枚も変更していません")
@@ -149,8 +133,8 @@ def test_the_admin_reads_and_exports_the_audit_log(
     # Asked before logging in, so the login is stamped on this day or a later one (up to the console's today).
     with console_db[0].connect() as conn:
         stamped_on = conn.execute(sql("SELECT (now() AT TIME ZONE 'Asia/Tokyo')::date")).scalar_one()
-    _log_in(page, live_server, Role.ADMIN)
-    _open(page, f"{live_server}/admin/audit")
+    log_in(page, live_server, Role.ADMIN)
+    open_page(page, f"{live_server}/admin/audit")
     start = page.locator("#audit-from-start")
     start.fill(stamped_on.isoformat())
     start.press("Tab")  # the picker takes a typed date on Tab (Enter opens its calendar)
@@ -176,10 +160,10 @@ def test_the_console_makes_no_request_outside_this_machine(
     page.on("request", lambda request: requested.append(request.url))
     for role in (Role.ADMIN, Role.COUNTER, Role.MANAGER):
         page.context.clear_cookies()
-        _log_in(page, live_server, role)
+        log_in(page, live_server, role)
         for entry in _registry(console).pages_for(frozenset({role})):
             if not entry.prefix:
-                _open(page, live_server + entry.path)
+                open_page(page, live_server + entry.path)
     assert len(requested) > 20
     outside = [
         url for url in requested if urlparse(url).hostname not in LOCAL_HOSTS and not url.startswith("data:")
@@ -218,14 +202,14 @@ def test_the_forecast_overview_and_statistics_without_an_analytics_build_say_to_
     if root.exists():
         root.rename(aside)
     try:
-        _log_in(page, live_server, Role.MANAGER)
-        _open(page, f"{live_server}/forecast")
+        log_in(page, live_server, Role.MANAGER)
+        open_page(page, f"{live_server}/forecast")
         expect(page.locator("#fc-no-analytics")).to_contain_text(NO_ANALYTICS)
         expect(page.locator("#fc-summary-text")).to_have_count(0)
-        _open(page, f"{live_server}/overview")
+        open_page(page, f"{live_server}/overview")
         expect(page.locator("#ov-no-analytics")).to_contain_text(NO_ANALYTICS)
         expect(page.locator("#kpi-blocked .display-6")).to_have_text("1")  # the live figures still show
-        _open(page, f"{live_server}/statistics")
+        open_page(page, f"{live_server}/statistics")
         page.click("#st-show")
         expect(page.locator("#st-no-analytics")).to_contain_text(NO_ANALYTICS)
         shot(page, "statistics-no-analytics")
@@ -245,8 +229,8 @@ def test_the_forecast_page_matches_expiries_computed_from_the_domain_rules(
 ) -> None:
     # The page reads the marts built by the real analytics build (the `analytics` fixture); the expected
     # figures come from the ledger and the domain rules, independently of the marts.
-    _log_in(page, live_server, Role.MANAGER)
-    _open(page, f"{live_server}/forecast")
+    log_in(page, live_server, Role.MANAGER)
+    open_page(page, f"{live_server}/forecast")
     page.click(f"text={label}")
     cards, certs = _expected_expiries(console_db[0], today(), months)
     assert cards > 5
@@ -266,8 +250,8 @@ def test_the_overview_shows_live_numbers_from_the_ledger(
     # Waiting cards come from the marts the `analytics` fixture has just built; the rest is live.
     with Session(console_db[0]) as s:
         waiting = s.scalar(select(func.count()).select_from(Card).where(Card.state.in_(WAITING_STATES)))
-    _log_in(page, live_server, Role.MANAGER)
-    _open(page, f"{live_server}/overview")
+    log_in(page, live_server, Role.MANAGER)
+    open_page(page, f"{live_server}/overview")
     expect(page.locator("#kpi-waiting .display-6")).to_have_text(f"{waiting:,}")
     expect(page.locator("#kpi-noshow .display-6")).to_have_text("1")
     expect(page.locator("#kpi-blocked .display-6")).to_have_text("1")
@@ -281,8 +265,8 @@ def test_the_overview_shows_live_numbers_from_the_ledger(
 
 def test_the_analyst_exports_suppressed_statistics(page: Any, live_server: str, analytics: Path) -> None:
     # The figures come from the marts the `analytics` fixture has just built (one no-show today at 本庁舎).
-    _log_in(page, live_server, Role.ANALYST)
-    _open(page, f"{live_server}/statistics")
+    log_in(page, live_server, Role.ANALYST)
+    open_page(page, f"{live_server}/statistics")
     page.click("#st-measure")
     page.click("text=無断キャンセル")
     page.click("#st-dimension")
@@ -305,8 +289,8 @@ def test_the_analyst_exports_suppressed_statistics(page: Any, live_server: str, 
 
 
 def test_the_booking_clerk_runs_the_day_and_configures_venues(page: Any, live_server: str) -> None:
-    _log_in(page, live_server, Role.BOOKING)
-    _open(page, f"{live_server}/reservations")
+    log_in(page, live_server, Role.BOOKING)
+    open_page(page, f"{live_server}/reservations")
     expect(page.locator("#rv-rows")).to_contain_text("R-TEST-0003")
     page.fill("#rv-booking", "R-TEST-0003")
     page.click("#rv-cancel")
@@ -320,7 +304,7 @@ def test_the_booking_clerk_runs_the_day_and_configures_venues(page: Any, live_se
         expect(rows).to_contain_text(word)
     expect(page.locator("#rv-cal .js-plotly-plot")).to_have_count(1)
     shot(page, "reservations-day")
-    _open(page, f"{live_server}/reservations/setup")
+    open_page(page, f"{live_server}/reservations/setup")
     page.fill("#rs-v-code", "TSJ")
     page.fill("#rs-v-ja", "辻堂市民センター")
     page.fill("#rs-v-en", "Tsujido Civic Center")
@@ -332,11 +316,11 @@ def test_the_booking_clerk_runs_the_day_and_configures_venues(page: Any, live_se
 
 
 def test_the_booking_clerk_changes_the_booking_rules(page: Any, live_server: str) -> None:
-    _log_in(page, live_server, Role.BOOKING)
-    _open(page, f"{live_server}/reservations/rules")
+    log_in(page, live_server, Role.BOOKING)
+    open_page(page, f"{live_server}/reservations/rules")
     page.fill("#rr-max-days-ahead", "45")
     page.click("#rr-save")
     expect(page.locator("#rr-message")).to_contain_text("予約ルールを保存しました")
-    _open(page, f"{live_server}/reservations/rules")
+    open_page(page, f"{live_server}/reservations/rules")
     expect(page.locator("#rr-max-days-ahead")).to_have_value("45")
     shot(page, "reservation-rules")

@@ -21,7 +21,7 @@ from core.db.models.audit import AuditEntry
 from core.domain.roles import Role
 from reader.agent import AgentSettings, create_app
 from reader.pcsc import PcscReader
-from tests.console.conftest import PASSWORD, USERS, Seed, make_console, shot
+from tests.console.conftest import Seed, log_in, make_console, shot
 from tests.factories import add_card, add_resident
 from tests.pcsc_stack import VIRTUAL_READER, pcscd_running, require_stack, virtual_card
 from tests.waitress_thread import served
@@ -78,12 +78,7 @@ def test_card_read_on_the_issuance_page_shows_the_chip_beside_the_register(
     page: Any, console_with_agent: str, holder: str, console_db: tuple[Engine, Engine, Seed]
 ) -> None:
     base = console_with_agent
-    page.goto(f"{base}/login")
-    page.fill("#staff_code", USERS[Role.COUNTER])
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    expect(page.locator(".navbar-brand")).to_have_text("MynaDesk 業務コンソール")
-    expect(page.locator("#account-menu")).to_contain_text(f"({USERS[Role.COUNTER]})")
+    log_in(page, base, Role.COUNTER)
     with virtual_card(CARD):
         page.goto(f"{base}/issuance?notice={NOTICE}")
         page.click("#issue-find")

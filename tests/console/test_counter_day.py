@@ -20,9 +20,8 @@ from core.clock import today
 from core.db.models.audit import AuditEntry
 from core.db.models.booking import Procedure, Reservation, Slot, Venue
 from core.domain.roles import Role
-from tests.console.conftest import USERS, Seed, login, shot
+from tests.console.conftest import USERS, Seed, log_in, login, open_page, shot
 from tests.console.test_access import _fire
-from tests.console.test_browser import _log_in, _open
 from tests.factories import JST
 
 LATER_DAYS = 6
@@ -70,8 +69,8 @@ def _registry(console: Flask) -> AccessRegistry:
 def test_the_counter_checks_in_today_and_overrides_another_day_with_a_reason(
     page: Any, live_server: str, bookings: None, console_db: tuple[Engine, Engine, Seed]
 ) -> None:
-    _log_in(page, live_server, Role.COUNTER)
-    _open(page, f"{live_server}/reservations")
+    log_in(page, live_server, Role.COUNTER)
+    open_page(page, f"{live_server}/reservations")
     expect(page.locator("h1.md-page-title")).to_have_text("予約管理")
     expect(page.locator("#rv-rows")).to_contain_text("R-CTR-TODAY")
     # 予約担当's tools are not offered to 窓口
@@ -123,9 +122,9 @@ def test_the_counter_checks_in_today_and_overrides_another_day_with_a_reason(
 
 
 def test_the_counter_is_refused_the_reservations_setup_and_rules_pages(page: Any, live_server: str) -> None:
-    _log_in(page, live_server, Role.COUNTER)
+    log_in(page, live_server, Role.COUNTER)
     for path in ("/reservations/setup", "/reservations/rules"):
-        _open(page, live_server + path)
+        open_page(page, live_server + path)
         expect(page.locator("#access-refused"), path).to_be_visible()
     shot(page, "counter-setup-refused")
 
@@ -152,8 +151,8 @@ def test_the_server_refuses_setup_rules_and_on_behalf_callbacks_to_the_counter(c
 
 
 def test_the_issuance_page_lists_every_pickup_of_the_day(page: Any, live_server: str, bookings: None) -> None:
-    _log_in(page, live_server, Role.COUNTER)
-    _open(page, f"{live_server}/issuance")
+    log_in(page, live_server, Role.COUNTER)
+    open_page(page, f"{live_server}/issuance")
     today_list = page.locator("#issue-today")
     # a pickup booked without a notice number is on the list too (the card is found at the counter)
     expect(today_list).to_contain_text("R-CTR-TODAY")
