@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core.clock import Clock, system_clock
 from core.config import Settings
 from core.domain.booking import TOKYO
-from reservation_site import errors, form_errors, i18n, security, web
+from reservation_site import errors, favicon, form_errors, i18n, security, web
 from reservation_site.views import booking, manage
 
 DEFAULT_LIMITS = {
@@ -72,6 +72,7 @@ def create_app(
     app.register_blueprint(booking.bp)
     app.register_blueprint(manage.bp)
     app.teardown_appcontext(web.close_connection)
+    favicon.install(app)
     security.install(app)
     errors.install(app)
     return app

@@ -10,6 +10,12 @@ LANGUAGES = ("ja", "en")
 
 CATALOG: dict[str, tuple[str, str]] = {
     "site_title": ("藤沢市 マイナンバーカード窓口予約", "Fujisawa City: My Number card counter booking"),
+    "meta_description": (
+        "藤沢市のマイナンバーカード窓口（受取・更新・電子証明書・申請サポート）の予約。"
+        "24時間いつでも予約・変更・取消ができます。",
+        "Book a Fujisawa City counter visit for your My Number card "
+        "(pickup, renewal, certificates, application help); change or cancel at any time.",
+    ),
     "skip": ("本文へ移動", "Skip to main content"),
     "home": ("トップ", "Home"),
     "lookup_link": ("予約の確認・変更・取消", "View, change or cancel a booking"),
