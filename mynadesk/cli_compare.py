@@ -19,6 +19,7 @@ from reader.tlv import CardInfo
 
 console = Console()
 err_console = Console(stderr=True)
+CLI_ROLE = "cli"  # the audit log's role for reads at a terminal's command line (no console login, no role)
 STYLES = {
     Match.SAME: "green",
     Match.DIFFERENT: "bold red",
@@ -32,6 +33,7 @@ def _audit_and_compare(
 ) -> IdentityComparison | None:
     """Record the read (or the refusal) in the audit log; compare with the register when the card was read."""
     from core.db.engine import app_engine, make_session_factory
+    from core.services.audit import Actor
     from core.services.card_reads import compare_card_read
 
     settings = Settings.from_env()
@@ -40,7 +42,11 @@ def _audit_and_compare(
     try:
         with make_session_factory(engine).begin() as session:
             return compare_card_read(
-                session, atena_no, card, actor=staff, outcome=outcome, terminal=socket.gethostname()
+                session,
+                atena_no,
+                card,
+                actor=Actor(staff, role=CLI_ROLE, terminal=socket.gethostname()),
+                outcome=outcome,
             )
     finally:
         engine.dispose()

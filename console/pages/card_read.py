@@ -127,17 +127,14 @@ def compare(raw: dict[str, Any] | None, holder: str | None) -> tuple[Any, bool |
         return c.error(
             DomainError("先にカードを照会してください(手順2)", "look the card up first (step 2)")
         ), None
-    actor = context.actor()
     try:
         with context.unit_of_work() as s:
             result = compare_card_read(
                 s,
                 holder,
                 _face(raw["card"]) if raw.get("ok") else None,
-                actor=actor.name,
+                actor=context.actor(),  # with the role the staff member acts in
                 outcome=str(raw.get("code", "ok")),
-                terminal=actor.terminal,
-                client_addr=actor.client_addr,
             )
     except DomainError as err:
         return c.error(err), None

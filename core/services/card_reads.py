@@ -14,16 +14,15 @@ def compare_card_read(
     atena_no: str,
     card: PersonFace | None,
     *,
-    actor: str,
+    actor: Actor,
     outcome: str = "ok",
-    terminal: str | None = None,
-    client_addr: str | None = None,
 ) -> IdentityComparison | None:
-    """Audit the read of the card (a refusal: CARD None, OUTCOME the error code); compare when read."""
+    """Audit the read of the card by ACTOR, in its acting role (a refusal: CARD None, OUTCOME the error code);
+    compare when read."""
     resident = get_resident(session, atena_no)
     record_card_read(
         session,
-        Actor(actor, terminal=terminal, client_addr=client_addr),
+        actor,
         outcome if card is None else "ok",
         subject_atena_no=resident.atena_no,
     )
