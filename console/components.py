@@ -12,6 +12,7 @@ from dash import html
 from core.domain.booking import TOKYO
 from core.domain.cards import CardState
 from core.domain.errors import DomainError
+from core.domain.register import MoveReason
 from core.domain.reservations import ReservationStatus
 
 T = TypeVar("T")
@@ -43,6 +44,21 @@ def fmt(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def coded(label: str, code: str | None) -> Any:
+    """A label staff read, with the raw code beside it in small text (and as a tooltip)."""
+    if not code:
+        return "—"
+    if label == code:
+        return code
+    return html.Span([label, " ", html.Small(code, className="text-muted")], title=code)
+
+
+def move_reason(code: str | None) -> Any:
+    """異動事由 as its label (A01 → 国内転入) with the code beside it."""
+    known = {reason.value: reason.label_ja for reason in MoveReason}
+    return coded(known.get(code or "", code or ""), code)
 
 
 def state_badge(state: str) -> dbc.Badge:

@@ -11,6 +11,7 @@ from dash import Dash, Input, Output, State, dcc, html
 from console import components as c
 from console import context, ids
 from console.access import AccessRegistry, Page
+from core.domain.audit_actions import action_label_ja
 from core.domain.roles import Role
 from core.services import audit_query, site_access
 from core.services.audit_query import AuditFilter
@@ -21,7 +22,7 @@ ROLES = frozenset({Role.ADMIN})
 def layout(**_: Any) -> Any:
     """Filters, the newest matching entries and the export button."""
     with context.unit_of_work() as s:
-        actions = audit_query.actions(s)
+        actions = [{"label": f"{action_label_ja(a)}({a})", "value": a} for a in audit_query.actions(s)]
     today = context.today().isoformat()
     return html.Div(
         [
@@ -74,6 +75,12 @@ def _filters(
     )
 
 
+def _role(code: str | None) -> Any:
+    """The acting role's name (窓口 …); system roles such as etl or site stay as they are."""
+    known = {role.value: role.label_ja for role in Role}
+    return c.coded(known.get(code or "", code or ""), code) if code else ""
+
+
 def show(filters: AuditFilter) -> Any:
     """The newest 500 matching entries."""
     with context.unit_of_work() as s:
@@ -90,8 +97,8 @@ def show(filters: AuditFilter) -> Any:
                 lambda e: [
                     c.fmt(e.at),
                     e.actor,
-                    e.actor_role or "",
-                    e.action,
+                    _role(e.actor_role),
+                    c.coded(action_label_ja(e.action), e.action),
                     f"{e.object_type} {e.object_id or ''}",
                     e.subject_atena_no or "",
                     str(e.client_addr or ""),

@@ -12,7 +12,7 @@ from console import components as c
 from console import context, ids
 from console.access import AccessRegistry, Page
 from core.db.models.cards import Card
-from core.domain.cards import CardState, CertificateKind, CertificateState, RevokeReason
+from core.domain.cards import CardState, CertificateKind, CertificateState, RevokeReason, city_holds_card
 from core.domain.errors import DomainError
 from core.domain.roles import Role
 from core.services import card_actions, ledger_search
@@ -46,7 +46,8 @@ def _register(record: PersonRecord) -> Any:
             value = c.RESIDENT_STATUS.get(value, value)
         if name == "resident_kind":
             value = {1: "日本人", 2: "外国人"}.get(value, value)
-        rows.append(html.Tr([html.Th(label, className="w-25"), html.Td(c.fmt(value))]))
+        shown = c.move_reason(value) if name == "move_reason" else c.fmt(value)
+        rows.append(html.Tr([html.Th(label, className="w-25"), html.Td(shown, id=f"person-register-{name}")]))
     warn = []
     if r.resident_status != 1:
         warn.append(
@@ -79,7 +80,7 @@ def _history(record: PersonRecord) -> Any:
             v.name,
             v.address,
             c.RESIDENT_STATUS.get(v.resident_status, ""),
-            v.move_reason,
+            c.move_reason(v.move_reason),
         ],
     )
 
@@ -101,6 +102,12 @@ def _notice_cell(notice_no: str | None, state: str) -> Any:
     if notice_no and state in HANDOVER_FROM:
         return dcc.Link(notice_no, href=f"/issuance?notice={notice_no}", title="交付画面へ / to issuance")
     return notice_no or "—"
+
+
+def _storage(card: Card) -> str:
+    """The storage box, only while the city still holds the card (after handover the box is history)."""
+    held = city_holds_card(CardState(card.state), card.handed_over_at is not None)
+    return (card.storage_box or "—") if held else "—"
 
 
 def cards_section(record: PersonRecord) -> Any:
@@ -126,7 +133,7 @@ def cards_section(record: PersonRecord) -> Any:
             c.fmt(v.card.notified_on),
             c.fmt(v.card.handed_over_at),
             v.card.handed_over_by or "—",
-            v.card.storage_box or "—",
+            _storage(v.card),
             _certificates(v),
         ],
         table_id="person-card-table",

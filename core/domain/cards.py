@@ -388,3 +388,11 @@ _CERT_STATE_LABELS_JA: dict[CertificateState, str] = {
     CertificateState.REVOKED: "失効",
     CertificateState.EXPIRED: "有効期限切れ",
 }
+
+
+def city_holds_card(state: CardState, handed_over: bool) -> bool:
+    """True while the city keeps the card: before issue, or revoked without ever being handed over."""
+    state = CardState(state)
+    if state in PRE_ISSUE_STATES:
+        return True
+    return state is CardState.REVOKED and not handed_over

@@ -38,6 +38,7 @@ from tests.conftest import recreate_database, role_password
 from tests.factories import JST, add_card, add_resident
 
 PASSWORD = "console test password"
+PERSON_BOX = "B-2026-0142"  # the seeded person's card waits in this box until it is handed over
 USERS = {role: f"T{role.value.upper()[:3]}1" for role in Role}
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -202,7 +203,7 @@ def _seed(session: Session) -> Seed:
     person = add_resident(
         session, name="辻堂\u3000海子", name_kana="ツジドウ\u3000ウミコ", birth_date=date(1985, 10, 10)
     )
-    add_card(session, person, "preset", notice_no="FJS-100001", notified_on=None)
+    add_card(session, person, "preset", notice_no="FJS-100001", notified_on=None, storage_box=PERSON_BOX)
     gone = add_resident(
         session,
         name="湘南\u3000去人",

@@ -22,7 +22,7 @@ from core.db.models.register import Resident
 from core.domain.expiry import add_months, card_expiry
 from core.domain.roles import Role
 from core.services.overview import WAITING_STATES
-from tests.console.conftest import USERS, Seed, log_in, open_page, shot
+from tests.console.conftest import PERSON_BOX, USERS, Seed, log_in, open_page, shot
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 NO_ANALYTICS = "分析データがありません。`mynadesk etl analytics` を実行してください"
@@ -73,6 +73,8 @@ def test_the_counter_moves_a_card_from_notice_through_reservation_to_issue(
     expect(page.locator("#person-name")).to_contain_text("辻堂")
     expect(page.locator("#person-card-table")).to_contain_text("交付通知済")
     expect(page.locator("body")).to_contain_text("R-TEST-0001")
+    expect(page.locator("#person-card-table")).to_contain_text(PERSON_BOX)  # the city still holds the card
+    expect(page.locator("#person-register-move_reason")).to_have_text("国内転入 A01")  # the label, the code beside it
     shot(page, "flow-2-person")
     # 3. at the counter: today's list → register check → identity check → hand over
     open_page(page, f"{live_server}/issuance")
@@ -97,6 +99,7 @@ def test_the_counter_moves_a_card_from_notice_through_reservation_to_issue(
     for step in ("交付前設定済 → 交付通知済", "交付通知済 → 受取予約済", "受取予約済 → 交付済(運用中)"):
         expect(page.locator("#person-timeline")).to_contain_text(step)
     expect(page.locator("#person-card-table")).to_contain_text("利用者証明用: 有効")
+    expect(page.locator("#person-card-table")).not_to_contain_text(PERSON_BOX)  # handed over: no box any more
     shot(page, "flow-4-timeline")
 
 
@@ -141,7 +144,7 @@ def test_the_admin_reads_and_exports_the_audit_log(
     expect(start).to_have_value(stamped_on.isoformat())
     page.click("#audit-search")
     login = page.locator("#audit-rows tbody tr").filter(
-        has=page.locator("td", has_text=re.compile(r"^login$"))
+        has=page.locator("td", has_text=re.compile(r"^ログイン\s*login$"))
     )
     expect(login.filter(has_text=USERS[Role.ADMIN])).not_to_have_count(0)  # dcc.Loading may still hide it
     with page.expect_download() as download:

@@ -20,6 +20,7 @@ from core.domain.cards import (
     allowed_targets,
     check_handover,
     check_transition,
+    city_holds_card,
 )
 from core.domain.errors import DomainError
 
@@ -292,3 +293,22 @@ def test_certificate_kinds_and_states_have_japanese_labels() -> None:
     ]
     assert [s.value for s in CertificateState] == ["none", "valid", "suspended", "revoked", "expired"]
     assert all(s.label_ja for s in CertificateState)
+
+
+@pytest.mark.parametrize(
+    ("state", "handed_over", "held"),
+    [
+        (CardState.PRESET, False, True),
+        (CardState.REMINDED, False, True),
+        (CardState.ISSUED, True, False),
+        (CardState.SUSPENDED, True, False),
+        (CardState.EXPIRED, True, False),
+        (CardState.REVOKED, True, False),
+        (CardState.REVOKED, False, True),
+        (CardState.DESTROYED, False, False),
+    ],
+)
+def test_the_city_holds_a_card_only_before_issue_or_revoked_uncollected(
+    state: CardState, handed_over: bool, held: bool
+) -> None:
+    assert city_holds_card(state, handed_over) is held

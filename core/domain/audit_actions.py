@@ -1,0 +1,40 @@
+"""The audit log's action codes as staff read them (操作); the code itself stays in the log."""
+
+from __future__ import annotations
+
+ACTION_LABELS_JA: dict[str, str] = {
+    "login": "ログイン",
+    "login_failed": "ログイン失敗",
+    "logout": "ログアウト",
+    "account_locked": "アカウントロック",
+    "password_change": "パスワード変更",
+    "access_denied": "アクセス拒否",
+    "search": "検索",
+    "view": "閲覧",
+    "card_read": "カード読取",
+    "card_handover": "カード交付",
+    "card_state_change": "カード状態変更",
+    "card_batch": "カード一括変更",
+    "form_filled": "帳票作成",
+    "form_reprinted": "帳票再印刷",
+    "register_load": "住民記録取込",
+    "ledger_migration": "台帳移行",
+    "analytics_build": "分析データ作成",
+    "stats_export": "統計出力",
+    "audit_export": "監査ログ出力",
+    "booking_rules": "予約ルール変更",
+    "staff_create": "職員登録",
+    "staff_roles": "職員の役割変更",
+    "staff_disable": "職員の利用停止",
+    "staff_enable": "職員の利用再開",
+    "staff_password_reset": "職員のパスワード再設定",
+    "site_create": "予約サイト: 予約",
+    "site_change": "予約サイト: 予約変更",
+    "site_cancel": "予約サイト: 予約取消",
+    "site_view": "予約サイト: 予約確認",
+}
+
+
+def action_label_ja(action: str) -> str:
+    """The Japanese name of ACTION; the code itself for an action this list does not know yet."""
+    return ACTION_LABELS_JA.get(action, action)
