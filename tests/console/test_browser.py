@@ -74,7 +74,8 @@ def test_the_counter_moves_a_card_from_notice_through_reservation_to_issue(
     expect(page.locator("#person-card-table")).to_contain_text("交付通知済")
     expect(page.locator("body")).to_contain_text("R-TEST-0001")
     expect(page.locator("#person-card-table")).to_contain_text(PERSON_BOX)  # the city still holds the card
-    expect(page.locator("#person-register-move_reason")).to_have_text("国内転入 A01")  # the label, the code beside it
+    # 異動事由: the label, the code beside it
+    expect(page.locator("#person-register-move_reason")).to_have_text("国内転入 A01")
     shot(page, "flow-2-person")
     # 3. at the counter: today's list → register check → identity check → hand over
     open_page(page, f"{live_server}/issuance")
