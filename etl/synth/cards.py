@@ -149,6 +149,7 @@ def _holders(rng: np.random.Generator, people: People, held: Ints, suspended: in
             loss + uniform_int(rng, 15, 40, size=len(old)),
             people.end[old.person],
             REISSUE,
+            earliest=loss + 1,
         )
         new.applied = np.minimum(np.maximum(new.applied, loss), new.issued)
         damaged = rng.random(len(old)) < 0.3

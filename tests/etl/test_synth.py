@@ -375,3 +375,18 @@ def test_full_scale_city(tmp_path: Path) -> None:
     assert abs(held / 359_679 - 1) <= 0.01
     assert abs(summary.households / 205_914 - 1) <= 0.02
     assert summary.seconds < 60
+
+
+def test_handovers_do_not_pile_up_on_the_day_before_the_extract(sample: Sample) -> None:
+    # Cards in use made too recently to have been collected used to be handed over on the last possible day:
+    # thousands of handovers (~3,350 at Fujisawa scale) on the day the ledger is migrated, against ~120 a day.
+    handed = Counter(c["handed_over_on"] for c in sample.cards if c["handed_over_on"])
+    renewed = Counter(
+        c["issued_on"] for c in sample.cards if c["application_kind"] == "更新" and c["handed_over_on"]
+    )
+    last_year = [date.fromordinal(AS_OF.toordinal() - n).isoformat() for n in range(1, 366)]
+    daily = sorted(handed[d] for d in last_year)
+    median = daily[len(daily) // 2]
+    assert handed[last_year[0]] <= max(6, 3 * median), (handed[last_year[0]], median)
+    assert max(daily) <= max(8, 4 * median)
+    assert max(renewed[d] for d in last_year) <= 8  # renewals too late for the window: not all on one day
