@@ -4,6 +4,9 @@
 LEDGER_QUERY = "ledger-query"
 LEDGER_SEARCH = "ledger-search"
 LEDGER_RESULTS = "ledger-results"
+LEDGER_DISTRICT = "ledger-district"
+LEDGER_AGE = "ledger-age"
+LEDGER_HINT = "ledger-hint"
 # person
 PERSON_ATENA = "person-atena"
 PERSON_CARDS = "person-cards"

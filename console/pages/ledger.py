@@ -1,4 +1,5 @@
-"""Card ledger search (窓口): by 住民票コード, 宛名番号, name or kana, birth date or 交付通知書 number."""
+"""Card ledger search (窓口): by 住民票コード, 宛名番号, name or kana with or without the birth date,
+birth date or 交付通知書 number; narrowed by 地区 and age."""
 
 from __future__ import annotations
 
@@ -17,25 +18,55 @@ from core.services import ledger_search
 ROLES = frozenset({Role.COUNTER})
 
 
+def _select(label: str, component_id: str, options: list[tuple[str, str]]) -> dbc.Col:
+    """A labelled native select whose first option means 'no narrowing'."""
+    choices = [{"label": "指定なし", "value": ""}, *[{"label": text, "value": key} for key, text in options]]
+    return dbc.Col(
+        [
+            dbc.Label(label, html_for=component_id, className="small mb-0"),
+            dbc.Select(id=component_id, options=choices, value="", size="sm"),
+        ],
+        xs=6,
+        md=3,
+    )
+
+
+def hint() -> str:
+    """The search box's hint: what can be typed, with examples that all work (tested one by one)."""
+    examples = " / ".join(f"「{example}」" for example in ledger_search.HINT_EXAMPLES)
+    return (
+        "氏名またはカナに生年月日を続けて入力できます(全角・半角、ひらがな・カタカナ、空白の有無は問いません)。"
+        f"例: {examples}"
+    )
+
+
 def layout(**_: Any) -> Any:
-    """Search box and results."""
+    """Search box, narrowing by 地区 and age, and results."""
+    ages = [
+        (key, f"{key.replace('+', '')}歳{'以上' if '+' in key else ''}") for key in ledger_search.AGE_BANDS
+    ]
     return html.Div(
         [
+            dbc.Label("検索語", html_for=ids.LEDGER_QUERY, className="visually-hidden"),
             dbc.InputGroup(
                 [
                     dbc.Input(
                         id=ids.LEDGER_QUERY,
-                        placeholder="住民票コード・宛名番号・氏名・カナ・生年月日・交付通知書番号",
+                        placeholder="氏名・カナ(+生年月日)・生年月日・住民票コード・宛名番号・交付通知書番号",
                         debounce=True,
                         autoFocus=True,
                     ),
                     dbc.Button("検索", id=ids.LEDGER_SEARCH, color="primary"),
                 ],
-                className="mb-2",
+                className="mb-1",
             ),
-            html.Small(
-                "全角・半角、空白の有無は問いません。生年月日は 1985-10-10 / 昭和60年10月10日 / S60.10.10",
-                className="text-muted",
+            html.Small(hint(), className="text-muted d-block mb-2", id=ids.LEDGER_HINT),
+            dbc.Row(
+                [
+                    _select("地区で絞り込み", ids.LEDGER_DISTRICT, ledger_search.district_choices()),
+                    _select("年齢で絞り込み", ids.LEDGER_AGE, ages),
+                ],
+                className="g-2",
             ),
             dcc.Loading(html.Div(id=ids.LEDGER_RESULTS, className="mt-3")),
             html.Div(dcc.Link("一括処理(交付通知済など) →", href="/ledger/batch"), className="mt-3"),
@@ -43,18 +74,22 @@ def layout(**_: Any) -> Any:
     )
 
 
-def results(query: str | None) -> Any:
-    """Search and render the hits."""
+def results(query: str | None, district: str | None = None, age_band: str | None = None) -> Any:
+    """Search (narrowed by district and age) and render the hits."""
     if not query:
         return html.P("検索語を入力してください。", className="text-muted")
+    narrowing = ledger_search.Narrowing(district or None, age_band or None)
     try:
         with context.unit_of_work() as s:
-            found = ledger_search.search(s, query, context.actor())
+            found = ledger_search.search(
+                s, query, context.actor(), today=context.today(), narrowing=narrowing
+            )
     except DomainError as err:
         return c.error(err)
     if not found.hits:
         return dbc.Alert("該当する住民はいません / no one found", color="info", id="ledger-none")
-    note = html.P(f"{len(found.hits)}件" + ("(上位のみ表示。条件を絞ってください)" if found.more else ""))
+    more = "(上位のみ表示。生年月日・地区・年齢で絞り込んでください)" if found.more else ""
+    note = html.P(f"{len(found.hits)}件{more}", id="ledger-count")
     return html.Div(
         [
             note,
@@ -86,5 +121,7 @@ def register(app: Dash, registry: AccessRegistry) -> None:
         Output(ids.LEDGER_RESULTS, "children"),
         Input(ids.LEDGER_SEARCH, "n_clicks"),
         Input(ids.LEDGER_QUERY, "value"),
+        Input(ids.LEDGER_DISTRICT, "value"),
+        Input(ids.LEDGER_AGE, "value"),
         prevent_initial_call=True,
-    )(lambda _clicks, query: results(query))
+    )(lambda _clicks, query, district, age: results(query, district, age))
