@@ -57,13 +57,18 @@ def blank() -> Fig:
 GRID = {"gridcolor": "#e9ecef", "zerolinecolor": "#dee2e6"}
 
 
+# The legend sits in a row of its own above the plot, under the title: below the plot it covered the x-axis
+# labels (and the forecast's range slider).
+LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"}
+
+
 def style(fig: Fig, title: str, height: int = 360) -> Fig:
-    """The house style: white, Japanese font, legend below."""
+    """The house style: white, Japanese font, title and legend above the plot."""
     fig.update_layout(
-        title={"text": title},
+        title={"text": title, "y": 0.98, "yanchor": "top", "x": 0.01, "xanchor": "left"},
         font={"family": FONT},
-        margin={"l": 50, "r": 20, "t": 50, "b": 40},
-        legend={"orientation": "h", "y": -0.15},
+        margin={"l": 50, "r": 20, "t": 90, "b": 40},
+        legend=LEGEND,
         plot_bgcolor="white",
         paper_bgcolor="white",
         height=height,
@@ -153,11 +158,51 @@ def venue_load(loads: list[Any], title: str) -> Fig:
     return style(fig, title)
 
 
-def issued_per_day(points: list[tuple[date, int]]) -> Fig:
-    """Cards handed over per day."""
+def issued_per_day(points: list[tuple[date, int]], today: date | None = None) -> Fig:
+    """Cards handed over per day; TODAY's count (still growing) is a dashed segment of its own."""
+    done = [(d, n) for d, n in points if d != today]
     fig = Fig()
-    fig.add_scatter(
-        x=_iso([d for d, _ in points]), y=[n for _, n in points], mode="lines+markers", name="交付数"
-    )
+    fig.add_scatter(x=_iso([d for d, _ in done]), y=[n for _, n in done], mode="lines+markers", name="交付数")
+    if today is not None and points and points[-1][0] == today:
+        fig.add_scatter(
+            x=_iso([d for d, _ in points[-2:]]),
+            y=[n for _, n in points[-2:]],
+            mode="lines+markers",
+            name=f"集計中（{today.month}月{today.day}日）",
+            line={"dash": "dash", "color": "#6c757d"},
+            marker={"symbol": "circle-open", "color": "#6c757d"},
+        )
     fig.update_layout(xaxis={**DAY_AXIS})
     return style(fig, "日別交付数(30日) / cards issued per day")
+
+
+PARTIAL_PATTERN = "/"  # hatched bars: a period the figures cover only in part
+
+
+def period_bars(frame: Any, spans: dict[str, Any], title: str, floor: int) -> Fig:
+    """Stacked bars per period (index: period labels) and group (columns); cells under FLOOR drawn as 0;
+    partial periods hatched and lighter, named in the legend (集計中（12月1日〜4日）)."""
+    labels = [str(label) for label in frame.index]
+    partial = [spans[label].partial for label in labels]
+    fig = Fig()
+    for column in frame.columns:
+        fig.add_bar(
+            x=labels,
+            y=[int(v) if v >= floor else 0 for v in frame[column]],
+            name=str(column),
+            marker={
+                "pattern": {"shape": [PARTIAL_PATTERN if p else "" for p in partial], "solidity": 0.45},
+                "opacity": [0.55 if p else 1.0 for p in partial],
+            },
+        )
+    for label in [label for label, p in zip(labels, partial, strict=True) if p]:
+        fig.add_bar(  # a legend entry for each partial period (a bar of height 0 on its own category)
+            x=[label],
+            y=[0],
+            name=spans[label].note,
+            marker={"color": "#adb5bd", "pattern": {"shape": PARTIAL_PATTERN, "solidity": 0.45}},
+            hoverinfo="skip",
+        )
+    style(fig, title)
+    fig.update_layout(barmode="stack", xaxis={"type": "category", **GRID})
+    return fig

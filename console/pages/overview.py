@@ -182,7 +182,7 @@ def refresh(_n: int | None) -> tuple[Any, ...]:
         figures.waiting_cards(data.waiting),
         figures.venue_load(data.today, "本日の予約と枠 / today"),
         figures.venue_load(data.week, "今週の予約と枠 / this week"),
-        figures.issued_per_day(data.issued_per_day),
+        figures.issued_per_day(data.issued_per_day, today),
         _alerts(data),
         "" if missing else f"{_as_of(data.waiting_as_of)} / waiting cards as of the analytics build",
         issued_source,

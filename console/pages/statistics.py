@@ -108,18 +108,21 @@ def show(query: StatsQuery) -> tuple[Any, Any, figures.Fig]:
         return "", c.error(err), figures.blank()
     if frame.empty:
         return as_of, dbc.Alert("該当するデータはありません / no data", color="info"), figures.blank()
+    periods = statistics.spans(_marts(), query)
     shown = statistics.suppress(frame)
     headers = [shown.index.name or "", *[str(col) for col in shown.columns]]
-    rows = [[index, *values] for index, values in zip(shown.index, shown.to_numpy().tolist(), strict=True)]
-    fig = figures.Fig()
-    for column in frame.columns:
-        values = [v if v >= statistics.MIN_CELL else 0 for v in frame[column]]
-        fig.add_bar(x=list(frame.index), y=values, name=str(column))
-    figures.style(
-        fig, f"{statistics.MEASURES[query.measure]}(5未満のセルは0で表示 / cells under 5 drawn as 0)"
+    labels = statistics.marked(frame, periods)
+    rows = [[label, *values] for label, values in zip(labels, shown.to_numpy().tolist(), strict=True)]
+    title = f"{statistics.MEASURES[query.measure]}(5未満のセルは0で表示 / cells under 5 drawn as 0)"
+    fig = figures.period_bars(frame, periods, title, statistics.MIN_CELL)
+    notes = [periods[label].note for label in frame.index if periods[label].partial]
+    caption = html.Small(
+        "(途中)の行は期間の一部だけを数えています: " + "、".join(notes),
+        className="text-muted",
+        id="st-partial",
     )
-    fig.update_layout(barmode="stack", xaxis={"type": "category", **figures.GRID})
-    return as_of, c.table(headers, rows, lambda row: row, table_id="st-rows"), fig
+    table = html.Div([c.table(headers, rows, lambda row: row, table_id="st-rows"), caption if notes else ""])
+    return as_of, table, fig
 
 
 def download(which: str, query: StatsQuery) -> Any:
@@ -127,10 +130,9 @@ def download(which: str, query: StatsQuery) -> Any:
     fmt = "csv" if which == CSV else "xlsx"
     try:
         with context.unit_of_work() as s:
-            data = statistics.export(s, _marts(), query, fmt, context.actor())
+            name, data = statistics.export(s, _marts(), query, fmt, context.actor())
     except DomainError:  # no build or a bad choice: the table beside the buttons already says which
         return no_update
-    name = f"statistics-{query.measure}-{query.dimension}.{fmt}"
     return dcc.send_bytes(data, name)  # type: ignore[attr-defined, no-untyped-call]
 
 

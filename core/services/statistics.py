@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from core.analytics import queries
 from core.analytics import statistics as marts
+from core.domain.booking import TOKYO
 from core.domain.errors import DomainError
+from core.domain.periods import PARTIAL_MARK, Span, period_end, period_label, period_start, span
 from core.services.audit import Actor, record
 
 MIN_CELL = 5  # cells under this are suppressed (秘匿) in every table and export
@@ -69,10 +71,28 @@ def table(duckdb_file: Path, query: StatsQuery) -> pd.DataFrame:
     # (period, group) is unique (the query groups by both): a plain pivot, no aggregation
     pivot = frame.pivot(index="period", columns="group", values="count").reindex(columns=list(order.index))
     pivot = pivot.fillna(0)
-    pivot.index = [pd.Timestamp(p).date().isoformat() for p in pivot.index]
+    pivot.index = [period_label(pd.Timestamp(p).date(), query.period) for p in pivot.index]
     pivot.index.name = PERIODS[query.period]
     pivot.columns.name = None
     return pivot.astype(int)
+
+
+def spans(duckdb_file: Path, query: StatsQuery) -> dict[str, Span]:
+    """Every period of the query by its label, with the days the figures cover: the build's 基準日 ends
+    them (that day counted only up to the build), and so do the query's own first and last days."""
+    build = queries.build_time(duckdb_file)
+    as_of = build[1] if build is not None else query.until
+    result: dict[str, Span] = {}
+    start = period_start(query.since, query.period)
+    while start <= query.until:
+        result[period_label(start, query.period)] = span(start, query.period, query.since, query.until, as_of)
+        start = period_end(start, query.period) + timedelta(days=1)
+    return result
+
+
+def marked(frame: pd.DataFrame, periods: dict[str, Span]) -> list[str]:
+    """The table's period labels with 「(途中)」 after each partial one."""
+    return [f"{label} {PARTIAL_MARK}" if periods[label].partial else str(label) for label in frame.index]
 
 
 def suppress(frame: pd.DataFrame) -> pd.DataFrame:
@@ -82,26 +102,50 @@ def suppress(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def export(session: Session, duckdb_file: Path, query: StatsQuery, fmt: str, actor: Actor) -> bytes:
-    """The suppressed table as CSV (UTF-8 with BOM) or XLSX, titled with its データ時点; the export is audited
-    (SESSION holds the audit entry; the figures come from DUCKDB_FILE)."""
-    frame = suppress(table(duckdb_file, query))
-    as_of = queries.as_of_text(queries.build_time(duckdb_file))
+def export_name(query: StatsQuery, build: tuple[datetime, date] | None, fmt: str) -> str:
+    """The export's file name: what it counts, its range and データ時点 (the file itself starts with the
+    header row, so Excel and scripts read it as it is)."""
+    stamp = f"_基準日{build[1]:%Y%m%d}_{build[0].astimezone(TOKYO):%Y%m%d-%H%M}作成" if build else ""
+    return (
+        f"統計_{MEASURES[query.measure]}_{DIMENSIONS[query.dimension]}別_{PERIODS[query.period]}単位_"
+        f"{query.since:%Y%m%d}-{query.until:%Y%m%d}{stamp}.{fmt}"
+    )
+
+
+def export_frame(duckdb_file: Path, query: StatsQuery) -> pd.DataFrame:
+    """The suppressed table as exported: the period column first, then the counts, then 備考 (partial
+    periods: 集計中（12月1日〜4日）)."""
+    frame = table(duckdb_file, query)
+    periods = spans(duckdb_file, query)
+    out = suppress(frame)
+    out.insert(0, PERIODS[query.period], list(frame.index))
+    out["備考"] = [periods[label].note for label in frame.index]
+    return out.reset_index(drop=True)
+
+
+def export(
+    session: Session, duckdb_file: Path, query: StatsQuery, fmt: str, actor: Actor
+) -> tuple[str, bytes]:
+    """(file name, bytes) of the suppressed table as CSV (UTF-8 with BOM) or XLSX: the header is the first
+    row; the title and データ時点 are in the file name (and the workbook's title and sheet-free properties);
+    the export is audited (SESSION holds the audit entry; the figures come from DUCKDB_FILE)."""
+    if fmt not in ("csv", "xlsx"):
+        raise StatisticsError(f"形式 {fmt} は出力できません(csv / xlsx)", f"unknown format {fmt}")
+    frame = export_frame(duckdb_file, query)
+    build = queries.build_time(duckdb_file)
+    as_of = queries.as_of_text(build)
     title = (
         f"{MEASURES[query.measure]}({DIMENSIONS[query.dimension]}別、{query.since}〜{query.until}) {as_of}"
     )
     if fmt == "csv":
-        data: bytes = ("\ufeff" + f"# {title} 5未満は「{SUPPRESSED}」\n" + str(frame.to_csv())).encode(
-            "utf-8"
-        )
-    elif fmt == "xlsx":
+        data = ("\ufeff" + str(frame.to_csv(index=False))).encode("utf-8")
+    else:
         buffer = io.BytesIO()
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            frame.to_excel(writer, sheet_name="集計", startrow=2)
-            writer.sheets["集計"]["A1"] = f"{title} 5未満は「{SUPPRESSED}」"
+            frame.to_excel(writer, sheet_name="集計", index=False)
+            writer.book.properties.title = title
+            writer.book.properties.description = f"{as_of} 5未満は「{SUPPRESSED}」(秘匿)"
         data = bytes(buffer.getvalue())
-    else:
-        raise StatisticsError(f"形式 {fmt} は出力できません(csv / xlsx)", f"unknown format {fmt}")
     record(
         session,
         actor,
@@ -118,4 +162,4 @@ def export(session: Session, duckdb_file: Path, query: StatsQuery, fmt: str, act
             "as_of": as_of,
         },
     )
-    return data
+    return export_name(query, build, fmt), data

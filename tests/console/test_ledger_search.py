@@ -3,7 +3,6 @@ narrowing many namesakes by 地区 and age; every search is audited with what na
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -34,7 +33,7 @@ class Namesakes:
 
 
 @pytest.fixture(scope="module")
-def namesakes(console_db: tuple[Engine, Engine, Seed]) -> Iterator[Namesakes]:
+def namesakes(console_db: tuple[Engine, Engine, Seed]) -> Namesakes:
     day = today()
     people = [  # (name, district code, age today)
         ("中野\u3000亮", "02", 34),
@@ -55,7 +54,7 @@ def namesakes(console_db: tuple[Engine, Engine, Seed]) -> Iterator[Namesakes]:
                 s, name=name, name_kana="ナカノ\u3000リョウ", birth_date=birth, area_code=f"{district}0101"
             )
             added.append((resident.atena_no, district, age))
-    yield Namesakes(
+    return Namesakes(
         target,
         [a for a, d, _ in added if d == "02"],
         [a for a, d, age in added if d == "02" and 30 <= age <= 39],

@@ -68,7 +68,7 @@ def marts(session: Session, connection: Connection, tmp_path: Path) -> Path:
 
 def test_counts_by_period_and_district_in_district_order(marts: Path) -> None:
     frame = statistics.table(marts, QUERY)
-    assert frame.to_dict() == {"鵠沼": {"2026-10-01": 7}, "辻堂": {"2026-10-01": 2}}
+    assert frame.to_dict() == {"鵠沼": {"2026-10": 7}, "辻堂": {"2026-10": 2}}
     assert list(frame.columns) == ["鵠沼", "辻堂"]  # 02 before 03, not by reading
 
 
@@ -86,35 +86,38 @@ def test_ages_are_banded_on_the_handover_day(marts: Path) -> None:
 
 def test_renewals_count_the_renewal_cards_handed_over(marts: Path) -> None:
     frame = statistics.table(marts, StatsQuery("renewed", "district", "month", DAY, DAY))
-    assert frame.to_dict() == {"鵠沼": {"2026-10-01": 2}}
+    assert frame.to_dict() == {"鵠沼": {"2026-10": 2}}
 
 
 def test_bookings_and_no_shows_by_venue(marts: Path) -> None:
     week = StatsQuery("booked", "venue", "week", date(2026, 10, 1), date(2026, 10, 31))
     assert statistics.table(marts, week).to_dict() == {"統計本庁": {"2026-10-19": 9}}  # Monday of that week
     no_show = StatsQuery("no_show", "procedure", "month", date(2026, 10, 1), date(2026, 10, 31))
-    assert statistics.table(marts, no_show).to_dict() == {"統計受取": {"2026-10-01": 3}}
+    assert statistics.table(marts, no_show).to_dict() == {"統計受取": {"2026-10": 3}}
 
 
 def test_cells_under_five_are_suppressed(marts: Path) -> None:
     shown = statistics.suppress(statistics.table(marts, QUERY))
-    assert shown.to_dict() == {"鵠沼": {"2026-10-01": 7}, "辻堂": {"2026-10-01": "<5"}}
+    assert shown.to_dict() == {"鵠沼": {"2026-10": 7}, "辻堂": {"2026-10": "<5"}}
 
 
 def test_exports_carry_only_suppressed_aggregates_with_their_build_time_and_are_audited(
     session: Session, marts: Path
 ) -> None:
-    csv_text = statistics.export(session, marts, QUERY, "csv", ANALYST).decode("utf-8-sig")
-    assert "<5" in csv_text
-    assert ",7" in csv_text
-    assert ",2" not in csv_text
-    assert "データ時点: 分析データ" in csv_text
-    assert "基準日 2026-11-26" in csv_text
-    book = openpyxl.load_workbook(io.BytesIO(statistics.export(session, marts, QUERY, "xlsx", ANALYST)))
-    values = [cell.value for row in book["集計"].iter_rows() for cell in row]
-    assert "<5" in values
-    assert 7 in values
-    assert 2 not in values
+    name, data = statistics.export(session, marts, QUERY, "csv", ANALYST)
+    csv_text = data.decode("utf-8-sig")
+    assert csv_text.splitlines() == [
+        "月,鵠沼,辻堂,備考",
+        "2026-10,7,<5,",
+    ]  # the header first, months as 2026-10
+    assert "基準日20261126" in name
+    assert name.endswith(".csv")
+    name, data = statistics.export(session, marts, QUERY, "xlsx", ANALYST)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    rows = [[cell.value for cell in row] for row in book["集計"].iter_rows()]
+    assert rows == [["月", "鵠沼", "辻堂", "備考"], ["2026-10", 7, "<5", None]]
+    assert "基準日 2026-11-26" in (book.properties.title or "")
+    assert name.endswith(".xlsx")
     entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "stats_export")).all()
     assert len(entries) == 2
     assert entries[0].detail is not None
