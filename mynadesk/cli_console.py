@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.clock import system_clock
 from core.config import Settings
 from core.domain.errors import DomainError
 
@@ -104,7 +105,7 @@ def staff_passwd(
     try:
         password = _password(password_file)
         with _session_factory().begin() as s:
-            staff.reset_password(s, staff_code, password, _cli_actor())
+            staff.reset_password(s, staff_code, password, _cli_actor(), system_clock())
     except DomainError as error:
         out.print(f"[bold red]エラー / error:[/] {error}")
         raise typer.Exit(1) from error
@@ -123,7 +124,7 @@ def staff_roles(
 
     try:
         with _session_factory().begin() as s:
-            staff.set_roles(s, staff_code, staff.parse_roles(role), _cli_actor())
+            staff.set_roles(s, staff_code, staff.parse_roles(role), _cli_actor(), system_clock())
     except DomainError as error:
         out.print(f"[bold red]エラー / error:[/] {error}")
         raise typer.Exit(1) from error
