@@ -59,6 +59,10 @@ def serve(
             self.cfg.set("workers", workers)
             self.cfg.set("timeout", 120)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("logger_class", "mynadesk.console_log.RedactingLogger")  # no 宛名番号 in the log
+            # gunicorn's control socket defaults to one path per OS user (~/.gunicorn/gunicorn.ctl): a second
+            # server on the machine would take it over. MynaDesk does not use gunicornc, so there is none.
+            self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
             return create_app()
