@@ -18,7 +18,7 @@ CACHEABLE = ("/assets/", "/vendor/", "/_dash-component-suites/", "/favicon.ico")
 
 
 class _TlsAwareSessions(SecureCookieSessionInterface):
-    """The session cookie gets `Secure` when the request came over TLS (directly or through a trusted proxy)."""
+    """The session cookie gets `Secure` when the request came over TLS (directly or via a trusted proxy)."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         current: Request = request
@@ -31,7 +31,8 @@ def policy(dash_app: Dash, reader_url: str) -> str:
     scripts = " ".join(["'self'", *dash_app.csp_hashes()])  # the hashes come quoted
     return (
         f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
-        f"img-src 'self' data: blob:; connect-src 'self' {agent.scheme}://{agent.netloc}; font-src 'self' data:; form-action 'self'; "
+        f"img-src 'self' data: blob:; connect-src 'self' {agent.scheme}://{agent.netloc}; "
+        "font-src 'self' data:; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
     )
 
