@@ -12,7 +12,7 @@ from dash import Dash, Input, Output, dcc, html
 from flask import Flask
 from sqlalchemy import Engine
 
-from console import auth, context, pages
+from console import auth, context, pages, security
 from console.access import ALL_ROLES, AccessRegistry
 from console.context import ConsoleContext, ConsoleOptions
 from core.clock import Clock, system_clock
@@ -161,6 +161,7 @@ def create_app(
     )(lambda pathname, search: _route(registry, pathname, search))
     pages.register_all(app, registry)
     auth.install(server, registry)
+    security.install(server, app, server.extensions["mynadesk_console"].options.reader_url)
     server.extensions["mynadesk_registry"] = registry
     server.extensions["mynadesk_dash"] = app
     return server

@@ -23,11 +23,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import LoginManager, login_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 
 import reader
 from console import context
 from console.access import AccessRegistry
+from core.services import console_sessions
 from core.services import staff as staff_service
 from core.services.audit import record
 from core.services.staff import DEFAULT_LOGIN_POLICY, LoginRefused, StaffError
@@ -105,25 +106,33 @@ def login() -> Any:
             staff = staff_service.authenticate(
                 s, staff_code, request.form.get("password", ""), context.actor(), context.now()
             )
+            token = console_sessions.open_session(s, staff.id, context.now())
         except LoginRefused as error:
             refused = error
     if refused is not None:
         flash(f"{refused.message_ja}({refused.message_en})", "danger")
         return _login_page(staff_code, next_url, 401)
     session.clear()
-    login_user(context.LoginUser(staff))
+    login_user(context.LoginUser(staff, token))
     session["last_seen"] = context.now().timestamp()
     if staff.must_change_password:
         return redirect(url_for("console_auth.password"))
     return redirect(next_url)
 
 
-@bp.route("/logout")
+@bp.route("/logout", methods=["GET", "POST"])
 def logout() -> Any:
-    """Log out and go back to the login form."""
+    """GET asks (a link cannot log anyone out); POST ends this session on the server and goes to the login
+    form."""
+    if request.method == "GET":
+        if context.user() is None:
+            return redirect(url_for("console_auth.login"))
+        return render_template("logout.html", title="ログアウト", csrf_token=_csrf_token())
+    _check_csrf()
     staff = context.user()
     if staff is not None:
         with context.unit_of_work() as s:
+            console_sessions.end_session(s, current_user.token, context.now())
             record(s, context.actor(), "logout", "staff_user", staff.staff_code)
     logout_user()
     session.clear()
@@ -151,6 +160,7 @@ def password() -> Any:
                     request.form.get("new", ""),
                     context.actor(),
                     context.now(),
+                    keep_token=current_user.token,
                 )
             flash("パスワードを変更しました / password changed", "success")
             return redirect("/")
@@ -221,6 +231,8 @@ def guard(registry: AccessRegistry) -> Response | None:
     if context.user() is None:
         return _refuse(401, "ログインしてください", "please log in")
     if _expired_idle():
+        with context.unit_of_work() as s:
+            console_sessions.end_session(s, current_user.token, context.now(), "idle")
         logout_user()
         session.clear()
         flash("一定時間操作がなかったためログアウトしました / logged out after inactivity", "warning")
@@ -244,10 +256,13 @@ def install(server: Flask, registry: AccessRegistry) -> None:
     manager = LoginManager()
     manager.init_app(server)
 
-    def load(user_id: str) -> context.LoginUser | None:
+    def load(cookie_id: str) -> context.LoginUser | None:
+        user_id, _, token = cookie_id.partition(":")
+        if not user_id.isdigit() or not token:
+            return None  # a cookie from before server-side sessions, or a forged one
         with context.unit_of_work() as s:
-            staff = staff_service.load_user(s, int(user_id))
-        return context.LoginUser(staff) if staff else None
+            staff = staff_service.load_user(s, int(user_id), token)
+        return context.LoginUser(staff, token) if staff else None
 
     manager.user_loader(load)
 

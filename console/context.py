@@ -41,12 +41,14 @@ class ConsoleContext:
 class LoginUser(UserMixin):  # type: ignore[misc]
     """The flask-login user wrapping a StaffUser."""
 
-    def __init__(self, staff: StaffUser) -> None:
+    def __init__(self, staff: StaffUser, token: str) -> None:
         self.staff = staff
+        self.token = token
 
     def get_id(self) -> str:
-        """The id stored in the session cookie."""
-        return str(self.staff.id)
+        """What the session cookie keeps: the user's id and the session's random token (the server keeps only
+        its hash, core/services/console_sessions.py)."""
+        return f"{self.staff.id}:{self.token}"
 
     @property
     def roles(self) -> frozenset[Role]:

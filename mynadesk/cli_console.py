@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.clock import system_clock
 from core.config import Settings
 from core.domain.errors import DomainError
 
@@ -58,6 +59,10 @@ def serve(
             self.cfg.set("workers", workers)
             self.cfg.set("timeout", 120)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("logger_class", "mynadesk.console_log.RedactingLogger")  # no 宛名番号 in the log
+            # gunicorn's control socket defaults to one path per OS user (~/.gunicorn/gunicorn.ctl): a second
+            # server on the machine would take it over. MynaDesk does not use gunicornc, so there is none.
+            self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
             return create_app()
@@ -104,7 +109,7 @@ def staff_passwd(
     try:
         password = _password(password_file)
         with _session_factory().begin() as s:
-            staff.reset_password(s, staff_code, password, _cli_actor())
+            staff.reset_password(s, staff_code, password, _cli_actor(), system_clock())
     except DomainError as error:
         out.print(f"[bold red]エラー / error:[/] {error}")
         raise typer.Exit(1) from error
@@ -123,7 +128,7 @@ def staff_roles(
 
     try:
         with _session_factory().begin() as s:
-            staff.set_roles(s, staff_code, staff.parse_roles(role), _cli_actor())
+            staff.set_roles(s, staff_code, staff.parse_roles(role), _cli_actor(), system_clock())
     except DomainError as error:
         out.print(f"[bold red]エラー / error:[/] {error}")
         raise typer.Exit(1) from error

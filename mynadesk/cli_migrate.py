@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.config import Settings
 from core.domain.cards import CardState, ResidentStatus
 from core.domain.ledger import COLUMN_LABELS_JA
+from core.domain.spreadsheet import neutralise
 from core.services.audit import Actor
 from core.services.ledger_migration import MigrationReport
 from mynadesk import progress
@@ -127,7 +128,10 @@ def write_unmatched(report: MigrationReport, path: Path) -> None:
         writer = csv.writer(out)
         writer.writerow(["line", "card_id", "atena_no", "juminhyo_code", "state", "match"])
         for u in report.unmatched:
-            writer.writerow([u.line, u.card_id, u.atena_no, u.juminhyo_code, u.state, u.match])
+            cells = [u.line, u.card_id, u.atena_no, u.juminhyo_code, u.state, u.match]
+            writer.writerow(
+                [neutralise(cell) for cell in cells]
+            )  # the values come from the file as they were
 
 
 @app.command("cards")

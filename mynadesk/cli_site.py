@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -60,37 +59,46 @@ def seed(
 @site_app.command("serve")
 def serve(
     bind: Annotated[str, typer.Option(help="待受アドレス / address:port")] = "127.0.0.1:8080",
-    workers: Annotated[int, typer.Option(help="ワーカー数 / gunicorn workers", min=1)] = 2,
+    workers: Annotated[int, typer.Option(help="ワーカープロセス数 / worker processes", min=1)] = 2,
     threads: Annotated[int, typer.Option(help="ワーカーあたりのスレッド / threads per worker", min=1)] = 4,
-    worker_class: Annotated[
-        str, typer.Option(help="gunicorn のワーカー種別 / gunicorn worker class (gthread, sync)")
-    ] = "gthread",
+    header_timeout: Annotated[
+        float,
+        typer.Option(
+            help="要求ヘッダの受信期限（秒） / seconds a client has to send its request headers", min=1
+        ),
+    ] = 10.0,
     access_log: Annotated[
         bool,
-        typer.Option(help="アクセスログを標準出力へ / access log to stdout (paths include secret links)"),
+        typer.Option(help="アクセスログを標準エラーへ / access log to stderr (paths include secret links)"),
     ] = False,
 ) -> None:
-    """予約サイトを起動する / serve the site with gunicorn (TLS when MYNADESK_SITE_TLS_CERT is set)."""
-    from mynadesk.site_server import SiteServer
+    """予約サイトを起動する / serve the site with granian (TLS when MYNADESK_SITE_TLS_CERT is set)."""
+    from mynadesk.site_server import ServeOptions
+    from mynadesk.site_server import serve as run_server
 
     settings = Settings.from_env()
-    if settings.secret_key is None:  # every worker must sign cookies with the same key
-        settings = replace(settings, secret_key=secrets.token_hex(32))
+    secret_key = settings.secret_key
+    if secret_key is None:  # every worker must sign cookies with the same key
+        secret_key = secrets.token_hex(32)
         console.print(
             "[yellow]MYNADESK_SECRET_KEY 未設定: 再起動でセッションが切れます / sessions end on restart[/]"
         )
-    options: dict[str, object] = {
-        "bind": bind,
-        "workers": workers,
-        "threads": threads,
-        "worker_class": worker_class,
-    }
-    if access_log:
-        options["accesslog"] = "-"
-    if settings.site_tls_cert and settings.site_tls_key:
-        options.update(certfile=str(settings.site_tls_cert), keyfile=str(settings.site_tls_key))
-    console.print(f"予約サイト / reservation site: {'https' if 'certfile' in options else 'http'}://{bind}")
-    SiteServer(settings, options).run()
+    host, _, port = bind.rpartition(":")
+    if not host or not port.isdigit():
+        raise typer.BadParameter("アドレス:ポート で指定してください / use address:port", param_hint="--bind")
+    tls = settings.site_tls_cert is not None and settings.site_tls_key is not None
+    options = ServeOptions(
+        address=host.strip("[]"),
+        port=int(port),
+        workers=workers,
+        threads=threads,
+        access_log=access_log,
+        header_timeout_ms=int(header_timeout * 1000),
+        tls_cert=settings.site_tls_cert if tls else None,
+        tls_key=settings.site_tls_key if tls else None,
+    )
+    console.print(f"予約サイト / reservation site: {'https' if tls else 'http'}://{bind}")
+    run_server(secret_key, options)
 
 
 def _worker_round(settings: Settings, factory: Any, clock: Clock) -> dict[str, int]:

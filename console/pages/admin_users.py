@@ -110,13 +110,13 @@ def _act(trigger: str, values: dict[str, Any]) -> Any:
         if not code:
             raise DomainError("利用者を選んでください", "choose a user")
         if trigger == ids.USERS_SAVE_ROLES:
-            staff.set_roles(s, code, staff.parse_roles(values["edit_roles"] or []), actor)
+            staff.set_roles(s, code, staff.parse_roles(values["edit_roles"] or []), actor, context.now())
             return c.ok(f"{code} の役割を保存しました", "roles saved")
         if trigger == ids.USERS_TOGGLE:
             current = next(u for u in staff.list_users(s) if u.staff_code == code)
-            staff.set_active(s, code, not current.active, actor)
+            staff.set_active(s, code, not current.active, actor, context.now())
             return c.ok(f"{code} を{'無効' if current.active else '有効'}にしました", "status changed")
-        staff.reset_password(s, code, values["reset"] or "", actor)
+        staff.reset_password(s, code, values["reset"] or "", actor, context.now())
         return c.ok(f"{code} のパスワードを再設定しました(次回ログイン時に変更)", "password reset")
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.db.models.audit import AuditEntry
 from core.domain.booking import TOKYO
+from core.domain.spreadsheet import neutralise
 from core.services.audit import Actor, record
 
 MAX_EXPORT_ROWS = 200_000
@@ -79,7 +80,8 @@ def export_csv(session: Session, filters: AuditFilter, actor: Actor) -> str:
         values = []
         for name, _ in CSV_COLUMNS:
             value = getattr(entry, name)
-            values.append(value.astimezone(TOKYO).isoformat() if isinstance(value, datetime) else value or "")
+            text = value.astimezone(TOKYO).isoformat() if isinstance(value, datetime) else value or ""
+            values.append(neutralise(text))  # a staff ID typed at the login form may be a formula
         writer.writerow(values)
     record(
         session,

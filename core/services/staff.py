@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,6 +16,7 @@ from core.db.models.staff import User, UserRole
 from core.domain.errors import DomainError
 from core.domain.roles import Role
 from core.services.audit import Actor, record
+from core.services.console_sessions import end_user_sessions, session_user
 
 _HASHER = PasswordHasher()
 
@@ -26,6 +28,7 @@ class LoginPolicy:
     max_failures: int = 5
     lockout_minutes: int = 15
     min_password_length: int = 10
+    min_strength: int = 3  # zxcvbn's score 0–4: 3 is "safely unguessable" against an offline attack
 
 
 DEFAULT_LOGIN_POLICY = LoginPolicy()
@@ -65,8 +68,27 @@ def _password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
-def check_password_policy(password: str, staff_code: str, policy: LoginPolicy = DEFAULT_LOGIN_POLICY) -> None:
-    """Raise unless PASSWORD is long enough and is not the staff ID."""
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches, verified for unknown staff IDs so that they cost as long as known ones
+    (otherwise the answer's timing tells which staff IDs exist)."""
+    return hash_password("unknown staff ID: " + "x" * 32)
+
+
+CONTEXT_WORDS = ("mynadesk", "fujisawa", "藤沢", "マイナンバー", "mynumber", "password", "パスワード")
+
+
+def check_password_policy(
+    password: str,
+    staff_code: str,
+    display_name: str = "",
+    policy: LoginPolicy = DEFAULT_LOGIN_POLICY,
+) -> None:
+    """Raise unless PASSWORD is long enough and hard to guess (NIST SP 800-63B: length, a check against common
+    passwords, repeats, sequences and the user's own ID and name — through zxcvbn's bundled lists — and no
+    composition rules)."""
+    from zxcvbn import zxcvbn  # its frequency lists load on first use, not at import of this module
+
     if len(password) < policy.min_password_length:
         raise StaffError(
             f"パスワードは{policy.min_password_length}文字以上にしてください",
@@ -75,6 +97,15 @@ def check_password_policy(password: str, staff_code: str, policy: LoginPolicy = 
     if staff_code.lower() in password.lower():
         raise StaffError(
             "パスワードに職員番号を含めないでください", "the password must not contain the staff ID"
+        )
+    names = [part for part in display_name.replace("\u3000", " ").split() if part]
+    verdict = zxcvbn(password[:100], user_inputs=[staff_code, display_name, *names, *CONTEXT_WORDS])
+    if verdict["score"] < policy.min_strength:
+        hint = verdict["feedback"]["warning"] or "it is easy to guess"
+        raise StaffError(
+            "推測されやすいパスワードです（よく使われる語、同じ文字の繰り返し、並び、氏名などを含みます）。"
+            "覚えやすい長めの文にしてください",
+            f"this password is easy to guess ({hint}); use a longer phrase",
         )
 
 
@@ -136,7 +167,7 @@ def create_user(
         raise StaffError("職員番号と氏名を入力してください", "staff ID and name are required")
     if _user_by_code(session, staff_code) is not None:
         raise StaffError(f"職員番号 {staff_code} は登録済みです", f"staff ID {staff_code} already exists")
-    check_password_policy(password, staff_code)
+    check_password_policy(password, staff_code, display_name)
     user = User(
         staff_code=staff_code, display_name=display_name.strip(), password_hash=hash_password(password)
     )
@@ -157,14 +188,17 @@ def create_user(
     return _to_staff_user(session, user)
 
 
-def set_roles(session: Session, staff_code: str, roles: Iterable[Role], actor: Actor) -> StaffUser:
-    """Replace the user's roles."""
+def set_roles(
+    session: Session, staff_code: str, roles: Iterable[Role], actor: Actor, now: datetime
+) -> StaffUser:
+    """Replace the user's roles at NOW; the user's open sessions end (they were opened with the old roles)."""
     user = _require(session, staff_code)
     before = _roles_of(session, user.id)
     after = frozenset(roles)
     session.execute(delete(UserRole).where(UserRole.user_id == user.id))
     session.add_all(UserRole(user_id=user.id, role=role.value) for role in after)
     session.flush()
+    end_user_sessions(session, user.id, now, "roles changed")
     record(
         session,
         actor,
@@ -177,33 +211,46 @@ def set_roles(session: Session, staff_code: str, roles: Iterable[Role], actor: A
     return _to_staff_user(session, user)
 
 
-def set_active(session: Session, staff_code: str, active: bool, actor: Actor) -> StaffUser:
-    """Enable or disable a user (disabled users cannot log in); enabling also lifts a lockout."""
+def set_active(session: Session, staff_code: str, active: bool, actor: Actor, now: datetime) -> StaffUser:
+    """Enable or disable a user at NOW (disabling ends their sessions); enabling also lifts a lockout."""
     user = _require(session, staff_code)
     user.active = active
     if active:
         user.failed_logins, user.locked_until = 0, None
+    else:
+        end_user_sessions(session, user.id, now, "disabled")
     record(session, actor, "staff_enable" if active else "staff_disable", "staff_user", user.staff_code)
     session.flush()
     return _to_staff_user(session, user)
 
 
-def reset_password(session: Session, staff_code: str, new_password: str, actor: Actor) -> StaffUser:
-    """An administrator sets a new password; the user must change it at next login."""
+def reset_password(
+    session: Session, staff_code: str, new_password: str, actor: Actor, now: datetime
+) -> StaffUser:
+    """An administrator sets a new password at NOW; the user's sessions end and the user must change it at
+    next login."""
     user = _require(session, staff_code)
-    check_password_policy(new_password, user.staff_code)
+    check_password_policy(new_password, user.staff_code, user.display_name)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = None
     user.failed_logins, user.locked_until = 0, None
+    end_user_sessions(session, user.id, now, "password reset")
     record(session, actor, "staff_password_reset", "staff_user", user.staff_code)
     session.flush()
     return _to_staff_user(session, user)
 
 
 def change_password(
-    session: Session, user_id: int, current: str, new: str, actor: Actor, now: datetime
+    session: Session,
+    user_id: int,
+    current: str,
+    new: str,
+    actor: Actor,
+    now: datetime,
+    keep_token: str | None = None,
 ) -> StaffUser:
-    """The user changes their own password at NOW (the current one is checked)."""
+    """The user changes their own password at NOW (the current one is checked); every other session of the
+    user ends (KEEP_TOKEN's, the one making the change, goes on)."""
     user = session.get(User, user_id, with_for_update=True)
     if user is None or not _password_matches(user.password_hash, current):
         raise StaffError("現在のパスワードが違います", "the current password is wrong")
@@ -211,9 +258,10 @@ def change_password(
         raise StaffError(
             "新しいパスワードは現在と別にしてください", "choose a password different from the current one"
         )
-    check_password_policy(new, user.staff_code)
+    check_password_policy(new, user.staff_code, user.display_name)
     user.password_hash = hash_password(new)
     user.password_changed_at = now
+    end_user_sessions(session, user.id, now, "password changed", keep_token)
     record(session, actor, "password_change", "staff_user", user.staff_code)
     session.flush()
     return _to_staff_user(session, user)
@@ -237,17 +285,19 @@ def authenticate(
 ) -> StaffUser:
     """Check a login at NOW; count failures and lock the account for a while after too many."""
     user = _user_by_code(session, staff_code, lock=True)
+    matches = _password_matches(user.password_hash if user else _dummy_hash(), password)  # same cost for all
     if user is None:
         raise _refuse_login(session, actor, staff_code, "unknown staff ID")
     if not user.active:
         raise _refuse_login(session, actor, staff_code, "inactive account")
     if user.locked_until is not None and user.locked_until > now:
         raise _refuse_login(session, actor, staff_code, f"locked until {user.locked_until.isoformat()}")
-    if not _password_matches(user.password_hash, password):
+    if not matches:
         user.failed_logins += 1
         if user.failed_logins >= policy.max_failures:
             user.locked_until = now + timedelta(minutes=policy.lockout_minutes)
             user.failed_logins = 0
+            end_user_sessions(session, user.id, now, "locked")
             record(session, actor, "account_locked", "staff_user", user.staff_code)
         raise _refuse_login(session, actor, staff_code, "wrong password")
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
@@ -256,12 +306,11 @@ def authenticate(
     return _to_staff_user(session, user)
 
 
-def load_user(session: Session, user_id: int) -> StaffUser | None:
-    """The user with ID (None if unknown or inactive): the console calls this on every request."""
-    user = session.get(User, user_id)
-    if user is None or not user.active:
-        return None
-    return _to_staff_user(session, user)
+def load_user(session: Session, user_id: int, token: str) -> StaffUser | None:
+    """The user with ID whose open session TOKEN is (None if unknown, inactive or the session ended): the
+    console calls this on every request."""
+    user = session_user(session, user_id, token)
+    return None if user is None else _to_staff_user(session, user)
 
 
 def list_users(session: Session) -> Sequence[StaffUser]:

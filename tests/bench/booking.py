@@ -1,14 +1,16 @@
-"""Reservation site under load: gunicorn on loopback, 200 concurrent clients booking through the real pages
-(CSRF, hold, details, confirm), beside pgbench running the same booking transaction straight in PostgreSQL.
+"""Reservation site under load: the real server (`mynadesk site serve`, granian) on loopback, 200 concurrent
+clients booking through the real pages (CSRF, hold, details, confirm), beside pgbench running the same
+booking transaction straight in PostgreSQL.
 
 Loopback only: each client talks from its own 127.x.y.z address (so per-address rate limits stay realistic);
-every loop is bounded by BENCH_SECONDS. BENCH_SERVERS lists gunicorn set-ups to compare in one run, e.g.
-"gthread:2x8,sync:3" (worker class:workers[xthreads]); "before:gthread:3x8" serves an older checkout unpacked
-in BENCH_BEFORE_TREE (e.g. `git archive main | tar -x -C /tmp/before`) for a before/after in the same run.
+every loop is bounded by BENCH_SECONDS. BENCH_SERVERS lists server set-ups to compare in one run, e.g.
+"granian:2x8,granian:3x4" (server:workers[xthreads]); "before:gthread:3x8" serves an older (gunicorn) checkout
+unpacked in BENCH_BEFORE_TREE (e.g. `git archive main | tar -x -C /tmp/before`) for a before/after in the same
+run.
 
 Besides throughput it prints CPU seconds per booking of the server, of PostgreSQL and of the load generator
-(which shares the 2 cores), how busy the machine was with other work (absolute figures on a shared machine
-are noisy), and the floor of the web stack: the same gunicorn serving a bare WSGI callable and a bare Flask
+(which shares the 2 cores), how busy the machine was with other work (absolute figures on a shared machine are
+noisy), and the floor of the web stack: the same server set-up serving a bare WSGI callable and a bare Flask
 route."""
 
 from __future__ import annotations
@@ -43,14 +45,14 @@ from tests.conftest import libpq, recreate_database
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "200"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
-SERVERS = os.environ.get("BENCH_SERVERS", "gthread:2x4")  # as `mynadesk site serve` starts by default
+SERVERS = os.environ.get("BENCH_SERVERS", "granian:2x4")  # as `mynadesk site serve` starts by default
 FLOOR_SECONDS = float(os.environ.get("BENCH_FLOOR_SECONDS", "8"))
 PGBENCH = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pgbench"
 
 
 @dataclass
 class Run:
-    """One gunicorn set-up under load, with the CPU each party used meanwhile."""
+    """One server set-up under load, with the CPU each party used meanwhile."""
 
     setup: str
     tally: loadgen.Tally
@@ -77,7 +79,7 @@ def _wait_for(port: int, limit: float = 30) -> None:
                 return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError("the server did not start")
 
 
 def _overbooked(url: URL) -> tuple[int, int]:
@@ -96,12 +98,22 @@ def _overbooked(url: URL) -> tuple[int, int]:
 
 
 def _floor(app: str, setup: str, block: int) -> Run:
-    """The same gunicorn set-up serving FLOOR_APP's APP (no database, no templates), hammered with GET /."""
+    """The same server set-up serving FLOOR_APP's APP (no database, no templates), hammered with GET /."""
     kind, _, size = setup.removeprefix("before:").partition(":")
     workers, _, threads = size.partition("x")
     port = _free_port()
-    command = [sys.executable, "-m", "gunicorn", "--worker-class", kind, "--workers", workers or "2"]
-    command += ["--threads", threads or "1", "--bind", f"127.0.0.1:{port}", f"tests.bench.floor_app:{app}"]
+    if kind == "granian":
+        command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--workers", workers or "2"]
+        command += ["--blocking-threads", threads or "1", "--port", str(port), f"tests.bench.floor_app:{app}"]
+    else:  # an older checkout's gunicorn worker class
+        command = [sys.executable, "-m", "gunicorn", "--worker-class", kind, "--workers", workers or "2"]
+        command += [
+            "--threads",
+            threads or "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            f"tests.bench.floor_app:{app}",
+        ]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_for(port)
@@ -136,9 +148,9 @@ def _serve_command(setup: str, port: int) -> list[str]:
     workers, _, threads = size.partition("x")
     command = [sys.executable, "-m", "mynadesk", "site", "serve", "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", workers or "2", "--threads", threads or "1"]
-    if setup.startswith("before:"):  # an older checkout: gthread only, no --worker-class yet
-        return command
-    return [*command, "--worker-class", kind]
+    if setup.startswith("before:") and kind != "gthread":  # an older checkout served by gunicorn
+        return [*command, "--worker-class", kind]
+    return command
 
 
 def _site_load(url: URL, setup: str, block: int, postmaster: int) -> Run:
@@ -257,7 +269,7 @@ def _quantiles(values: list[float]) -> str:
 
 def _report(console: Console, one: Run) -> None:
     tally, booked = one.tally, max(one.tally.booked, 1)
-    table = Table(title=f"booking: {CLIENTS} clients, {one.elapsed:.0f} s, gunicorn {one.setup}, 2 cores")
+    table = Table(title=f"booking: {CLIENTS} clients, {one.elapsed:.0f} s, {one.setup}, 2 cores")
     for column in ("measure", "value"):
         table.add_column(column)
     table.add_row("site: successful bookings/s (6 HTTP requests each)", f"{tally.booked / one.elapsed:.1f}")
@@ -268,9 +280,7 @@ def _report(console: Console, one: Run) -> None:
     table.add_row("site: whole booking latency p50 / p99 (ms)", _quantiles(tally.latencies))
     for step, values in tally.steps.items():
         table.add_row(f"  request '{step}' latency p50 / p99 (ms)", _quantiles(values))
-    table.add_row(
-        "CPU ms per booking: server (gunicorn, all workers)", f"{one.server_cpu / booked * 1000:.1f}"
-    )
+    table.add_row("CPU ms per booking: server (all workers)", f"{one.server_cpu / booked * 1000:.1f}")
     table.add_row("CPU ms per booking: PostgreSQL", f"{one.postgres_cpu / booked * 1000:.1f}")
     table.add_row("CPU ms per booking: load generator", f"{one.client_cpu / booked * 1000:.1f}")
     busy = one.machine_cpu / one.elapsed
@@ -291,7 +301,7 @@ def _summary(console: Console, tps: str, runs: list[Run], seats: int) -> None:
     table.add_row("seats offered (bench venue and procedure)", f"{seats}")
     for one in runs:
         table.add_row(
-            f"gunicorn {one.setup}: reservations stored / overbooked slots (must be 0)",
+            f"{one.setup}: reservations stored / overbooked slots (must be 0)",
             f"{one.stored} / {one.overbooked}",
         )
     console.print(table)
@@ -301,7 +311,7 @@ def _summary(console: Console, tps: str, runs: list[Run], seats: int) -> None:
 
 
 def _floors(console: Console, floors: list[Run], site: Run) -> None:
-    table = Table(title=f"booking: floor of the web stack, {CLIENTS} clients, same run and gunicorn set-up")
+    table = Table(title=f"booking: floor of the web stack, {CLIENTS} clients, same run and server set-up")
     for column in ("server", "HTTP requests/s", "server CPU ms per request", "bookings/s if 6 such requests"):
         table.add_column(column)
     for one in [*floors, site]:

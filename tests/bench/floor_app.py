@@ -1,5 +1,5 @@
 """The floor under the site: the least a Python web stack can do per request on this machine, served by the
-same gunicorn set-up. `bare` is a plain WSGI callable; `flask` a Flask route answering with a short page."""
+same server set-up. `bare` is a plain WSGI callable; `flask` a Flask route answering with a short page."""
 
 from __future__ import annotations
 

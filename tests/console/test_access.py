@@ -19,6 +19,7 @@ from core.db.models.staff import User
 from core.domain.roles import Role
 from core.services import staff
 from core.services.audit import Actor
+from tests.conftest import real_now
 from tests.console.conftest import PASSWORD, USERS, Seed, login, make_console
 
 
@@ -158,5 +159,5 @@ def test_a_disabled_user_is_logged_out_at_the_next_request(
         login(client, "GONE1")
         assert client.get("/ledger").status_code == 200
         with Session(console_db[0]) as s, s.begin():
-            staff.set_active(s, "GONE1", False, Actor("test"))
+            staff.set_active(s, "GONE1", False, Actor("test"), real_now())
         assert client.get("/ledger").status_code == 302

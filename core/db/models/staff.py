@@ -43,3 +43,18 @@ class UserRole(Base):
 
     user_id: Mapped[int] = mapped_column(ForeignKey(User.id, ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class ConsoleSession(Base):
+    """A console login: the cookie holds a random token, this row only its SHA-256. A session is valid while
+    its row is unrevoked, so logout, a password change, a role change, deactivation and a lockout end it on
+    the server whatever copy of the cookie is left in a browser."""
+
+    __tablename__ = "sessions"
+    __table_args__ = {"schema": SCHEMA}
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey(User.id, ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_why: Mapped[str | None] = mapped_column(String(30))

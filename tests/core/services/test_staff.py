@@ -79,13 +79,13 @@ def test_an_administrator_reset_lifts_the_lockout(session: Session) -> None:
     policy = LoginPolicy(max_failures=1)
     with pytest.raises(LoginRefused):
         staff.authenticate(session, "S1001", "wrong password!", FROM, NOW, policy)
-    staff.reset_password(session, "S1001", "temporary secret 1", ADMIN)
+    staff.reset_password(session, "S1001", "temporary secret 1", ADMIN, NOW)
     assert staff.authenticate(session, "S1001", "temporary secret 1", FROM, NOW, policy).must_change_password
 
 
 def test_a_disabled_user_cannot_log_in(session: Session) -> None:
     _add(session)
-    staff.set_active(session, "S1001", False, ADMIN)
+    staff.set_active(session, "S1001", False, ADMIN, NOW)
     with pytest.raises(LoginRefused):
         staff.authenticate(session, "S1001", PASSWORD, FROM, NOW)
 
@@ -99,7 +99,7 @@ def test_weak_passwords_are_refused_with_the_reason(session: Session, password: 
 
 def test_roles_are_replaced_and_the_change_is_audited(session: Session) -> None:
     _add(session)
-    user = staff.set_roles(session, "S1001", staff.parse_roles(["管理職", "analyst"]), ADMIN)
+    user = staff.set_roles(session, "S1001", staff.parse_roles(["管理職", "analyst"]), ADMIN, NOW)
     assert user.roles == {Role.MANAGER, Role.ANALYST}
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "staff_roles")).one()
     assert entry.detail == {"before": ["counter"], "after": ["analyst", "manager"]}

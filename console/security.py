@@ -1,0 +1,58 @@
+"""Security headers of every console response, and a session cookie marked Secure whenever the request came
+over TLS (issue 13, hardening).
+
+The Content-Security-Policy allows scripts only from the console itself plus Dash's one inline renderer script
+(by its hash, `Dash.csp_hashes()`); styles may be inline because Dash components and Plotly set them at run
+time (a style cannot run code). `connect-src` admits the card agent on the staff PC
+(`ConsoleOptions.reader_url`)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from dash import Dash
+from flask import Flask, Request, Response, request
+from flask.sessions import SecureCookieSessionInterface
+
+CACHEABLE = ("/assets/", "/vendor/", "/_dash-component-suites/", "/favicon.ico")
+
+
+class _TlsAwareSessions(SecureCookieSessionInterface):
+    """The session cookie gets `Secure` when the request came over TLS (directly or via a trusted proxy)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        current: Request = request
+        return bool(current.is_secure) or super().get_cookie_secure(app)
+
+
+def policy(dash_app: Dash, reader_url: str) -> str:
+    """The console's Content-Security-Policy."""
+    agent = urlsplit(reader_url)
+    scripts = " ".join(["'self'", *dash_app.csp_hashes()])  # the hashes come quoted
+    return (
+        f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: blob:; connect-src 'self' {agent.scheme}://{agent.netloc}; "
+        "font-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    )
+
+
+def install(server: Flask, dash_app: Dash, reader_url: str) -> None:
+    """Add the headers to every response of SERVER."""
+    csp = policy(dash_app, reader_url)
+    server.session_interface = _TlsAwareSessions()
+
+    def headers(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = csp
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if not request.path.startswith(CACHEABLE):
+            response.headers["Cache-Control"] = "no-store"  # personal data stays out of the browser's cache
+        if request.is_secure:
+            response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        return response
+
+    server.after_request(headers)
