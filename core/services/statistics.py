@@ -16,6 +16,7 @@ from core.analytics import statistics as marts
 from core.domain.booking import TOKYO
 from core.domain.errors import DomainError
 from core.domain.periods import PARTIAL_MARK, Span, period_end, period_label, period_start, span
+from core.domain.spreadsheet import neutralise
 from core.services.audit import Actor, record
 
 MIN_CELL = 5  # cells under this are suppressed (秘匿) in every table and export
@@ -123,6 +124,24 @@ def export_frame(duckdb_file: Path, query: StatsQuery) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def spreadsheet(frame: pd.DataFrame, fmt: str, title: str, description: str) -> bytes:
+    """FRAME as CSV (UTF-8 with BOM) or XLSX, with no cell a spreadsheet would run (a venue name such as
+    =HYPERLINK(…)): CSV text cells get an apostrophe in front, XLSX cells are written as text."""
+    if fmt == "csv":
+        safe = frame.rename(columns=neutralise).map(neutralise)
+        return ("\ufeff" + str(safe.to_csv(index=False))).encode("utf-8")
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name="集計", index=False)
+        for row in writer.book["集計"].iter_rows():
+            for cell in row:
+                if cell.data_type == "f":  # openpyxl makes any text starting with = a formula
+                    cell.data_type = "s"
+        writer.book.properties.title = title
+        writer.book.properties.description = description
+    return bytes(buffer.getvalue())
+
+
 def export(
     session: Session, duckdb_file: Path, query: StatsQuery, fmt: str, actor: Actor
 ) -> tuple[str, bytes]:
@@ -137,15 +156,7 @@ def export(
     title = (
         f"{MEASURES[query.measure]}({DIMENSIONS[query.dimension]}別、{query.since}〜{query.until}) {as_of}"
     )
-    if fmt == "csv":
-        data = ("\ufeff" + str(frame.to_csv(index=False))).encode("utf-8")
-    else:
-        buffer = io.BytesIO()
-        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            frame.to_excel(writer, sheet_name="集計", index=False)
-            writer.book.properties.title = title
-            writer.book.properties.description = f"{as_of} 5未満は「{SUPPRESSED}」(秘匿)"
-        data = bytes(buffer.getvalue())
+    data = spreadsheet(frame, fmt, title, f"{as_of} 5未満は「{SUPPRESSED}」(秘匿)")
     record(
         session,
         actor,
