@@ -1,6 +1,6 @@
-"""Item 1 of issue 12: a family at a one-seat venue no longer gets a false "just taken". The party size is asked
-before the times, capped at the venue's largest slot, and only times that can seat it are offered; a party
-that cannot fit is told so (real Chromium, Japanese and English, 1366×768 and 390×844)."""
+"""Item 1 of issue 12: a family at a one-seat venue no longer gets a false "just taken". The party size
+is asked before the times, capped at the venue's largest slot, and only times that can seat it are offered;
+a party that cannot fit is told so (real Chromium, Japanese and English, 1366×768 and 390×844)."""
 
 from __future__ import annotations
 
@@ -109,8 +109,9 @@ def test_the_calendar_marks_a_day_full_for_a_party_no_time_can_seat(
         conn.execute(
             text(
                 "UPDATE booking.slots s SET booked = s.capacity - s.held - 1 FROM booking.procedures p, "
-                "booking.venues v WHERE p.id = s.procedure_id AND v.id = s.venue_id AND p.code = 'cert_renewal' "
-                "AND v.code = 'honcho' AND (s.starts_at AT TIME ZONE 'Asia/Tokyo')::date = :d"
+                "booking.venues v WHERE p.id = s.procedure_id AND v.id = s.venue_id "
+                "AND p.code = 'cert_renewal' AND v.code = 'honcho' "
+                "AND (s.starts_at AT TIME ZONE 'Asia/Tokyo')::date = :d"
             ),
             {"d": day},
         )
