@@ -16,7 +16,7 @@ from core.clock import Clock, system_clock
 from core.config import Settings
 from core.domain.booking import TOKYO
 from reservation_site import errors, favicon, form_errors, i18n, security, web
-from reservation_site.views import booking, manage
+from reservation_site.views import booking, manage, pickup
 
 DEFAULT_LIMITS = {
     "HOLDS_PER_IP_HOUR": 60,  # time-slot holds per client address per hour
@@ -71,6 +71,7 @@ def create_app(
     )
     app.register_blueprint(booking.bp)
     app.register_blueprint(manage.bp)
+    app.register_blueprint(pickup.bp)
     app.teardown_appcontext(web.close_connection)
     favicon.install(app)
     security.install(app)

@@ -88,14 +88,13 @@ class HoldForm(FlaskForm):  # type: ignore[misc]
 
 
 class MemberForm(Form):  # type: ignore[misc]
-    """A further person of a family pickup booking."""
+    """A further person of a family booking: the name (a pickup's notice number was asked first)."""
 
-    notice_no = StringField("notice_no", filters=[_nfkc], validators=[REQUIRED, _at_most(20), _notice])
-    birth_date = StringField("birth_date", filters=[_marked], validators=[REQUIRED, _birth])
+    name = StringField("name", filters=[_nfkc], validators=[REQUIRED, _at_most(100)])
 
 
 class DetailsForm(FlaskForm):  # type: ignore[misc]
-    """The person's details; notice fields only matter for pickups."""
+    """The person's details and the names of the family members booked with them."""
 
     name = StringField("name", filters=[_nfkc], validators=[REQUIRED, _at_most(100)])
     name_kana = StringField("name_kana", filters=[_kana], validators=[REQUIRED, _at_most(100), _katakana])
@@ -106,8 +105,22 @@ class DetailsForm(FlaskForm):  # type: ignore[misc]
         filters=[_nfkc],
         validators=[Optional(), _at_most(254), Email(message="bad_email")],
     )
-    notice_no = StringField("notice_no", filters=[_nfkc], validators=[_at_most(20), _notice])
     members = FieldList(FormField(MemberForm), min_entries=0, max_entries=9)
+
+
+class NoticeMemberForm(Form):  # type: ignore[misc]
+    """A further person's 交付通知書 number and birth date (a family pickup)."""
+
+    notice_no = StringField("notice_no", filters=[_nfkc], validators=[REQUIRED, _at_most(20), _notice])
+    birth_date = StringField("birth_date", filters=[_marked], validators=[REQUIRED, _birth])
+
+
+class NoticeForm(FlaskForm):  # type: ignore[misc]
+    """The pickup's first step: every person's 交付通知書 number and birth date."""
+
+    notice_no = StringField("notice_no", filters=[_nfkc], validators=[REQUIRED, _at_most(20), _notice])
+    birth_date = StringField("birth_date", filters=[_marked], validators=[REQUIRED, _birth])
+    members = FieldList(FormField(NoticeMemberForm), min_entries=0, max_entries=9)
 
 
 class ConfirmForm(FlaskForm):  # type: ignore[misc]

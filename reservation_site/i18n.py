@@ -180,6 +180,67 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "choose_slot": ("時間を選んでください", "Please choose a time"),
     "choose_party": ("人数を選んでください", "Please choose the number of people"),
+    # Party sizes and pickups (core.domain.parties): asked before the times; notice numbers first.
+    "persons": ("{n}人", "{n} {n_people}"),
+    "party_apply": ("この人数で表示", "Show for this number"),
+    "times_for_party": (
+        "{n}人で予約できる時間だけを表示しています。",
+        "Only times with room for {n} are shown.",
+    ),
+    "no_slots_party": (
+        "この日に{n}人で予約できる時間はありません。人数を減らすか、別の日・場所を選んでください。",
+        "No time on this day has room for {n}. Book fewer people or choose another day or place.",
+    ),
+    "venue_most": ("1回の予約で{n}人まで", "Up to {n} per booking"),
+    "venue_unfit": (
+        "この場所は1回の予約で{most}人までのため、{n}人では予約できません。",
+        "This place serves at most {most} per booking, so it cannot take {n} people.",
+    ),
+    "venue_unfit_pickup": (
+        "お一人ずつ分けて予約してください(人数を1人にして番号を入れ直してください)。",
+        "Please book each person separately (set the number of people to 1 and enter the number again).",
+    ),
+    "party_not_allowed": (
+        "この場所ではその人数で予約できません。人数か場所を選び直してください。",
+        "This place cannot take that many people in one booking. "
+        "Choose the number of people or the place again.",
+    ),
+    "notice_title": ("交付通知書の番号を入力してください", "Enter the number on your pickup notice"),
+    "notice_intro": (
+        "カードを保管している場所だけが受取の予約先になります。はじめに、受け取る方全員の交付通知書の番号と生年月日を入力してください。",
+        "A card can only be picked up where it is kept. First enter the notice number and date of birth of "
+        "everyone picking up a card.",
+    ),
+    "notice_picture_alt": (
+        "交付通知書の見本。番号は右上の枠内、「交付通知書番号」の欄に印刷されています。",
+        "Sample pickup notice: the number is printed in the box at the top right, labelled 交付通知書番号.",
+    ),
+    "notice_picture_caption": (
+        "番号は交付通知書の右上、赤い枠の位置に印刷されています(例: A1B-123456)。",
+        "The number is printed at the top right of the notice, where the red box is (e.g. A1B-123456).",
+    ),
+    "pickup_people": ("受け取る人数", "People picking up a card"),
+    "notice_you": ("受け取る方", "The person picking up"),
+    "notice_check": ("番号を確かめて場所を選ぶ", "Check the number and choose a place"),
+    "notice_no_short": ("通知書番号", "notice"),
+    "notice_again": ("交付通知書の番号を入れ直す", "Enter the notice numbers again"),
+    "card_kept_at": (
+        "カードは{venue}で保管しています。受取の予約はこちらでできます。",
+        "Your card is kept at {venue}. You can book the pickup there.",
+    ),
+    "notice_not_ready": (
+        "このカードはまだ受け取れません。交付通知書が届いてから予約してください。",
+        "This card is not ready yet. Please book once the pickup notice has reached you.",
+    ),
+    "notice_no_venue": (
+        "このカードの受取場所はオンラインでは予約できません。市民窓口センターへお電話ください。",
+        "This card cannot be booked online. Please call the Citizens' Service Center.",
+    ),
+    "notice_twice": ("同じ番号が二度入力されています", "The same number was entered twice"),
+    "notice_split": (
+        "ご家族のカードが別々の場所で保管されています。場所ごとに分けて予約してください。",
+        "Your family's cards are kept at different places. Please book each place separately.",
+    ),
     "check_field": ("入力内容を確かめてください", "Please check what you entered here"),
     "this_field": ("この項目", "This field"),
     "error_title": ("エラー", "Error"),
@@ -205,6 +266,8 @@ def translate(key: str, **values: object) -> str:
     if pair is None:
         return key
     text = pair[1] if lang() == "en" else pair[0]
+    if "n" in values:  # "1 person", "2 people"
+        values = {**values, "n_people": "person" if str(values["n"]) == "1" else "people"}
     return text.format(**values) if values else text
 
 

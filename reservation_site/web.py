@@ -98,6 +98,12 @@ def _cached(kind: str, key: object, load: Callable[[], Any], ttl_name: str = "RU
     return value
 
 
+def cached(kind: str, key: object, load: Callable[[], T]) -> T:
+    """LOAD's value, kept per process for RULES_CACHE_SECONDS under (KIND, KEY)."""
+    found: T = _cached(kind, key, load)
+    return found
+
+
 def rules(db: Session | None = None) -> BookingRules:
     """The city's booking rules, re-read at most every RULES_CACHE_SECONDS per process (console edits show
     up within that time)."""

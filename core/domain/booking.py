@@ -53,6 +53,7 @@ class BookingRules:
     release_delay_minutes: int = 15
     anonymise_after_days: int = 90
     few_left_ratio: float = 0.3
+    pickup_transfer_days: int = 0  # core.domain.parties: 0 = pickups only where the card is kept
 
 
 def normalise_notice_no(raw: str) -> str:

@@ -20,6 +20,7 @@ from core.domain.booking import (
     check_bookable_day,
     check_changeable,
 )
+from core.domain.parties import too_large
 from core.domain.reservations import ReservationStatus, check_movable, check_transition
 from core.services import mail, seats
 from core.services.slots import not_closed
@@ -37,6 +38,14 @@ class HoldTicket:
 
 
 @dataclass(frozen=True)
+class Member:
+    """A further person of a family booking: the name, and for a pickup the 交付通知書 number."""
+
+    name: str | None
+    notice_no: str | None = None
+
+
+@dataclass(frozen=True)
 class Details:
     """What a booking stores: only what the counter needs, never register data."""
 
@@ -46,7 +55,7 @@ class Details:
     email: str | None
     birth_date: date | None
     notice_no: str | None = None
-    members: list[str | None] = field(default_factory=list)  # notice numbers of persons 2..N
+    members: list[Member] = field(default_factory=list)  # persons 2..N of a family booking
     language: str = "ja"
     channel: str = "web"  # the console books with "counter" or "phone"
 
@@ -85,6 +94,8 @@ def hold_seats(
     _check_slot_open(slot, now, rules, bool(is_open))
     if party_size < 1 or party_size > max_party:
         raise BookingError("人数が正しくありません", "The number of people is not allowed.")
+    if not seats.can_seat(slot, party_size):  # nothing was taken: the time is simply too small
+        raise too_large(party_size, slot.capacity)
     expires = now + timedelta(minutes=rules.hold_minutes)
     taken = SlotTaken("その時間は今ちょうど埋まりました", "That time was just taken.")
     token = seats.hold(session, slot, party_size, now, expires, taken)
@@ -171,8 +182,11 @@ def book(
     )
     session.add(reservation)
     session.flush()
-    for position, notice_no in enumerate(details.members, start=2):
-        session.add(ReservationMember(reservation_id=reservation.id, position=position, notice_no=notice_no))
+    for position, member in enumerate(details.members, start=2):
+        person = ReservationMember(
+            reservation_id=reservation.id, position=position, name=member.name, notice_no=member.notice_no
+        )
+        session.add(person)
     log_access(session, reservation.id, "create", client)
     mail.enqueue(session, "confirmation", reservation, now, secret=secret)
     return reservation, secret

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.db.models.booking import Outbox, Reservation, Slot
+from core.db.models.booking import Outbox, Reservation, ReservationMember, Slot
 from core.domain.booking import BookingRules
 from core.services import seats
 
@@ -33,6 +33,15 @@ def anonymise_past(session: Session, now: datetime, rules: BookingRules) -> int:
             notice_no=None,
             anonymised_at=now,
         )
+    )
+    anonymised = select(Reservation.id).where(Reservation.anonymised_at.is_not(None))
+    session.execute(  # the family members of those visits too
+        update(ReservationMember)
+        .where(
+            ReservationMember.reservation_id.in_(anonymised),
+            or_(ReservationMember.name.is_not(None), ReservationMember.notice_no.is_not(None)),
+        )
+        .values(name=None, notice_no=None)
     )
     session.execute(delete(Outbox).where(Outbox.sent_at < cutoff))
     return int(getattr(result, "rowcount", 0) or 0)

@@ -224,6 +224,7 @@ RULE_FIELDS = {
     "max_active_per_contact": "1連絡先あたりの予約数上限",
     "release_delay_minutes": "取消枠の再公開までの時間(分)",
     "anonymise_after_days": "来庁後に個人情報を消すまで(日)",
+    "pickup_transfer_days": "他会場での受取(何日先から・0=不可)",
 }
 
 

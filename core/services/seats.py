@@ -100,6 +100,11 @@ def free_seats(slot: Slot) -> int:
     return slot.capacity - slot.booked - slot.held
 
 
+def can_seat(slot: Slot, seats: int) -> bool:
+    """Whether the slot could ever seat SEATS people at once (a party is never split over slots)."""
+    return slot.capacity >= seats
+
+
 def _room_for(session: Session, slot: Slot, seats: int, now: datetime) -> bool:
     if free_seats(slot) >= seats:
         return True

@@ -65,7 +65,8 @@ class VenueSeed:
     address_en: str
     procedures: tuple[str, ...]
     saturdays: bool  # 2nd and 4th Saturdays open
-    seats: int
+    seats: int  # seats of each time slot: the counters that serve the procedure at once
+    ledger_office: str | None = None  # the card ledger's 交付窓口 when cards are kept here for pickup
 
 
 VENUES = [
@@ -78,6 +79,7 @@ VENUES = [
         ("card_pickup", "cert_renewal", "card_renewal", "application_support"),
         True,
         3,
+        "本庁",
     ),
     VenueSeed(
         "tsujido",
@@ -98,6 +100,7 @@ VENUES = [
         ("card_pickup", "cert_renewal"),
         False,
         1,
+        "湘南台",
     ),
     VenueSeed(
         "katase",
@@ -174,6 +177,7 @@ def seed_fujisawa(session: Session, today: date) -> int:
             "name_en": seed.name_en,
             "address_ja": seed.address_ja,
             "address_en": seed.address_en,
+            "ledger_office": seed.ledger_office,
         }
         venue_id = _upsert(session, Venue, venue)
         _templates(session, venue_id, seed, procedures)

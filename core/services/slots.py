@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 
 import jpholiday
-from sqlalchemy import DateTime, and_, func, literal, or_, select
+from sqlalchemy import DateTime, and_, case, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -62,6 +62,7 @@ def load_rules(session: Session) -> BookingRules:
         release_delay_minutes=row.release_delay_minutes,
         anonymise_after_days=row.anonymise_after_days,
         few_left_ratio=row.few_left_ratio,
+        pickup_transfer_days=row.pickup_transfer_days,
     )
 
 
@@ -189,16 +190,24 @@ def _window_bounds(now: datetime, rules: BookingRules, first: date, last: date) 
 
 
 def month_view(
-    session: Session, venue_id: int, procedure_id: int, month: date, now: datetime, rules: BookingRules
+    session: Session,
+    venue_id: int,
+    procedure_id: int,
+    month: date,
+    now: datetime,
+    rules: BookingRules,
+    party: int = 1,
 ) -> list[DayView]:
-    """Per day of MONTH: seats and free seats inside the booking window."""
+    """Per day of MONTH: seats and free seats inside the booking window (free seats only of the times that
+    can seat a party of PARTY: a day where none can is full for that party)."""
     first = month.replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     lo, hi = _window_bounds(now, rules, first, last)
     day_col = func.date(func.timezone("Asia/Tokyo", Slot.starts_at))
     free = func.greatest(Slot.capacity - Slot.booked - live_held(now), 0)
+    usable = case((free >= party, free), else_=0)
     query = (
-        select(day_col, func.sum(Slot.capacity), func.sum(free))
+        select(day_col, func.sum(Slot.capacity), func.sum(usable))
         .where(_bookable(venue_id, procedure_id, lo, hi))
         .group_by(day_col)
     )
@@ -209,6 +218,14 @@ def month_view(
         capacity, left = by_day.get(day, (0, 0))
         days.append(DayView(day, capacity, left, mark_for(left, capacity, rules.few_left_ratio)))
     return days
+
+
+def venue_seats(session: Session, venue_id: int, procedure_id: int, now: datetime) -> int:
+    """The most seats any coming slot of the procedure has at the venue: the largest party it can serve."""
+    query = select(func.max(Slot.capacity)).where(
+        Slot.venue_id == venue_id, Slot.procedure_id == procedure_id, Slot.starts_at > now
+    )
+    return int(session.scalar(query) or 0)
 
 
 def day_view(

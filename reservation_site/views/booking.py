@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from core.db.models.booking import Procedure, Reservation, Slot, Venue, VenueProcedure
-from core.domain.booking import TOKYO, BookingError, HoldExpired, SlotTaken
+from core.db.models.booking import Procedure, Slot, Venue, VenueProcedure
+from core.domain.booking import TOKYO, BookingError, BookingRules, HoldExpired, SlotTaken
 from core.services import booking as service
 from core.services import slots as slot_service
-from reservation_site import web
+from reservation_site import visit, web
 from reservation_site.details import details_page
 from reservation_site.forms import ConfirmForm, HoldForm
 from reservation_site.i18n import lang
@@ -39,22 +50,50 @@ def _venue(db: Session, procedure: Procedure, code: str) -> Venue:
 @bp.get("/")
 def index() -> str:
     session.pop("change_id", None)  # back at the start: a new booking, not a change
+    visit.drop(changes_only=True)
     with web.transaction() as db:
         procedures = list(db.scalars(select(Procedure).where(Procedure.active).order_by(Procedure.id)))
         return render_template("index.html", procedures=procedures)
 
 
+@dataclass(frozen=True)
+class VenueChoice:
+    """A venue on the venues page: the largest party it serves and whether this party fits."""
+
+    venue: Venue
+    most: int
+    fits: bool
+
+
 @bp.get("/p/<code>")
-def venues(code: str) -> str:
+def venues(code: str) -> str | Response:
     with web.transaction() as db:
         procedure = _procedure(db, code)
+        current = visit.current(procedure)
+        if procedure.needs_notice_no and (current is None or current.holding is None):
+            return redirect(url_for("pickup.notice", code=procedure.code))
         rows = db.scalars(
             select(Venue)
             .join(VenueProcedure, VenueProcedure.venue_id == Venue.id)
             .where(VenueProcedure.procedure_id == procedure.id, Venue.active)
             .order_by(Venue.id)
         )
-        return render_template("venues.html", procedure=procedure, venues=list(rows))
+        party = visit.requested_party(current)
+        choices = []
+        for venue in rows:
+            if visit.venue_rules(db, procedure, venue.id, current) is None:
+                continue  # a pickup away from where the card is kept
+            most = max(visit.party_choices(db, procedure, venue.id, None) or [0])
+            choices.append(VenueChoice(venue, most, party <= most))
+        return render_template(
+            "venues.html",
+            procedure=procedure,
+            choices=choices,
+            party=party,
+            fixed=bool(current and current.party),
+            parties=range(1, procedure.max_party_size + 1),
+            holding=web.venue(db, current.holding) if current and current.holding else None,
+        )
 
 
 def _month(raw: str | None, today: date) -> date:
@@ -65,6 +104,23 @@ def _month(raw: str | None, today: date) -> date:
         return today.replace(day=1)
 
 
+def _allowed(db: Session, procedure: Procedure, venue: Venue) -> tuple[BookingRules, int]:
+    """The rules for this visitor at VENUE and the party size asked for (404 when the venue is not theirs,
+    e.g. a pickup away from the card; the venues page when the party cannot be seated there)."""
+    current = visit.current(procedure)
+    rules = visit.venue_rules(db, procedure, venue.id, current)
+    if rules is None:
+        abort(404)
+    party = visit.requested_party(current, request.form if request.method == "POST" else None)
+    if party == 0:  # garbled: the form's own check says so on the day page
+        party = visit.requested_party(current)
+    if party not in visit.party_choices(db, procedure, venue.id, current):
+        if request.method == "POST":  # a form sent with a party the venue cannot take: nothing is held
+            abort(make_response(render_template("error.html", message_key="party_not_allowed"), 400))
+        abort(redirect(url_for("booking.venues", code=procedure.code, n=party)))
+    return rules, party
+
+
 @bp.get("/p/<code>/<venue_code>")
 def calendar(code: str, venue_code: str) -> str:
     now = web.now()
@@ -73,8 +129,8 @@ def calendar(code: str, venue_code: str) -> str:
     with web.transaction() as db:
         procedure = _procedure(db, code)
         venue = _venue(db, procedure, venue_code)
-        rules = web.rules(db)
-        days = slot_service.month_view(db, venue.id, procedure.id, month, now, rules)
+        rules, party = _allowed(db, procedure, venue)
+        days = slot_service.month_view(db, venue.id, procedure.id, month, now, rules, party)
         last_open = today + timedelta(days=rules.max_days_ahead)
         prev_month = (month - timedelta(days=1)).replace(day=1)
         next_month = (month + timedelta(days=32)).replace(day=1)
@@ -84,56 +140,73 @@ def calendar(code: str, venue_code: str) -> str:
             venue=venue,
             month=month,
             days=days,
+            party=party,
             prev_month=prev_month if prev_month >= today.replace(day=1) else None,
             next_month=next_month if next_month <= last_open else None,
         )
 
 
-def _day_page(db: Session, procedure: Procedure, venue: Venue, day: date, form: HoldForm) -> str:
-    slots = web.day_slots(db, venue.id, procedure.id, day, web.rules(db))
-    form.slot_id.choices = [(s.id, f"{s.starts_at.astimezone(TOKYO):%H:%M}") for s in slots if s.free > 0]
-    form.party_size.choices = [(n, str(n)) for n in range(1, procedure.max_party_size + 1)]
-    changing = db.get(Reservation, session["change_id"]) if session.get("change_id") else None
-    if changing is not None:  # a change keeps the party of the booking
-        form.party_size.choices = [(changing.party_size, str(changing.party_size))]
+def _day_page(
+    db: Session,
+    procedure: Procedure,
+    venue: Venue,
+    day: date,
+    form: HoldForm,
+    rules: BookingRules,
+    party: int,
+) -> str:
+    slots = [s for s in web.day_slots(db, venue.id, procedure.id, day, rules) if s.free >= party]
+    form.slot_id.choices = [(s.id, f"{s.starts_at.astimezone(TOKYO):%H:%M}") for s in slots]
+    form.party_size.data = party
+    current = visit.current(procedure)
+    choices = visit.party_choices(db, procedure, venue.id, current)
     slots_html = None
     if form.slot_id.data is None and not form.slot_id.errors:  # nothing chosen: the same for everyone
-        key = (venue.id, procedure.id, day, lang())
+        key = (venue.id, procedure.id, day, lang(), party, rules.min_days_ahead)
         fresh = lambda: render_template("_slots.html", form=form, slots=slots)  # noqa: E731
         slots_html = web.shared_html("slots", key, fresh)
     return render_template(
-        "day.html", procedure=procedure, venue=venue, day=day, slots=slots, form=form, slots_html=slots_html
+        "day.html",
+        procedure=procedure,
+        venue=venue,
+        day=day,
+        slots=slots,
+        form=form,
+        slots_html=slots_html,
+        party=party,
+        parties=choices if not (current and current.party) else [],
     )
 
 
 @bp.route("/p/<code>/<venue_code>/<day>", methods=["GET", "POST"])
 def day_page(code: str, venue_code: str, day: str) -> str | Response | tuple[str, int]:
     try:
-        visit = date.fromisoformat(day)
+        visit_day = date.fromisoformat(day)
     except ValueError:
         abort(404)
     form = HoldForm()
     with web.transaction() as db:
         procedure = _procedure(db, code)
         venue = _venue(db, procedure, venue_code)
+        rules, party = _allowed(db, procedure, venue)
         if request.method == "GET" or not form.validate_on_submit():
             status = 400 if request.method == "POST" else 200
-            return _day_page(db, procedure, venue, visit, form), status
-    return _hold(procedure.id, venue.id, form)
+            return _day_page(db, procedure, venue, visit_day, form, rules, party), status
+    return _hold(procedure.id, venue.id, int(form.slot_id.data or 0), party, rules)
 
 
-def _hold(procedure_id: int, venue_id: int, form: HoldForm) -> Response | tuple[str, int]:
-    slot_id, party = int(form.slot_id.data or 0), int(form.party_size.data or 0)
+def _hold(
+    procedure_id: int, venue_id: int, slot_id: int, party: int, rules: BookingRules
+) -> Response | tuple[str, int]:
     if not hold_allowed():
         return render_template("error.html", message_key="too_many_tries"), 429
     _drop_old_hold()
     try:
         with web.transaction() as db:
-            rules = web.rules(db)
             ticket = service.hold_seats(db, slot_id, party, web.now(), rules, (procedure_id, venue_id))
     except SlotTaken:
         return taken_page(slot_id, party)
-    except BookingError as error:
+    except BookingError as error:  # PartyTooLarge among them: nothing was taken, the time is too small
         return render_template("error.html", error=error), 400
     web.save_hold(ticket)
     if session.get("change_id"):
@@ -150,7 +223,7 @@ def _drop_old_hold() -> None:
 
 
 def taken_page(slot_id: int, party: int) -> tuple[str, int]:
-    """The friendly 'just taken, here are the nearest free slots' page."""
+    """The 'just taken, here are the nearest free slots' page: only after a real race was lost."""
     with web.transaction() as db:
         slot = db.get(Slot, slot_id)
         if slot is None:
@@ -184,7 +257,9 @@ def confirm() -> str | Response | tuple[str, int]:
             with web.transaction() as db:
                 if not contact_allowed(db, data["phone"]):  # counted; rolled back if the booking fails
                     return render_template("error.html", message_key="too_many_tries"), 429
-                details = service.Details(**{**data, "birth_date": _date(data.get("birth_date"))})
+                members = [service.Member(**m) for m in data.get("members") or []]
+                birth = _date(data.get("birth_date"))
+                details = service.Details(**{**data, "birth_date": birth, "members": members})
                 reservation, secret = service.book(
                     db, ticket, details, web.now(), web.rules(db), web.client()
                 )
@@ -194,7 +269,12 @@ def confirm() -> str | Response | tuple[str, int]:
             return taken_page(ticket.slot_id, ticket.party_size)
         except BookingError as error:
             return render_template("error.html", error=error), 409
-        for key in ("hold", "details", "form"):  # the person's details leave the cookie once booked
+        for key in (
+            "hold",
+            "details",
+            "form",
+            visit.KEY,
+        ):  # the person's details leave the cookie once booked
             session.pop(key, None)
         session["done"] = {"booking_no": booking_no, "secret": secret, "mailed": bool(data.get("email"))}
         return redirect(url_for("booking.done"))

@@ -10,7 +10,8 @@ from core.db.models.booking import Procedure, Reservation, Slot
 from core.domain.booking import TOKYO, BookingError, HoldExpired, SlotTaken, change_deadline
 from core.domain.reservations import ReservationStatus
 from core.services import booking as service
-from reservation_site import web
+from core.services import pickup
+from reservation_site import visit, web
 from reservation_site.forms import ConfirmForm, LookupForm, parse_birth_date
 from reservation_site.limits import lookup_blocked, lookup_failed
 from reservation_site.views.booking import taken_page
@@ -71,6 +72,7 @@ def _context(db: Session, reservation: Reservation) -> dict[str, object]:
 @bp.get("/booking")
 def show() -> str | tuple[str, int]:
     session.pop("change_id", None)  # came back without choosing a new time
+    visit.drop(changes_only=True)
     with web.transaction() as db:
         reservation = _load(db)
         if reservation is None:
@@ -107,7 +109,21 @@ def change_start() -> Response | tuple[str, int]:
         procedure = db.get(Procedure, reservation.procedure_id)
         assert procedure is not None
         session["change_id"] = reservation.id
+        holding = _holding_venue(db, reservation) if procedure.needs_notice_no else None
+        visit.start(visit.Visit(procedure.code, reservation.party_size, holding, change=True))
         return redirect(url_for("booking.venues", code=procedure.code))
+
+
+def _holding_venue(db: Session, reservation: Reservation) -> int:
+    """The venue keeping the booked card (the booked venue when the ledger cannot say, e.g. no birth date)."""
+    answer = None
+    if reservation.notice_no and reservation.birth_date:
+        answer = pickup.notice_venue(db, reservation.notice_no, reservation.birth_date)
+    if answer is not None and answer.venue_id is not None:
+        return answer.venue_id
+    slot = db.get(Slot, reservation.slot_id)
+    assert slot is not None
+    return slot.venue_id
 
 
 @bp.route("/booking/change/confirm", methods=["GET", "POST"])
@@ -123,8 +139,15 @@ def change_confirm() -> str | Response | tuple[str, int]:
                 return render_template("error.html", message_key="not_found"), 404
             if not form.validate_on_submit():
                 new_slot = db.get(Slot, ticket.slot_id)
+                assert new_slot is not None
+                new_venue = web.venue(db, new_slot.venue_id)
                 return render_template(
-                    "change.html", form=form, new_slot=new_slot, **_context(db, reservation)
+                    "change.html",
+                    form=form,
+                    new_slot=new_slot,
+                    new_venue=new_venue,
+                    new_party=ticket.party_size,
+                    **_context(db, reservation),
                 )
             service.change(db, reservation, ticket, web.now(), web.rules(db), web.client())
     except (SlotTaken, HoldExpired):
@@ -132,7 +155,7 @@ def change_confirm() -> str | Response | tuple[str, int]:
         return taken_page(ticket.slot_id, ticket.party_size)
     except BookingError as error:
         return render_template("error.html", error=error), 409
-    for key in ("hold", "change_id"):
+    for key in ("hold", "change_id", visit.KEY):
         session.pop(key, None)
     session["flash"] = "changed"
     return redirect(url_for("manage.show"))

@@ -97,3 +97,19 @@ class Recorder:
             found = axe_violations(self.page)
             if found:
                 self.violations[f"{label} ({self.page.url})"] = found
+
+
+def give_notice(page: Page, base_url: str, people: list[tuple[str, str]], language: str = "ja") -> None:
+    """A pickup's first step in the browser: every person's notice number and birth date, then submit."""
+    page.goto(f"{base_url}/p/card_pickup/notice?n={len(people)}&lang={language}")
+    fill_notice(page, people)
+
+
+def fill_notice(page: Page, people: list[tuple[str, str]]) -> None:
+    """Fill the notice step's fields for PEOPLE (notice number, birth date as typed) and submit."""
+    page.locator("#notice_no").fill(people[0][0])
+    page.locator("#birth_date").fill(people[0][1])
+    for index, (number, birth) in enumerate(people[1:]):
+        page.locator(f"#members-{index}-notice_no").fill(number)
+        page.locator(f"#members-{index}-birth_date").fill(birth)
+    page.locator("form[method=post] button[type=submit]").click()

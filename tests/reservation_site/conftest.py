@@ -25,6 +25,11 @@ NOTICE_NO = "A1B-123456"
 BIRTH = date(1985, 4, 1)
 FAMILY_NOTICE_NO = "C2D-654321"
 FAMILY_BIRTH = date(2015, 6, 30)
+# Two cards kept at 湘南台 (a one-seat venue): a mother and her son.
+SHONANDAI_NOTICE_NO = "K3S-000101"
+SHONANDAI_BIRTH = date(1990, 5, 5)
+SHONANDAI_CHILD_NOTICE_NO = "K3S-000102"
+SHONANDAI_CHILD_BIRTH = date(2018, 3, 3)
 
 RESIDENT_SQL = """
 INSERT INTO register.residents (atena_no, juminhyo_code, household_no, relation, resident_kind,
@@ -35,8 +40,8 @@ VALUES (:atena, :code, 'H1', '世帯主', 1, 1, '藤沢 太郎', 'フジサワ �
     '藤沢市朝日町1番地の1', '000001', 'A01', '2000-01-01', 1, now())
 """
 CARD_SQL = (
-    "INSERT INTO cards.cards (holder_atena_no, notice_no, state, issued_on) "
-    "VALUES (:atena, :no, 'notified', '2026-10-01')"
+    "INSERT INTO cards.cards (holder_atena_no, notice_no, state, issued_on, office) "
+    "VALUES (:atena, :no, 'notified', '2026-10-01', coalesce(CAST(:office AS text), '本庁'))"
 )
 
 BOOKING_TABLES = (
@@ -46,10 +51,10 @@ BOOKING_TABLES = (
 )
 
 
-def _person(conn: object, atena: str, code: str, notice: str, birth: date) -> None:
+def _person(conn: object, atena: str, code: str, notice: str, birth: date, office: str | None = None) -> None:
     values = {"atena": atena, "code": code, "y": birth.year, "m": birth.month, "d": birth.day, "birth": birth}
     conn.execute(text(RESIDENT_SQL), values)  # type: ignore[attr-defined]
-    conn.execute(text(CARD_SQL), {"atena": atena, "no": notice})  # type: ignore[attr-defined]
+    conn.execute(text(CARD_SQL), {"atena": atena, "no": notice, "office": office})  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +66,10 @@ def world(engine: Engine) -> Iterator[Engine]:
         s.execute(text("UPDATE booking.rules SET max_active_per_contact = 50"))
         _person(s, "900000000000001", "90000000001", NOTICE_NO, BIRTH)
         _person(s, "900000000000002", "90000000002", FAMILY_NOTICE_NO, FAMILY_BIRTH)
+        _person(s, "900000000000003", "90000000003", SHONANDAI_NOTICE_NO, SHONANDAI_BIRTH, "湘南台")
+        _person(
+            s, "900000000000004", "90000000004", SHONANDAI_CHILD_NOTICE_NO, SHONANDAI_CHILD_BIRTH, "湘南台"
+        )
     yield engine
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {BOOKING_TABLES} CASCADE"))

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from werkzeug.test import TestResponse
 
-from tests.reservation_site.conftest import BIRTH, NOTICE_NO
+from tests.reservation_site.conftest import BIRTH, FAMILY_BIRTH, FAMILY_NOTICE_NO, NOTICE_NO
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -43,11 +43,36 @@ def first_slot(
     return int(row[0]), row[1]
 
 
-def hold(
-    client: FlaskClient, slot_id: int, day: date, party: int = 1, procedure: str = "card_pickup"
+def notice(
+    client: FlaskClient, people: list[tuple[str, str]], procedure: str = "card_pickup"
 ) -> TestResponse:
-    """Open the day page and hold SLOT_ID."""
-    url = f"/p/{procedure}/honcho/{day.isoformat()}"
+    """The pickup's first step: every person's (notice number, birth date)."""
+    url = f"/p/{procedure}/notice?n={len(people)}"
+    page = client.get(url)
+    form = {"csrf_token": csrf(page), "notice_no": people[0][0], "birth_date": people[0][1]}
+    for index, (number, birth) in enumerate(people[1:]):
+        form[f"members-{index}-notice_no"] = number
+        form[f"members-{index}-birth_date"] = birth
+    return client.post(url, data=form)
+
+
+FAMILY = [(NOTICE_NO, BIRTH.isoformat()), (FAMILY_NOTICE_NO, FAMILY_BIRTH.isoformat())]
+
+
+def hold(
+    client: FlaskClient,
+    slot_id: int,
+    day: date,
+    party: int = 1,
+    procedure: str = "card_pickup",
+    venue: str = "honcho",
+    ask_notice: bool = True,
+) -> TestResponse:
+    """Open the day page and hold SLOT_ID (a pickup gives its notice numbers first, unless ASK_NOTICE is off:
+    a change keeps those of the booking)."""
+    if procedure == "card_pickup" and ask_notice:
+        assert notice(client, FAMILY[:party]).status_code == 302
+    url = f"/p/{procedure}/{venue}/{day.isoformat()}?n={party}"
     page = client.get(url)
     assert page.status_code == 200
     return client.post(url, data={"csrf_token": csrf(page), "slot_id": slot_id, "party_size": party})
@@ -63,7 +88,7 @@ def details(client: FlaskClient, **overrides: str) -> TestResponse:
         "birth_date": BIRTH.isoformat(),
         "phone": "0466-25-1111",
         "email": "taro@example.jp",
-        "notice_no": NOTICE_NO,
+        "members-0-name": "藤沢 花子",
     }
     form.update(overrides)
     return client.post("/details", data=form)

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, text
 
 from tests.reservation_site import flow
-from tests.reservation_site.browser import DESKTOP, PHONE, Recorder, open_page
+from tests.reservation_site.browser import DESKTOP, PHONE, Recorder, fill_notice, give_notice, open_page
 from tests.reservation_site.conftest import BIRTH, NOTICE_NO
 
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is missing")
@@ -21,6 +21,8 @@ def _book(page: Page, rec: Recorder, base_url: str, day: str, english: bool) -> 
     page.goto(f"{base_url}/?lang={'en' if english else 'ja'}")
     rec.shot("procedures")
     page.get_by_role("link", name="Card pickup" if english else "マイナンバーカードの受取").click()
+    rec.shot("notice")
+    fill_notice(page, [(NOTICE_NO, BIRTH.isoformat())])
     rec.shot("venues")
     page.get_by_role("link", name="City Hall" if english else "本庁舎1階", exact=False).first.click()
     rec.shot("calendar")
@@ -37,7 +39,6 @@ def _book(page: Page, rec: Recorder, base_url: str, day: str, english: bool) -> 
     page.locator("#birth_date").fill(BIRTH.isoformat())
     page.locator("#phone").fill("0466-25-1111")
     page.locator("#email").fill("taro@example.jp")
-    page.locator("#notice_no").fill(NOTICE_NO)
     page.get_by_role("button").click()
     rec.shot("confirm")
     page.get_by_role("button", name="Book" if english else "予約する").click()
@@ -96,6 +97,7 @@ def test_other_pages_pass_axe_too(browser: Browser, base_url: str, world: Engine
     page = open_page(browser, PHONE, True)
     rec = Recorder(page, "other", axe=True)
     slot_id, day = flow.first_slot(world, day="2026-12-09")
+    give_notice(page, base_url, [(NOTICE_NO, BIRTH.isoformat())])
     page.goto(f"{base_url}/p/card_pickup/honcho/{day.isoformat()}?lang=ja")
     page.locator(f"input[value='{slot_id}']").check()
     with world.begin() as conn:  # someone else takes the last seats meanwhile
@@ -122,6 +124,7 @@ def test_the_whole_booking_works_with_the_keyboard_alone(
 ) -> None:
     page = open_page(browser, DESKTOP, True)
     _, day = flow.first_slot(world, day="2026-12-07")
+    give_notice(page, base_url, [(NOTICE_NO, BIRTH.isoformat())])
     page.goto(f"{base_url}/p/card_pickup/honcho/{day.isoformat()}?lang=ja")
     page.keyboard.press("Tab")
     expect(page.locator(".skip")).to_be_focused()
@@ -136,9 +139,7 @@ def test_the_whole_booking_works_with_the_keyboard_alone(
     for field, value in (
         ("#name", "藤沢 太郎"),
         ("#name_kana", "フジサワ タロウ"),
-        ("#birth_date", BIRTH.isoformat()),
         ("#phone", "0466251111"),
-        ("#notice_no", NOTICE_NO),
     ):
         page.locator(field).focus()
         page.keyboard.type(value)

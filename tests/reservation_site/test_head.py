@@ -22,6 +22,10 @@ def _pages(client: FlaskClient, engine: Engine, lang: str) -> dict[str, TestResp
     slot_id, day = flow.first_slot(engine)
     pages = {
         "index": client.get("/"),
+        "notice": client.get("/p/card_pickup/notice"),
+    }
+    flow.notice(client, flow.FAMILY[:1])
+    pages |= {
         "venues": client.get("/p/card_pickup"),
         "calendar": client.get("/p/card_pickup/honcho"),
         "day": client.get(f"/p/card_pickup/honcho/{day.isoformat()}"),

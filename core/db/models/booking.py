@@ -42,6 +42,8 @@ class Venue(Base):
     access_ja: Mapped[str | None] = mapped_column(Text)
     access_en: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # The card ledger's 交付窓口 (cards.office) this venue is, if it keeps cards for pickup (migration 0010).
+    ledger_office: Mapped[str | None] = mapped_column(String(10), unique=True)
 
 
 class Counter(Base):
@@ -250,6 +252,8 @@ class Rules(Base):
     release_delay_minutes: Mapped[int] = mapped_column(SmallInteger, server_default=text("15"))
     anonymise_after_days: Mapped[int] = mapped_column(SmallInteger, server_default=text("90"))
     few_left_ratio: Mapped[float] = mapped_column(REAL, server_default=text("0.3"))
+    # 0: a card is picked up only where it is kept; N: also at other venues, for visits N days ahead or more.
+    pickup_transfer_days: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
 
 
 class ReservationMember(Base):
@@ -262,6 +266,7 @@ class ReservationMember(Base):
     reservation_id: Mapped[int] = mapped_column(ForeignKey(Reservation.id, ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(SmallInteger)
     notice_no: Mapped[str | None] = mapped_column(String(10))
+    name: Mapped[str | None] = mapped_column(String(200))
 
 
 class Outbox(Base):

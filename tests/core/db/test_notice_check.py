@@ -20,7 +20,7 @@ def ledger(engine: Engine) -> Iterator[None]:
     values = {"atena": "900000000000099", "code": "90000000099", "y": 1970, "m": 1, "d": 2, "birth": birth}
     with engine.begin() as conn:
         conn.execute(text(RESIDENT_SQL), values)
-        conn.execute(text(CARD_SQL), {"atena": values["atena"], "no": NOTICE})
+        conn.execute(text(CARD_SQL), {"atena": values["atena"], "no": NOTICE, "office": None})
     yield
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM cards.cards WHERE notice_no = :n"), {"n": NOTICE})
