@@ -18,6 +18,7 @@ from core.domain.booking import (
     BookingRules,
     Mark,
     booking_window,
+    day_mark,
     is_jlis_stop_sunday,
     is_year_end,
     mark_for,
@@ -191,23 +192,22 @@ def _window_bounds(now: datetime, rules: BookingRules, first: date, last: date) 
 def month_view(
     session: Session, venue_id: int, procedure_id: int, month: date, now: datetime, rules: BookingRules
 ) -> list[DayView]:
-    """Per day of MONTH: seats and free seats inside the booking window."""
+    """Per day of MONTH: seats and free seats inside the booking window, marked by `day_mark`."""
     first = month.replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     lo, hi = _window_bounds(now, rules, first, last)
     day_col = func.date(func.timezone("Asia/Tokyo", Slot.starts_at))
     free = func.greatest(Slot.capacity - Slot.booked - live_held(now), 0)
-    query = (
-        select(day_col, func.sum(Slot.capacity), func.sum(free))
-        .where(_bookable(venue_id, procedure_id, lo, hi))
-        .group_by(day_col)
-    )
-    by_day = {row[0]: (int(row[1]), int(row[2])) for row in session.execute(query)}
+    query = select(day_col, free, Slot.capacity).where(_bookable(venue_id, procedure_id, lo, hi))
+    by_day: dict[date, list[tuple[int, int]]] = {}
+    for day_of_slot, left, capacity in session.execute(query):
+        by_day.setdefault(day_of_slot, []).append((int(left), int(capacity)))
     days = []
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
-        capacity, left = by_day.get(day, (0, 0))
-        days.append(DayView(day, capacity, left, mark_for(left, capacity, rules.few_left_ratio)))
+        times = by_day.get(day, [])
+        mark = day_mark(times, rules.few_left_ratio)
+        days.append(DayView(day, sum(c for _, c in times), sum(f for f, _ in times), mark))
     return days
 
 

@@ -13,11 +13,13 @@ from core.db.models.booking import Procedure, Reservation, Slot, Venue, VenuePro
 from core.domain.booking import TOKYO, BookingError, HoldExpired, SlotTaken
 from core.services import booking as service
 from core.services import slots as slot_service
+from core.services.crowding import venues_on_day
 from reservation_site import web
 from reservation_site.details import details_page
 from reservation_site.forms import ConfirmForm, HoldForm
 from reservation_site.i18n import lang
 from reservation_site.limits import contact_allowed, hold_allowed
+from reservation_site.slip import render_slip
 
 bp = Blueprint("booking", __name__)
 
@@ -86,11 +88,13 @@ def calendar(code: str, venue_code: str) -> str:
             days=days,
             prev_month=prev_month if prev_month >= today.replace(day=1) else None,
             next_month=next_month if next_month <= last_open else None,
+            few_pct=round(rules.few_left_ratio * 100),
         )
 
 
 def _day_page(db: Session, procedure: Procedure, venue: Venue, day: date, form: HoldForm) -> str:
-    slots = web.day_slots(db, venue.id, procedure.id, day, web.rules(db))
+    rules = web.rules(db)
+    slots = web.day_slots(db, venue.id, procedure.id, day, rules)
     form.slot_id.choices = [(s.id, f"{s.starts_at.astimezone(TOKYO):%H:%M}") for s in slots if s.free > 0]
     form.party_size.choices = [(n, str(n)) for n in range(1, procedure.max_party_size + 1)]
     changing = db.get(Reservation, session["change_id"]) if session.get("change_id") else None
@@ -101,8 +105,17 @@ def _day_page(db: Session, procedure: Procedure, venue: Venue, day: date, form: 
         key = (venue.id, procedure.id, day, lang())
         fresh = lambda: render_template("_slots.html", form=form, slots=slots)  # noqa: E731
         slots_html = web.shared_html("slots", key, fresh)
+    compare = venues_on_day(db, procedure.id, day, web.now(), rules)
     return render_template(
-        "day.html", procedure=procedure, venue=venue, day=day, slots=slots, form=form, slots_html=slots_html
+        "day.html",
+        procedure=procedure,
+        venue=venue,
+        day=day,
+        slots=slots,
+        form=form,
+        slots_html=slots_html,
+        compare=compare if len(compare) > 1 else [],
+        few_pct=round(rules.few_left_ratio * 100),
     )
 
 
@@ -188,7 +201,7 @@ def confirm() -> str | Response | tuple[str, int]:
                 reservation, secret = service.book(
                     db, ticket, details, web.now(), web.rules(db), web.client()
                 )
-                booking_no = reservation.booking_no
+                booking_no, reservation_id = reservation.booking_no, reservation.id
         except (SlotTaken, HoldExpired):
             session.pop("hold", None)
             return taken_page(ticket.slot_id, ticket.party_size)
@@ -196,7 +209,14 @@ def confirm() -> str | Response | tuple[str, int]:
             return render_template("error.html", error=error), 409
         for key in ("hold", "details", "form"):  # the person's details leave the cookie once booked
             session.pop(key, None)
-        session["done"] = {"booking_no": booking_no, "secret": secret, "mailed": bool(data.get("email"))}
+        session["done"] = {
+            "id": reservation_id,
+            "booking_no": booking_no,
+            "secret": secret,
+            "mailed": bool(data.get("email")),
+        }
+        # the slip, its .ics and the manage page open without the link again
+        session["manage_id"] = reservation_id
         return redirect(url_for("booking.done"))
     slot = web.slot_time(ticket.slot_id)
     assert slot is not None
@@ -217,8 +237,12 @@ def _date(raw: str | None) -> date | None:
 @bp.get("/done")
 def done() -> str | tuple[str, int]:
     data = session.get("done")
-    if not data:
+    if not data or "id" not in data:
         return render_template("error.html", message_key="not_found"), 404
     base = current_app.config.get("BASE_URL") or request.host_url.rstrip("/")
     link = f"{base}/m/{data['secret']}"
-    return render_template("done.html", booking_no=data["booking_no"], link=link, mailed=data.get("mailed"))
+    with web.transaction() as db:
+        reservation = db.get(Reservation, data["id"])
+        if reservation is None:
+            return render_template("error.html", message_key="not_found"), 404
+        return render_slip(db, reservation, just_booked=True, link=link, mailed=data.get("mailed"))
