@@ -7,6 +7,8 @@
   var print = document.getElementById("print-button");
   if (print) {  // without JavaScript the page says to use the browser's Print command instead
     print.hidden = false;
+    var hint = document.getElementById("print-hint");
+    if (hint) { hint.hidden = true; }
     print.addEventListener("click", function () { window.print(); });
   }
   var held = document.querySelector("[data-seconds]");

@@ -13,6 +13,7 @@ from core.services import booking as service
 from core.services.mail import booking_ics
 from reservation_site import web
 from reservation_site.forms import ConfirmForm, LookupForm, parse_birth_date
+from reservation_site.i18n import lang
 from reservation_site.limits import lookup_blocked, lookup_failed
 from reservation_site.slip import render_slip
 from reservation_site.views.booking import taken_page
@@ -28,6 +29,7 @@ def by_link(secret: str) -> Response | tuple[str, int]:
         if reservation is None:
             return render_template("error.html", message_key="not_found"), 404
         session["manage_id"] = reservation.id
+    lang()  # a ?lang= on the link is kept for the pages that follow
     return redirect(url_for("manage.show"))
 
 
