@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db.models.booking import Venue, VenueProcedure
-from core.domain.booking import BookingRules, Mark, day_mark
-from core.services.slots import day_view
+from core.domain.booking import Mark, day_mark
+from core.services.slots import SlotView
 
 
 @dataclass(frozen=True)
@@ -26,29 +26,25 @@ class VenueDay:
     mark: Mark
 
 
-def venues_on_day(
-    session: Session, procedure_id: int, day: date, now: datetime, rules: BookingRules
-) -> list[VenueDay]:
-    """Every active venue offering the procedure, with DAY's free times as the day page would list them."""
-    venues = session.scalars(
+def venues_offering(session: Session, procedure_id: int) -> list[Venue]:
+    """The active venues offering the procedure, in the city's order."""
+    query = (
         select(Venue)
         .join(VenueProcedure, VenueProcedure.venue_id == Venue.id)
         .where(VenueProcedure.procedure_id == procedure_id, Venue.active)
         .order_by(Venue.id)
     )
-    found = []
-    for venue in venues:
-        slots = day_view(session, venue.id, procedure_id, day, now, rules)
-        times = [(s.free, s.capacity) for s in slots]
-        found.append(
-            VenueDay(
-                venue.id,
-                venue.code,
-                venue.name_ja,
-                venue.name_en,
-                sum(1 for free, _ in times if free > 0),
-                sum(free for free, _ in times),
-                day_mark(times, rules.few_left_ratio),
-            )
-        )
-    return found
+    return list(session.scalars(query))
+
+
+def venue_day(venue: Venue, slots: Sequence[SlotView], ratio: float) -> VenueDay:
+    """VENUE's day from its SLOTS as the day page lists them (`day_view`), marked by `day_mark`."""
+    return VenueDay(
+        venue.id,
+        venue.code,
+        venue.name_ja,
+        venue.name_en,
+        sum(1 for s in slots if s.free > 0),
+        sum(s.free for s in slots),
+        day_mark(((s.free, s.capacity) for s in slots), ratio),
+    )

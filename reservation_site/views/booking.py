@@ -12,8 +12,8 @@ from werkzeug.wrappers import Response
 from core.db.models.booking import Procedure, Reservation, Slot, Venue, VenueProcedure
 from core.domain.booking import TOKYO, BookingError, HoldExpired, SlotTaken
 from core.services import booking as service
+from core.services import crowding
 from core.services import slots as slot_service
-from core.services.crowding import venues_on_day
 from reservation_site import web
 from reservation_site.details import details_page
 from reservation_site.forms import ConfirmForm, HoldForm
@@ -105,7 +105,10 @@ def _day_page(db: Session, procedure: Procedure, venue: Venue, day: date, form: 
         key = (venue.id, procedure.id, day, lang())
         fresh = lambda: render_template("_slots.html", form=form, slots=slots)  # noqa: E731
         slots_html = web.shared_html("slots", key, fresh)
-    compare = venues_on_day(db, procedure.id, day, web.now(), rules)
+    compare = [
+        crowding.venue_day(v, web.day_slots(db, v.id, procedure.id, day, rules), rules.few_left_ratio)
+        for v in web.venues_offering(db, procedure.id)
+    ]
     return render_template(
         "day.html",
         procedure=procedure,
