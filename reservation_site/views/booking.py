@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from core.db.models.booking import Procedure, Reservation, Slot, Venue, VenueProcedure
 from core.domain.booking import TOKYO, BookingError, HoldExpired, SlotTaken
+from core.domain.reservations import ReservationStatus
 from core.services import booking as service
 from core.services import crowding
 from core.services import slots as slot_service
@@ -238,7 +239,7 @@ def _date(raw: str | None) -> date | None:
 
 
 @bp.get("/done")
-def done() -> str | tuple[str, int]:
+def done() -> str | Response | tuple[str, int]:
     data = session.get("done")
     if not data or "id" not in data:
         return render_template("error.html", message_key="not_found"), 404
@@ -248,4 +249,6 @@ def done() -> str | tuple[str, int]:
         reservation = db.get(Reservation, data["id"])
         if reservation is None:
             return render_template("error.html", message_key="not_found"), 404
+        if reservation.status != ReservationStatus.BOOKED:  # changed its mind since: the manage page says so
+            return redirect(url_for("manage.show"))
         return render_slip(db, reservation, just_booked=True, link=link, mailed=data.get("mailed"))

@@ -259,6 +259,8 @@ def test_the_calendar_file_is_only_for_the_bookings_session(
     assert manage.status_code == cancel.status_code == 200
     assert client.post("/booking/cancel", data={"csrf_token": flow.csrf(cancel)}).status_code == 302
     assert client.get("/booking/calendar.ics").status_code == 404  # a cancelled visit has no calendar entry
+    assert client.get("/booking/slip").status_code == 404
+    assert client.get("/done").headers["Location"].endswith("/booking")  # the manage page says it is cancelled
 
 
 def test_mails_write_the_visit_like_the_pages(app: Flask, world: Engine) -> None:
