@@ -69,6 +69,7 @@ def create_app(
         lang=i18n.lang,
         tz=TOKYO,
     )
+    app.jinja_env.filters.update(i18n.DATE_FILTERS)
     app.register_blueprint(booking.bp)
     app.register_blueprint(manage.bp)
     app.register_blueprint(pickup.bp)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from flask import g, request, session
 
+from core.domain import dates
+
 LANGUAGES = ("ja", "en")
+T = TypeVar("T")
 
 CATALOG: dict[str, tuple[str, str]] = {
     "site_title": ("藤沢市 マイナンバーカード窓口予約", "Fujisawa City: My Number card counter booking"),
@@ -30,7 +36,19 @@ CATALOG: dict[str, tuple[str, str]] = {
     "choose_venue": ("場所を選んでください", "Choose a place"),
     "choose_day": ("日にちを選んでください", "Choose a day"),
     "choose_time": ("時間を選んでください", "Choose a time"),
-    "legend_marks": ("○ 空きあり　△ 残りわずか　× 満席　- 受付なし", "○ free  △ few left  × full  - closed"),
+    "legend_title": ("記号の見かた", "What the marks mean"),
+    "legend_free": ("空きあり", "Free: seats are open"),
+    "legend_few": (
+        "残りわずか: 空きが定員の{pct}%以下か、残り1人分の時間。日付では、空きが少ない日か、"
+        "空いている時間がどれも残りわずかの日",
+        "Few left: a time with at most {pct}% of its seats or a single seat still free. On the calendar: a "
+        "day with few free seats, or whose every free time has few left",
+    ),
+    "legend_full": ("満席: 空きがありません", "Full: no seats left"),
+    "legend_none": (
+        "受付なし: 閉庁日・予約期間外など",
+        "Closed: no bookings that day (holiday, outside the window)",
+    ),
     "prev_month": ("前の月", "Previous month"),
     "next_month": ("次の月", "Next month"),
     "weekdays": ("月,火,水,木,金,土,日", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
@@ -42,6 +60,15 @@ CATALOG: dict[str, tuple[str, str]] = {
     "party_size": ("来庁する人数", "Number of people"),
     "party_hint": ("家族でまとめて予約できます(最大{n}名)", "Book for your family in one visit (up to {n})"),
     "seats_left": ("残り{n}", "{n} left"),
+    "compare_title": ("同じ日のほかの場所", "Other places on the same day"),
+    "compare_hint": (
+        "この手続きができるほかの場所の、同じ日の空き状況です。",
+        "How free the same day is at the other places offering this procedure.",
+    ),
+    "compare_free_times": ("空いている時間", "Free times"),
+    "compare_status": ("状況", "Status"),
+    "free_times": ("{n}枠", "{n}"),
+    "this_venue": ("(表示中)", "(shown above)"),
     "hold_button": ("この時間で進む", "Continue with this time"),
     "back": ("戻る", "Back"),
     "held_until": ("この時間を{t}まで確保しています。", "We hold this time for you until {t}."),
@@ -91,6 +118,32 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Keep this link to yourself. Please bookmark it or write it down.",
     ),
     "mail_sent": ("確認メールを送信します。", "A confirmation email is on its way."),
+    "slip_title": ("予約票", "Booking slip"),
+    "slip_link": ("予約票(印刷・カレンダー登録・QRコード)", "Booking slip (print, calendar, QR code)"),
+    "slip_hint": (
+        "このページを印刷するか画面を保存して、来庁日にお持ちください。メールを登録していない方の控えになります。",
+        "Print this page or save a screenshot and bring it on the day. It is your reminder if you gave no "
+        "email address.",
+    ),
+    "map_link": ("地図を開く(OpenStreetMap)", "Open the map (OpenStreetMap)"),
+    "new_window": ("新しいウィンドウで開きます", "opens in a new window"),
+    "qr_title": ("窓口で見せるQRコード", "QR code to show at the counter"),
+    "qr_alt": ("予約番号 {no} のQRコード", "QR code of booking number {no}"),
+    "qr_hint": (
+        "窓口でこのQRコードか予約番号をお見せください。",
+        "Show this QR code or your booking number at the counter.",
+    ),
+    "add_calendar": ("カレンダーに追加(.ics)", "Add to calendar (.ics)"),
+    "print_button": ("印刷する", "Print"),
+    "print_hint": (
+        "ブラウザのメニューから印刷できます。",
+        "Use your browser's Print command to print this page.",
+    ),
+    "date": ("日にち", "Date"),
+    "time": ("時間", "Time"),
+    "time_range": ("{start}〜{end}", "{start} to {end}"),
+    "people_count": ("{n}名", "{n}"),
+    "manage_link": ("予約の確認・変更・取消へ", "View, change or cancel this booking"),
     "taken_title": ("その時間は今ちょうど埋まりました", "That time was just taken"),
     "taken_text": (
         "申し訳ありません。ほかの方が先に予約しました。近い時間の空きはこちらです。",
@@ -276,6 +329,28 @@ def switch_url(code: str) -> str:
     args = {k: v for k, v in request.args.items() if k != "lang"}
     args["lang"] = code
     return f"{request.path}?{urlencode(args)}"
+
+
+def _in_language(render: Callable[[T, str], str]) -> Callable[[T], str]:
+    def formatted(value: T) -> str:
+        return render(value, lang())
+
+    return formatted
+
+
+long_day: Callable[[date], str] = _in_language(dates.day_text)
+short_day: Callable[[date], str] = _in_language(dates.short_day_text)
+when: Callable[[datetime], str] = _in_language(dates.when_text)
+deadline: Callable[[datetime], str] = _in_language(dates.deadline_text)
+month_name: Callable[[date], str] = _in_language(dates.month_text)
+DATE_FILTERS: dict[str, Callable[..., str]] = {
+    "long_day": long_day,  # 2026年12月7日(月) / Mon 7 Dec 2026
+    "short_day": short_day,  # 12月7日(月) / Mon 7 Dec
+    "when": when,  # 2026年12月7日(月) 10:30 / Mon 7 Dec 2026, 10:30
+    "deadline": deadline,  # 12月6日(日) 23:59 / Sun 6 Dec 23:59
+    "month_name": month_name,  # 2026年12月 / December 2026
+    "hhmm": dates.time_text,  # 10:30 in Japan's time
+}
 
 
 def pick(ja: str | None, en: str | None) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from core.clock import day_of
 from core.db.models.booking import Procedure, Slot, Venue, VenueProcedure
 from core.domain.booking import BookingRules
+from core.services import crowding
 from core.services import slots as slot_service
 from core.services.booking import HoldTicket
 from core.services.slots import load_rules
@@ -184,6 +185,12 @@ def venue_for(db: Session, procedure_id: int, code: str) -> Venue | None:
         .where(Venue.code == code, Venue.active, VenueProcedure.procedure_id == procedure_id)
     )
     found: Venue | None = _cached("venue_code", (procedure_id, code), lambda: db.scalars(query).one_or_none())
+    return found
+
+
+def venues_offering(db: Session, procedure_id: int) -> list[Venue]:
+    """The active venues offering the procedure (cached; read-only use)."""
+    found: list[Venue] = _cached("venues", procedure_id, lambda: crowding.venues_offering(db, procedure_id))
     return found
 
 

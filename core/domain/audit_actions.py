@@ -32,6 +32,8 @@ ACTION_LABELS_JA: dict[str, str] = {
     "site_change": "予約サイト: 予約変更",
     "site_cancel": "予約サイト: 予約取消",
     "site_view": "予約サイト: 予約確認",
+    "site_slip": "予約サイト: 予約票表示",
+    "site_ics": "予約サイト: カレンダー登録(.ics)",
 }
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
+from core.domain.dates import TOKYO as TOKYO
+from core.domain.dates import day_text, deadline_text
 from core.domain.errors import DomainError
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 NOTICE_NO_PATTERN = re.compile(r"^[0-9A-Z]{3}-[0-9]{6}$")
 # J-LIS: the card systems stop after 19:30, so no slot may end later.
 JLIS_LAST_END = time(19, 30)
@@ -115,12 +116,12 @@ def check_bookable_day(today: date, visit: date, rules: BookingRules) -> None:
         raise BookingError("過去の日付は予約できません", "You cannot book a date in the past.")
     if visit < first:
         raise BookingError(
-            f"{first:%Y年%m月%d日}以降の日を選んでください",
-            f"Please choose a day on or after {first:%d %b %Y}.",
+            f"{day_text(first)}以降の日を選んでください",
+            f"Please choose a day on or after {day_text(first, 'en')}.",
         )
     if visit > last:
         raise BookingError(
-            f"予約できるのは{last:%Y年%m月%d日}までです", f"Bookings are open until {last:%d %b %Y}."
+            f"予約できるのは{day_text(last)}までです", f"Bookings are open until {day_text(last, 'en')}."
         )
 
 
@@ -135,20 +136,37 @@ def check_changeable(now: datetime, visit: date, rules: BookingRules) -> None:
     deadline = change_deadline(visit, rules)
     if now > deadline:
         raise BookingError(
-            f"変更・取消の期限({deadline:%m月%d日 %H:%M})を過ぎています。市民窓口センターへお電話ください",
-            f"The deadline for changes ({deadline:%d %b %H:%M}) has passed. Please call the counter.",
+            f"変更・取消の期限({deadline_text(deadline)})を過ぎています。市民窓口センターへお電話ください",
+            f"The deadline for changes ({deadline_text(deadline, 'en')}) has passed. "
+            "Please call the counter.",
         )
 
 
+def is_few_left(free: int, capacity: int, ratio: float = 0.3) -> bool:
+    """Whether a time is nearly full: some seats are free, but at most RATIO of them, or a single seat."""
+    return free > 0 and (free <= capacity * ratio or free == 1)
+
+
 def mark_for(free: int, capacity: int, ratio: float = 0.3) -> Mark:
-    """The calendar mark for FREE seats out of CAPACITY."""
+    """The mark of one time (slot) with FREE seats out of CAPACITY: △ by `is_few_left`."""
     if capacity <= 0:
         return Mark.NONE
     if free <= 0:
         return Mark.FULL
-    if free <= max(1, int(capacity * ratio)):
+    return Mark.FEW if is_few_left(free, capacity, ratio) else Mark.FREE
+
+
+def day_mark(times: Iterable[tuple[int, int]], ratio: float = 0.3) -> Mark:
+    """The calendar mark of a day from its times' (free, capacity): △ when the day's free seats are few
+    (`is_few_left` on the sums) or when every time that is still free is itself △ — a day whose every time
+    has one seat left is not shown ○ because it has many times."""
+    pairs = list(times)
+    capacity = sum(c for _, c in pairs)
+    free = sum(f for f, _ in pairs)
+    mark = mark_for(free, capacity, ratio)
+    if mark is Mark.FREE and all(is_few_left(f, c, ratio) for f, c in pairs if f > 0):
         return Mark.FEW
-    return Mark.FREE
+    return mark
 
 
 def is_past_for_anonymising(ended: datetime, now: datetime, days: int) -> bool:

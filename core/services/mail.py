@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.db.models.booking import Outbox, Procedure, Reservation, Slot, Venue
 from core.domain.booking import TOKYO
+from core.domain.dates import when_text
 from core.domain.reservations import ReservationStatus
 
 SITE_PLACEHOLDER = "{{SITE}}"  # the worker puts the site's public base URL here when it sends
@@ -43,19 +44,33 @@ def _ics(
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("sequence", int((reservation.changed_at or reservation.created_at or now).timestamp()))
     calendar.add_component(event)
+    calendar.add_missing_timezones()  # a VTIMEZONE for Asia/Tokyo: calendars need not guess what TZID means
     return str(calendar.to_ical().decode())
 
 
-def compose(
-    session: Session, kind: str, reservation: Reservation, now: datetime, secret: str | None = None
-) -> tuple[str, str, str]:
-    """Subject, body and .ics of a booking mail composed at NOW."""
+def _visit(session: Session, reservation: Reservation) -> tuple[Slot, Venue, Procedure]:
     slot = session.get(Slot, reservation.slot_id)
     procedure = session.get(Procedure, reservation.procedure_id)
     assert slot is not None
     assert procedure is not None
     venue = session.get(Venue, slot.venue_id)
     assert venue is not None
+    return slot, venue, procedure
+
+
+def booking_ics(session: Session, reservation: Reservation, now: datetime) -> str:
+    """The reservation's calendar entry (the one its mails carry): procedure, booking number, venue, times;
+    no name or contact."""
+    slot, venue, procedure = _visit(session, reservation)
+    cancelled = reservation.status == ReservationStatus.CANCELLED.value
+    return _ics(reservation, slot, venue, procedure, cancelled, now)
+
+
+def compose(
+    session: Session, kind: str, reservation: Reservation, now: datetime, secret: str | None = None
+) -> tuple[str, str, str]:
+    """Subject, body and .ics of a booking mail composed at NOW."""
+    slot, venue, procedure = _visit(session, reservation)
     ja, en = _SUBJECTS[kind]
     start = slot.starts_at.astimezone(TOKYO)
     link = f"{SITE_PLACEHOLDER}/m/{secret}" if secret else f"{SITE_PLACEHOLDER}/lookup"
@@ -66,7 +81,7 @@ def compose(
             f"{ja}。",
             f"予約番号: {reservation.booking_no}",
             f"手続き: {procedure.name_ja}",
-            f"日時: {start:%Y年%m月%d日 %H:%M}",
+            f"日時: {when_text(start)}",
             f"場所: {venue.name_ja} {venue.address_ja or ''}",
             f"人数: {reservation.party_size}名",
             f"持ち物: {procedure.required_items_ja or '-'}",
@@ -76,7 +91,7 @@ def compose(
             f"{en}.",
             f"Booking number: {reservation.booking_no}",
             f"Procedure: {procedure.name_en}",
-            f"When: {start:%d %b %Y %H:%M} (JST)",
+            f"When: {when_text(start, 'en')} (JST)",
             f"Where: {venue.name_en} {venue.address_en or ''}",
             f"People: {reservation.party_size}",
             f"Please bring: {procedure.required_items_en or '-'}",

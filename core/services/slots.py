@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 
 import jpholiday
-from sqlalchemy import DateTime, and_, case, func, literal, or_, select
+from sqlalchemy import DateTime, and_, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -18,6 +18,7 @@ from core.domain.booking import (
     BookingRules,
     Mark,
     booking_window,
+    day_mark,
     is_jlis_stop_sunday,
     is_year_end,
     mark_for,
@@ -198,25 +199,24 @@ def month_view(
     rules: BookingRules,
     party: int = 1,
 ) -> list[DayView]:
-    """Per day of MONTH: seats and free seats inside the booking window (free seats only of the times that
-    can seat a party of PARTY: a day where none can is full for that party)."""
+    """Per day of MONTH: seats and free seats inside the booking window, marked by `day_mark` (free seats
+    only of the times that can seat a party of PARTY: a day where none can is full for that party)."""
     first = month.replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     lo, hi = _window_bounds(now, rules, first, last)
     day_col = func.date(func.timezone("Asia/Tokyo", Slot.starts_at))
     free = func.greatest(Slot.capacity - Slot.booked - live_held(now), 0)
-    usable = case((free >= party, free), else_=0)
-    query = (
-        select(day_col, func.sum(Slot.capacity), func.sum(usable))
-        .where(_bookable(venue_id, procedure_id, lo, hi))
-        .group_by(day_col)
-    )
-    by_day = {row[0]: (int(row[1]), int(row[2])) for row in session.execute(query)}
+    query = select(day_col, free, Slot.capacity).where(_bookable(venue_id, procedure_id, lo, hi))
+    by_day: dict[date, list[tuple[int, int]]] = {}
+    for day_of_slot, left, capacity in session.execute(query):
+        usable = int(left) if int(left) >= party else 0  # a time that cannot seat the party is full for it
+        by_day.setdefault(day_of_slot, []).append((usable, int(capacity)))
     days = []
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
-        capacity, left = by_day.get(day, (0, 0))
-        days.append(DayView(day, capacity, left, mark_for(left, capacity, rules.few_left_ratio)))
+        times = by_day.get(day, [])
+        mark = day_mark(times, rules.few_left_ratio)
+        days.append(DayView(day, sum(c for _, c in times), sum(f for f, _ in times), mark))
     return days
 
 

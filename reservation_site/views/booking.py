@@ -20,15 +20,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from core.db.models.booking import Procedure, Slot, Venue, VenueProcedure
+from core.db.models.booking import Procedure, Reservation, Slot, Venue, VenueProcedure
 from core.domain.booking import TOKYO, BookingError, BookingRules, HoldExpired, SlotTaken
+from core.domain.reservations import ReservationStatus
 from core.services import booking as service
+from core.services import crowding
 from core.services import slots as slot_service
 from reservation_site import visit, web
 from reservation_site.details import details_page
 from reservation_site.forms import ConfirmForm, HoldForm
 from reservation_site.i18n import lang
 from reservation_site.limits import contact_allowed, hold_allowed
+from reservation_site.slip import render_slip
 
 bp = Blueprint("booking", __name__)
 
@@ -143,6 +146,7 @@ def calendar(code: str, venue_code: str) -> str:
             party=party,
             prev_month=prev_month if prev_month >= today.replace(day=1) else None,
             next_month=next_month if next_month <= last_open else None,
+            few_pct=round(rules.few_left_ratio * 100),
         )
 
 
@@ -165,6 +169,10 @@ def _day_page(
         key = (venue.id, procedure.id, day, lang(), party, rules.min_days_ahead)
         fresh = lambda: render_template("_slots.html", form=form, slots=slots)  # noqa: E731
         slots_html = web.shared_html("slots", key, fresh)
+    compare = [
+        crowding.venue_day(v, web.day_slots(db, v.id, procedure.id, day, rules), rules.few_left_ratio)
+        for v in web.venues_offering(db, procedure.id)
+    ]
     return render_template(
         "day.html",
         procedure=procedure,
@@ -175,6 +183,8 @@ def _day_page(
         slots_html=slots_html,
         party=party,
         parties=choices if not (current and current.party) else [],
+        compare=compare if len(compare) > 1 else [],
+        few_pct=round(rules.few_left_ratio * 100),
     )
 
 
@@ -263,7 +273,7 @@ def confirm() -> str | Response | tuple[str, int]:
                 reservation, secret = service.book(
                     db, ticket, details, web.now(), web.rules(db), web.client()
                 )
-                booking_no = reservation.booking_no
+                booking_no, reservation_id = reservation.booking_no, reservation.id
         except (SlotTaken, HoldExpired):
             session.pop("hold", None)
             return taken_page(ticket.slot_id, ticket.party_size)
@@ -276,7 +286,14 @@ def confirm() -> str | Response | tuple[str, int]:
             visit.KEY,
         ):  # the person's details leave the cookie once booked
             session.pop(key, None)
-        session["done"] = {"booking_no": booking_no, "secret": secret, "mailed": bool(data.get("email"))}
+        session["done"] = {
+            "id": reservation_id,
+            "booking_no": booking_no,
+            "secret": secret,
+            "mailed": bool(data.get("email")),
+        }
+        # the slip, its .ics and the manage page open without the link again
+        session["manage_id"] = reservation_id
         return redirect(url_for("booking.done"))
     slot = web.slot_time(ticket.slot_id)
     assert slot is not None
@@ -295,10 +312,16 @@ def _date(raw: str | None) -> date | None:
 
 
 @bp.get("/done")
-def done() -> str | tuple[str, int]:
+def done() -> str | Response | tuple[str, int]:
     data = session.get("done")
-    if not data:
+    if not data or "id" not in data:
         return render_template("error.html", message_key="not_found"), 404
     base = current_app.config.get("BASE_URL") or request.host_url.rstrip("/")
     link = f"{base}/m/{data['secret']}"
-    return render_template("done.html", booking_no=data["booking_no"], link=link, mailed=data.get("mailed"))
+    with web.transaction() as db:
+        reservation = db.get(Reservation, data["id"])
+        if reservation is None:
+            return render_template("error.html", message_key="not_found"), 404
+        if reservation.status != ReservationStatus.BOOKED:  # changed its mind since: the manage page says so
+            return redirect(url_for("manage.show"))
+        return render_slip(db, reservation, just_booked=True, link=link, mailed=data.get("mailed"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, session, url_for
+from flask import Blueprint, make_response, redirect, render_template, session, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -11,9 +11,12 @@ from core.domain.booking import TOKYO, BookingError, HoldExpired, SlotTaken, cha
 from core.domain.reservations import ReservationStatus
 from core.services import booking as service
 from core.services import pickup
+from core.services.mail import booking_ics
 from reservation_site import visit, web
 from reservation_site.forms import ConfirmForm, LookupForm, parse_birth_date
+from reservation_site.i18n import lang
 from reservation_site.limits import lookup_blocked, lookup_failed
+from reservation_site.slip import render_slip
 from reservation_site.views.booking import taken_page
 
 bp = Blueprint("manage", __name__)
@@ -27,6 +30,7 @@ def by_link(secret: str) -> Response | tuple[str, int]:
         if reservation is None:
             return render_template("error.html", message_key="not_found"), 404
         session["manage_id"] = reservation.id
+    lang()  # a ?lang= on the link is kept for the pages that follow
     return redirect(url_for("manage.show"))
 
 
@@ -79,6 +83,42 @@ def show() -> str | tuple[str, int]:
             return render_template("error.html", message_key="not_found"), 404
         service.log_access(db, reservation.id, "view", web.client())
         return render_template("manage.html", form=ConfirmForm(), **_context(db, reservation))
+
+
+def _booked(db: Session) -> Reservation | None:
+    """The session's booking while it is still booked (a slip or calendar entry of a cancelled visit helps
+    nobody)."""
+    reservation = _load(db)
+    if reservation is None or reservation.status != ReservationStatus.BOOKED:
+        return None
+    return reservation
+
+
+@bp.get("/booking/slip")
+def slip() -> str | Response | tuple[str, int]:
+    """The printable slip of the session's booking (opened through the secret link or the look-up)."""
+    with web.transaction() as db:
+        reservation = _booked(db)
+        if reservation is None:
+            return render_template("error.html", message_key="not_found"), 404
+        service.log_access(db, reservation.id, "slip", web.client())
+        return render_slip(db, reservation)
+
+
+@bp.get("/booking/calendar.ics")
+def calendar_file() -> Response | tuple[str, int]:
+    """The booking's calendar entry, only for the session that holds it; never cached."""
+    with web.transaction() as db:
+        reservation = _booked(db)
+        if reservation is None:
+            return render_template("error.html", message_key="not_found"), 404
+        service.log_access(db, reservation.id, "ics", web.client())
+        ics, number = booking_ics(db, reservation, web.now()), reservation.booking_no
+    response = make_response(ics)
+    response.mimetype = "text/calendar"
+    response.headers["Content-Disposition"] = f'attachment; filename="booking-{number}.ics"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/booking/cancel", methods=["GET", "POST"])
