@@ -21,20 +21,20 @@ pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="
 LAPTOP = {"width": 1366, "height": 768}
 # The fixtures' clock stands at Tuesday 2026-12-01; these are days inside the booking window.
 ONE_SEAT_DAY = "2026-12-08"  # every honcho time of this day keeps one of its three seats
-COMPARED_DAY = "2026-12-09"  # 片瀬 is full this day
+COMPARED_DAY = "2026-12-09"  # 湘南台 is full this day
 VISIT_DAY = "2026-12-07"  # a Monday: its deadline is Sunday 6 December, 23:59
 
 SAME_DAY_SQL = """
     UPDATE booking.slots s SET booked = s.capacity - :left
     FROM booking.venues v, booking.procedures p
-    WHERE v.id = s.venue_id AND p.id = s.procedure_id AND v.code = :venue AND p.code = 'card_pickup'
+    WHERE v.id = s.venue_id AND p.id = s.procedure_id AND v.code = :venue AND p.code = 'cert_renewal'
       AND (s.starts_at AT TIME ZONE 'Asia/Tokyo')::date = CAST(:day AS date)
 """
 FREE_TIMES_SQL = """
     SELECT v.code, count(*) FILTER (WHERE s.capacity - s.booked - s.held > 0)
     FROM booking.slots s JOIN booking.venues v ON v.id = s.venue_id
     JOIN booking.procedures p ON p.id = s.procedure_id
-    WHERE p.code = 'card_pickup' AND (s.starts_at AT TIME ZONE 'Asia/Tokyo')::date = CAST(:day AS date)
+    WHERE p.code = 'cert_renewal' AND (s.starts_at AT TIME ZONE 'Asia/Tokyo')::date = CAST(:day AS date)
     GROUP BY v.code
 """
 
@@ -57,7 +57,7 @@ def test_a_day_with_one_seat_left_at_every_time_is_few_left(
 ) -> None:
     _leave(world, "honcho", ONE_SEAT_DAY, 1)
     page = open_page(browser, LAPTOP, javascript=True)
-    page.goto(f"{base_url}/p/card_pickup/honcho?m=2026-12&lang={language}")
+    page.goto(f"{base_url}/p/cert_renewal/honcho?m=2026-12&lang={language}")
     few = page.locator("td", has=page.locator(f"a[href$='/{ONE_SEAT_DAY}']"))
     expect(few).to_have_class(re.compile(r"\bmark-few\b"))
     expect(few).to_contain_text("△")
@@ -96,24 +96,24 @@ def test_a_day_with_one_seat_left_at_every_time_is_few_left(
 def test_the_day_page_compares_the_other_venues_that_day(
     browser: Browser, base_url: str, world: Engine, language: str
 ) -> None:
-    _leave(world, "katase", COMPARED_DAY, 0)
+    _leave(world, "shonandai", COMPARED_DAY, 0)
     with world.connect() as conn:
         free = dict(conn.execute(text(FREE_TIMES_SQL), {"day": COMPARED_DAY}).tuples().all())
-    assert free["katase"] == 0
+    assert free["shonandai"] == 0
     assert free["tsujido"] > 0
     page = open_page(browser, LAPTOP, javascript=True)
-    page.goto(f"{base_url}/p/card_pickup/honcho/{COMPARED_DAY}?lang={language}")
+    page.goto(f"{base_url}/p/cert_renewal/honcho/{COMPARED_DAY}?lang={language}")
     expect(page.locator("#compare-title")).to_have_text(
         "同じ日のほかの場所" if language == "ja" else "Other places on the same day"
     )
     rows = page.locator("#compare tbody tr")
-    expect(rows).to_have_count(4)  # every venue offering card pickup
+    expect(rows).to_have_count(3)  # every venue offering e-certificate renewal
     unit = "枠" if language == "ja" else ""
     here = rows.filter(has_text="本庁舎" if language == "ja" else "City Hall")
     expect(here).to_contain_text("(表示中)" if language == "ja" else "(shown above)")
     expect(here.locator("a")).to_have_count(0)
     expect(here.locator("td").first).to_have_text(f"{free['honcho']}{unit}")
-    full = rows.filter(has_text="片瀬" if language == "ja" else "Katase")
+    full = rows.filter(has_text="湘南台" if language == "ja" else "Shonandai")
     expect(full.locator("td").first).to_have_text(f"0{unit}")
     expect(full.locator("td").last).to_have_text("× 満席" if language == "ja" else "× full")
     expect(full.locator("a")).to_have_count(0)  # nothing to book there
@@ -124,12 +124,12 @@ def test_the_day_page_compares_the_other_venues_that_day(
 
     page.set_viewport_size(LAPTOP)
     other.locator("a").click()
-    expect(page).to_have_url(re.compile(rf"/p/card_pickup/tsujido/{COMPARED_DAY}$"))
+    expect(page).to_have_url(re.compile(rf"/p/cert_renewal/tsujido/{COMPARED_DAY}$"))
     expect(page.locator("#day-title")).to_have_text(
         "2026年12月9日(水)" if language == "ja" else "Wed 9 Dec 2026"
     )
     back = page.locator("#compare tbody tr").filter(has_text="本庁舎" if language == "ja" else "City Hall")
-    expect(back.locator("a")).to_have_attribute("href", f"/p/card_pickup/honcho/{COMPARED_DAY}")
+    expect(back.locator("a")).to_have_attribute("href", f"/p/cert_renewal/honcho/{COMPARED_DAY}")
     page.context.close()
 
 

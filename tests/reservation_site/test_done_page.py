@@ -22,7 +22,7 @@ from sqlalchemy import Engine, text
 
 from core.domain.booking import TOKYO
 from tests.reservation_site import flow
-from tests.reservation_site.browser import ARTIFACTS, PHONE, axe_violations, open_page
+from tests.reservation_site.browser import ARTIFACTS, PHONE, axe_violations, give_notice, open_page
 from tests.reservation_site.conftest import BIRTH, NOTICE_NO
 
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is missing")
@@ -67,15 +67,14 @@ def _shoot(page: Page, name: str) -> None:
 
 
 def _book(page: Page, base_url: str, slot_id: int, language: str) -> None:
+    give_notice(page, base_url, [(NOTICE_NO, BIRTH.isoformat())], language)  # a pickup starts at the notice
     page.goto(f"{base_url}/p/card_pickup/honcho/{DAY}?lang={language}")
     page.locator(f"input[value='{slot_id}']").check()
     page.locator("button[type=submit]").click()
     page.locator("#name").fill("藤沢 太郎")
     page.locator("#name_kana").fill("フジサワ タロウ")
-    page.locator("#birth_date").fill(BIRTH.isoformat())
     page.locator("#phone").fill("0466-25-1111")
     page.locator("#email").fill("taro@example.jp")
-    page.locator("#notice_no").fill(NOTICE_NO)
     page.locator("button[type=submit]").click()
     page.locator("button[type=submit]").click()  # 予約する / Book
     page.wait_for_url(re.compile(r".*/done$"))
