@@ -92,7 +92,7 @@ def _refused(pathname: str) -> html.Div:
         [
             html.H4("このページを開く権限がありません", className="alert-heading"),
             html.P("You do not have a role that may open this page."),
-            html.A("トップへ / home", href="/"),
+            html.A("トップへ / home", href="/", className="alert-link"),
         ],
         color="danger",
         id="access-refused",
@@ -149,7 +149,15 @@ def create_app(
     )
     app.index_string = INDEX
     app.layout = html.Div(
-        [dcc.Location(id="url"), html.Div(id="navbar"), dbc.Container(id="page", fluid=True)]
+        [
+            dcc.Location(id="url"),
+            # the first Tab on every page: past the menu, straight to the page's own controls
+            html.A(
+                "本文へ移動 / skip to content", href="#main", className="visually-hidden-focusable md-skip"
+            ),
+            html.Div(id="navbar"),
+            html.Main(dbc.Container(id="page", fluid=True), id="main", tabIndex="-1"),
+        ]
     )
     registry.callback(
         app,

@@ -30,7 +30,7 @@ def _missing() -> tuple[Any, ...]:
 
 
 def _control(label: str, component: Any, width: int = 3) -> dbc.Col:
-    return dbc.Col([dbc.Label(label, className="small fw-bold"), component], md=width)
+    return dbc.Col([dbc.Label(label, html_for=component.id, className="small fw-bold"), component], md=width)
 
 
 def layout(**_: Any) -> Any:

@@ -75,6 +75,7 @@ def layout(search: str = "", **_: Any) -> Any:
                             html.H3("2. カードの確認 / find the card", className="h5"),
                             dbc.InputGroup(
                                 [
+                                    c.group_label("交付通知書番号", ids.ISSUE_NOTICE),
                                     dbc.Input(
                                         id=ids.ISSUE_NOTICE,
                                         value=notice,
@@ -85,6 +86,7 @@ def layout(search: str = "", **_: Any) -> Any:
                             ),
                             dcc.Loading(html.Div(id=ids.ISSUE_CHECK, className="mt-2")),
                             html.H3("3. 本人確認 / identity check", className="h5 mt-3"),
+                            dbc.Label("本人確認書類 / ID document", html_for=ids.ISSUE_DOCUMENT),
                             dcc.Dropdown(
                                 id=ids.ISSUE_DOCUMENT, options=list(DOCUMENTS), placeholder="本人確認書類"
                             ),
