@@ -90,7 +90,7 @@ def _refused(pathname: str) -> html.Div:
         )
     alert: html.Div = dbc.Alert(
         [
-            html.H4("このページを開く権限がありません", className="alert-heading"),
+            html.H1("このページを開く権限がありません", className="h4 alert-heading"),
             html.P("You do not have a role that may open this page."),
             html.A("トップへ / home", href="/", className="alert-link"),
         ],
@@ -104,7 +104,11 @@ def _route(registry: AccessRegistry, pathname: str | None, search: str | None) -
     pathname = pathname or "/"
     page = registry.find_page(pathname)
     if page is None:
-        body: object = dbc.Alert("ページが見つかりません / page not found", color="warning", id="not-found")
+        body: object = dbc.Alert(
+            html.H1("ページが見つかりません / page not found", className="h5 mb-0"),
+            color="warning",
+            id="not-found",
+        )
     elif not page.roles & context.roles():
         body = _refused(pathname)
     else:

@@ -79,7 +79,7 @@ def layout(**_: Any) -> Any:
                 options=[{"label": "地区別", "value": "district"}, {"label": "年齢別", "value": "age"}],
             ),
             dcc.Loading(dcc.Graph(id=SPLIT, config=figures.graph_config("expiry-breakdown"))),
-            html.H3("処理能力を超える月 / months over capacity", className="h5 mt-3"),
+            html.H2("処理能力を超える月 / months over capacity", className="h5 mt-3"),
             html.Div(id=GAPS),
         ]
     )

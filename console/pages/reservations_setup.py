@@ -199,7 +199,7 @@ def _listing() -> Any:
         [
             dbc.Col(
                 [
-                    html.H3("会場・窓口", className="h6"),
+                    html.H2("会場・窓口", className="h6"),
                     c.table(
                         ["コード", "会場", "窓口"],
                         list(venues.values()),
@@ -210,7 +210,7 @@ def _listing() -> Any:
                         ],
                         table_id="rs-venues",
                     ),
-                    html.H3("手続", className="h6"),
+                    html.H2("手続", className="h6"),
                     c.table(
                         ["コード", "手続", "分"],
                         list(procedures.values()),
@@ -221,7 +221,7 @@ def _listing() -> Any:
             ),
             dbc.Col(
                 [
-                    html.H3("予約枠テンプレート", className="h6"),
+                    html.H2("予約枠テンプレート", className="h6"),
                     c.table(
                         ["会場", "手続", "曜日", "時間", "枠", "定員"],
                         templates,
@@ -240,7 +240,7 @@ def _listing() -> Any:
             ),
             dbc.Col(
                 [
-                    html.H3("休業日", className="h6"),
+                    html.H2("休業日", className="h6"),
                     c.table(
                         ["会場", "期間", "理由"],
                         closures,

@@ -1,5 +1,5 @@
-"""axe-core in the console's browser tests: wait until Dash has drawn the page, then run the WCAG 2.1 A/AA
-rules and describe what failed (rule, element, why) so a failing test says what to fix."""
+"""axe-core in the console's browser tests: wait until Dash has drawn the page, run the WCAG 2.1 A/AA rules
+(and axe's best practices), and describe what failed (rule, element, why) so a failure says what to fix."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 
 # One vendored copy of axe-core serves both browser suites (see tests/reservation_site/vendor/README.md).
 AXE = Path(__file__).resolve().parents[1] / "reservation_site" / "vendor" / "axe.min.js"
-WCAG21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# WCAG 2.1 A/AA, plus axe's best practices (one h1, headings in order) as the reservation site's tests do
+RULE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 # Dash has drawn the page: the renderer's first "Loading..." is gone, no callback is in flight (dash marks
 # the components it is updating), no dcc.Loading spinner shows, and every Plotly graph has its SVG.
@@ -28,11 +29,11 @@ def settle(page: Any) -> None:
 
 
 def violations(page: Any) -> list[dict[str, Any]]:
-    """axe-core's WCAG 2.1 A/AA violations on the page as it is now."""
+    """axe-core's WCAG 2.1 A/AA and best-practice violations on the page as it is now."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     result: dict[str, Any] = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG21_AA
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", RULE_TAGS
     )
     found: list[dict[str, Any]] = result["violations"]
     return found

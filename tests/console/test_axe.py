@@ -1,6 +1,6 @@
-"""axe-core (WCAG 2.1 A/AA) finds nothing on any console page: the login page, every page each role may open
-(with its data drawn: lists, tables and charts from a real analytics build), the password page, the refusal
-and the not-found page; screenshots at 1366×768 go to tests/artifacts/a11y-*."""
+"""axe-core (WCAG 2.1 A/AA and its best practices) finds nothing on any console page: the login page, every
+page each role may open (with its data drawn: lists, tables and charts from a real analytics build), the
+password page, the refusal and the not-found page; screenshots at 1366×768 go to tests/artifacts/a11y-*."""
 
 from __future__ import annotations
 
