@@ -90,9 +90,9 @@ def _refused(pathname: str) -> html.Div:
         )
     alert: html.Div = dbc.Alert(
         [
-            html.H4("このページを開く権限がありません", className="alert-heading"),
+            html.H1("このページを開く権限がありません", className="h4 alert-heading"),
             html.P("You do not have a role that may open this page."),
-            html.A("トップへ / home", href="/"),
+            html.A("トップへ / home", href="/", className="alert-link"),
         ],
         color="danger",
         id="access-refused",
@@ -104,7 +104,11 @@ def _route(registry: AccessRegistry, pathname: str | None, search: str | None) -
     pathname = pathname or "/"
     page = registry.find_page(pathname)
     if page is None:
-        body: object = dbc.Alert("ページが見つかりません / page not found", color="warning", id="not-found")
+        body: object = dbc.Alert(
+            html.H1("ページが見つかりません / page not found", className="h5 mb-0"),
+            color="warning",
+            id="not-found",
+        )
     elif not page.roles & context.roles():
         body = _refused(pathname)
     else:
@@ -149,7 +153,15 @@ def create_app(
     )
     app.index_string = INDEX
     app.layout = html.Div(
-        [dcc.Location(id="url"), html.Div(id="navbar"), dbc.Container(id="page", fluid=True)]
+        [
+            dcc.Location(id="url"),
+            # the first Tab on every page: past the menu, straight to the page's own controls
+            html.A(
+                "本文へ移動 / skip to content", href="#main", className="visually-hidden-focusable md-skip"
+            ),
+            html.Div(id="navbar"),
+            html.Main(dbc.Container(id="page", fluid=True), id="main", tabIndex="-1"),
+        ]
     )
     registry.callback(
         app,

@@ -68,6 +68,16 @@ def state_badge(state: str) -> dbc.Badge:
     return dbc.Badge(CardState(state).label_ja, color=colour, text_color=text_colour, className="me-1")
 
 
+def group_label(text: str, for_id: str, **kwargs: Any) -> dbc.Label:
+    """An input group's leading text as the <label> of its input (its name for screen readers)."""
+    return dbc.Label(text, html_for=for_id, className="input-group-text mb-0", **kwargs)
+
+
+def hidden_label(text: str, for_id: str) -> dbc.Label:
+    """A label read by screen readers only, for a control whose placeholder already shows what it is."""
+    return dbc.Label(text, html_for=for_id, className="visually-hidden")
+
+
 def table(
     headers: Sequence[str],
     rows: Sequence[T],

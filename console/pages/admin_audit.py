@@ -30,7 +30,7 @@ def layout(**_: Any) -> Any:
                 [
                     dbc.Col(
                         [
-                            dbc.Label("期間 / period"),
+                            dbc.Label("期間 / period", html_for=ids.AUDIT_FROM_START),
                             dcc.DatePickerRange(
                                 id=ids.AUDIT_FROM,
                                 start_date_id=ids.AUDIT_FROM_START,
@@ -42,11 +42,27 @@ def layout(**_: Any) -> Any:
                         ],
                         md=4,
                     ),
-                    dbc.Col([dbc.Label("職員番号 / staff"), dbc.Input(id=ids.AUDIT_ACTOR)], md=2),
                     dbc.Col(
-                        [dbc.Label("操作 / action"), dcc.Dropdown(id=ids.AUDIT_ACTION, options=actions)], md=2
+                        [
+                            dbc.Label("職員番号 / staff", html_for=ids.AUDIT_ACTOR),
+                            dbc.Input(id=ids.AUDIT_ACTOR),
+                        ],
+                        md=2,
                     ),
-                    dbc.Col([dbc.Label("宛名番号 / subject"), dbc.Input(id=ids.AUDIT_SUBJECT)], md=2),
+                    dbc.Col(
+                        [
+                            dbc.Label("操作 / action", html_for=ids.AUDIT_ACTION),
+                            dcc.Dropdown(id=ids.AUDIT_ACTION, options=actions),
+                        ],
+                        md=2,
+                    ),
+                    dbc.Col(
+                        [
+                            dbc.Label("宛名番号 / subject", html_for=ids.AUDIT_SUBJECT),
+                            dbc.Input(id=ids.AUDIT_SUBJECT),
+                        ],
+                        md=2,
+                    ),
                     dbc.Col(
                         [
                             dbc.Button("表示", id=ids.AUDIT_SEARCH, color="primary", className="me-2 mt-4"),

@@ -70,6 +70,7 @@ def layout(**_: Any) -> Any:
             dbc.CardHeader("役割・状態の変更 / roles and status"),
             dbc.CardBody(
                 [
+                    c.hidden_label("利用者 / user", ids.USERS_SELECT),
                     dbc.Select(
                         id=ids.USERS_SELECT, options=options, placeholder="利用者を選ぶ", className="mb-2"
                     ),

@@ -34,7 +34,7 @@ def layout(**_: Any) -> Any:
                 [
                     dbc.Col(
                         [
-                            dbc.Label("変更先 / target"),
+                            dbc.Label("変更先 / target", html_for=ids.BATCH_TARGET),
                             dcc.Dropdown(
                                 id=ids.BATCH_TARGET,
                                 value=CardState.NOTIFIED.value,
@@ -46,7 +46,7 @@ def layout(**_: Any) -> Any:
                     ),
                     dbc.Col(
                         [
-                            dbc.Label("日付 / date"),
+                            dbc.Label("日付 / date", html_for=ids.BATCH_DATE),
                             dcc.DatePickerSingle(
                                 id=ids.BATCH_DATE,
                                 date=context.today().isoformat(),
@@ -58,7 +58,10 @@ def layout(**_: Any) -> Any:
                 ],
                 className="mb-2",
             ),
-            dbc.Label("交付通知書番号(1行に1つ。バーコードで読み取るか貼り付け)/ one notice number per line"),
+            dbc.Label(
+                "交付通知書番号(1行に1つ。バーコードで読み取るか貼り付け)/ one notice number per line",
+                html_for=ids.BATCH_NUMBERS,
+            ),
             dbc.Textarea(id=ids.BATCH_NUMBERS, rows=10, placeholder="ABC-123456\nABC-123457\n…"),
             html.Div(
                 [

@@ -57,6 +57,7 @@ def panel() -> Any:
             dcc.Store(id=OK),
             dbc.InputGroup(
                 [
+                    c.group_label("暗証番号", PIN),
                     dbc.Input(
                         id=PIN,
                         type="password",

@@ -30,7 +30,7 @@ def _missing() -> tuple[Any, ...]:
 
 
 def _control(label: str, component: Any, width: int = 3) -> dbc.Col:
-    return dbc.Col([dbc.Label(label, className="small fw-bold"), component], md=width)
+    return dbc.Col([dbc.Label(label, html_for=component.id, className="small fw-bold"), component], md=width)
 
 
 def layout(**_: Any) -> Any:
@@ -79,7 +79,7 @@ def layout(**_: Any) -> Any:
                 options=[{"label": "地区別", "value": "district"}, {"label": "年齢別", "value": "age"}],
             ),
             dcc.Loading(dcc.Graph(id=SPLIT, config=figures.graph_config("expiry-breakdown"))),
-            html.H3("処理能力を超える月 / months over capacity", className="h5 mt-3"),
+            html.H2("処理能力を超える月 / months over capacity", className="h5 mt-3"),
             html.Div(id=GAPS),
         ]
     )

@@ -18,7 +18,11 @@ def register(app: Dash, registry: AccessRegistry) -> None:
         staff = context.user()
         cards = [
             dbc.Col(
-                dbc.Card(dbc.CardBody([html.H5(page.title), dbc.Button("開く", href=page.path, size="sm")])),
+                dbc.Card(
+                    dbc.CardBody(
+                        [html.H2(page.title, className="h5"), dbc.Button("開く", href=page.path, size="sm")]
+                    )
+                ),
                 md=3,
                 className="mb-3",
             )

@@ -65,16 +65,17 @@ def layout(search: str = "", **_: Any) -> Any:
                 [
                     dbc.Col(
                         [
-                            html.H3("1. 本日の受取予定 / today's pickups", className="h5"),
+                            html.H2("1. 本日の受取予定 / today's pickups", className="h5"),
                             html.Div(_pickups(), id=ids.ISSUE_PICKUPS),
                         ],
                         lg=5,
                     ),
                     dbc.Col(
                         [
-                            html.H3("2. カードの確認 / find the card", className="h5"),
+                            html.H2("2. カードの確認 / find the card", className="h5"),
                             dbc.InputGroup(
                                 [
+                                    c.group_label("交付通知書番号", ids.ISSUE_NOTICE),
                                     dbc.Input(
                                         id=ids.ISSUE_NOTICE,
                                         value=notice,
@@ -84,13 +85,14 @@ def layout(search: str = "", **_: Any) -> Any:
                                 ]
                             ),
                             dcc.Loading(html.Div(id=ids.ISSUE_CHECK, className="mt-2")),
-                            html.H3("3. 本人確認 / identity check", className="h5 mt-3"),
+                            html.H2("3. 本人確認 / identity check", className="h5 mt-3"),
+                            dbc.Label("本人確認書類 / ID document", html_for=ids.ISSUE_DOCUMENT),
                             dcc.Dropdown(
                                 id=ids.ISSUE_DOCUMENT, options=list(DOCUMENTS), placeholder="本人確認書類"
                             ),
                             card_read.panel(),
                             dbc.Checklist(id=ids.ISSUE_CHECKS, options=CHECKS, value=[]),
-                            html.H3("4. 電子証明書 / certificates", className="h5 mt-3"),
+                            html.H2("4. 電子証明書 / certificates", className="h5 mt-3"),
                             dbc.Checklist(
                                 id=ids.ISSUE_CERTS,
                                 value=["user", "signature"],

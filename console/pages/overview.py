@@ -93,7 +93,7 @@ def layout(**_: Any) -> Any:
                     ),
                 ]
             ),
-            html.H3("住民記録の取込みからの警告 / alerts from the last register load", className="h5 mt-3"),
+            html.H2("住民記録の取込みからの警告 / alerts from the last register load", className="h5 mt-3"),
             html.Div(id=ALERTS),
         ]
     )

@@ -193,17 +193,38 @@ def _change_form(record: PersonRecord) -> Any:
                 dbc.Row(
                     [
                         dbc.Col(
-                            dcc.Dropdown(
-                                id=ids.PERSON_CARD,
-                                options=options,
-                                placeholder="カード",
-                                value=options[-1]["value"] if options else None,
-                            ),
+                            [
+                                c.hidden_label("カード", ids.PERSON_CARD),
+                                dcc.Dropdown(
+                                    id=ids.PERSON_CARD,
+                                    options=options,
+                                    placeholder="カード",
+                                    value=options[-1]["value"] if options else None,
+                                ),
+                            ],
                             md=3,
                         ),
-                        dbc.Col(dcc.Dropdown(id=ids.PERSON_TARGET, placeholder="変更先の状態"), md=3),
-                        dbc.Col(dcc.Dropdown(id=ids.PERSON_REASON, placeholder="廃止理由(廃止のとき)"), md=2),
-                        dbc.Col(dbc.Input(id=ids.PERSON_NOTE, placeholder="備考"), md=2),
+                        dbc.Col(
+                            [
+                                c.hidden_label("変更先の状態", ids.PERSON_TARGET),
+                                dcc.Dropdown(id=ids.PERSON_TARGET, placeholder="変更先の状態"),
+                            ],
+                            md=3,
+                        ),
+                        dbc.Col(
+                            [
+                                c.hidden_label("廃止理由", ids.PERSON_REASON),
+                                dcc.Dropdown(id=ids.PERSON_REASON, placeholder="廃止理由(廃止のとき)"),
+                            ],
+                            md=2,
+                        ),
+                        dbc.Col(
+                            [
+                                c.hidden_label("備考", ids.PERSON_NOTE),
+                                dbc.Input(id=ids.PERSON_NOTE, placeholder="備考"),
+                            ],
+                            md=2,
+                        ),
                         dbc.Col(dbc.Button("変更する", id=ids.PERSON_APPLY, color="warning"), md=2),
                     ],
                     className="g-2",

@@ -30,7 +30,7 @@ def layout(**_: Any) -> Any:
     rows = [
         dbc.InputGroup(
             [
-                dbc.InputGroupText(label, style={"width": "22rem"}),
+                c.group_label(label, _id(name), style={"width": "22rem"}),
                 dbc.Input(id=_id(name), type="number", min=0, value=getattr(rules, name)),
             ],
             className="mb-2",

@@ -62,7 +62,7 @@ def layout(**_: Any) -> Any:
             [
                 dbc.InputGroup(
                     [
-                        dbc.InputGroupText("予約番号"),
+                        c.group_label("予約番号", BOOKING),
                         dbc.Input(id=BOOKING),
                         dbc.Button("受付", id=CHECK_IN, color="primary"),
                         dbc.Button(
@@ -86,7 +86,7 @@ def layout(**_: Any) -> Any:
                 html.Div(
                     dbc.InputGroup(
                         [
-                            dbc.InputGroupText("変更先の枠"),
+                            c.group_label("変更先の枠", MOVE_SLOT),
                             dbc.Select(id=MOVE_SLOT),
                             dbc.Button("変更(代理)", id=MOVE, color="secondary"),
                         ],
@@ -97,8 +97,9 @@ def layout(**_: Any) -> Any:
                 ),
                 dbc.InputGroup(
                     [
-                        dbc.InputGroupText("窓口受付"),
+                        c.group_label("窓口受付の枠", WALK_SLOT),
                         dbc.Select(id=WALK_SLOT),
+                        c.hidden_label("窓口受付の氏名", WALK_NAME),
                         dbc.Input(id=WALK_NAME, placeholder="氏名"),
                         dbc.Input(id=WALK_NOTICE, placeholder="交付通知書番号(任意)"),
                         dbc.Button("登録", id=WALK, color="success"),
@@ -117,7 +118,7 @@ def layout(**_: Any) -> Any:
                 [
                     dbc.Col(
                         [
-                            dbc.Label("会場"),
+                            dbc.Label("会場", html_for=VENUE),
                             dcc.Dropdown(
                                 id=VENUE, options=venues, value=venues[0]["value"] if venues else None
                             ),
@@ -126,7 +127,7 @@ def layout(**_: Any) -> Any:
                     ),
                     dbc.Col(
                         [
-                            dbc.Label("日付"),
+                            dbc.Label("日付", html_for=DAY),
                             dcc.DatePickerSingle(
                                 id=DAY, date=context.today().isoformat(), display_format="YYYY-MM-DD"
                             ),

@@ -51,7 +51,7 @@ BUTTONS = ("v-save", "c-add", "p-save", "t-add", "x-add", "g-run")
 
 def _input(name: str, label: str, **kwargs: Any) -> dbc.InputGroup:
     return dbc.InputGroup(
-        [dbc.InputGroupText(label), dbc.Input(id=P + name, **kwargs)], size="sm", className="mb-1"
+        [c.group_label(label, P + name), dbc.Input(id=P + name, **kwargs)], size="sm", className="mb-1"
     )
 
 
@@ -90,7 +90,11 @@ def layout(**_: Any) -> Any:
             ),
             _card(
                 "窓口 / counter",
-                [dcc.Dropdown(id=P + "c-venue", **drop), _input("c-name", "窓口名(例 3番窓口)")],
+                [
+                    c.hidden_label("窓口の会場", P + "c-venue"),
+                    dcc.Dropdown(id=P + "c-venue", **drop),
+                    _input("c-name", "窓口名(例 3番窓口)"),
+                ],
                 "c-add",
                 "追加",
             ),
@@ -106,6 +110,7 @@ def layout(**_: Any) -> Any:
                         options=[{"label": "交付通知書番号が必要", "value": "yes"}],
                         value=[],
                     ),
+                    c.hidden_label("手続を扱う会場", P + "p-venues"),
                     dcc.Dropdown(id=P + "p-venues", multi=True, **drop),
                 ],
                 "p-save",
@@ -114,8 +119,11 @@ def layout(**_: Any) -> Any:
             _card(
                 "予約枠テンプレート / slot template",
                 [
+                    c.hidden_label("テンプレートの会場", P + "t-venue"),
                     dcc.Dropdown(id=P + "t-venue", **drop),
+                    c.hidden_label("テンプレートの手続", P + "t-proc"),
                     dcc.Dropdown(id=P + "t-proc", options=procs, placeholder="手続"),
+                    c.hidden_label("曜日", P + "t-weekday"),
                     dcc.Dropdown(
                         id=P + "t-weekday",
                         options=[{"label": w, "value": i} for i, w in enumerate(WEEKDAYS)],
@@ -132,7 +140,9 @@ def layout(**_: Any) -> Any:
             _card(
                 "休業日 / closure",
                 [
+                    c.hidden_label("休業する会場", P + "x-venue"),
                     dcc.Dropdown(id=P + "x-venue", options=venues, placeholder="全会場"),
+                    c.hidden_label("休業日", P + "x-range"),
                     dcc.DatePickerRange(
                         id=P + "x-range",
                         display_format="YYYY-MM-DD",
@@ -147,6 +157,7 @@ def layout(**_: Any) -> Any:
             _card(
                 "予約枠の生成 / generate slots (全会場、祝日・年末年始・休業日を除く)",
                 [
+                    c.hidden_label("予約枠を生成する期間", P + "g-range"),
                     dcc.DatePickerRange(
                         id=P + "g-range",
                         display_format="YYYY-MM-DD",
@@ -188,7 +199,7 @@ def _listing() -> Any:
         [
             dbc.Col(
                 [
-                    html.H3("会場・窓口", className="h6"),
+                    html.H2("会場・窓口", className="h6"),
                     c.table(
                         ["コード", "会場", "窓口"],
                         list(venues.values()),
@@ -199,7 +210,7 @@ def _listing() -> Any:
                         ],
                         table_id="rs-venues",
                     ),
-                    html.H3("手続", className="h6"),
+                    html.H2("手続", className="h6"),
                     c.table(
                         ["コード", "手続", "分"],
                         list(procedures.values()),
@@ -210,7 +221,7 @@ def _listing() -> Any:
             ),
             dbc.Col(
                 [
-                    html.H3("予約枠テンプレート", className="h6"),
+                    html.H2("予約枠テンプレート", className="h6"),
                     c.table(
                         ["会場", "手続", "曜日", "時間", "枠", "定員"],
                         templates,
@@ -229,7 +240,7 @@ def _listing() -> Any:
             ),
             dbc.Col(
                 [
-                    html.H3("休業日", className="h6"),
+                    html.H2("休業日", className="h6"),
                     c.table(
                         ["会場", "期間", "理由"],
                         closures,

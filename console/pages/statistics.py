@@ -38,7 +38,11 @@ def _choice(label: str, component_id: str, labels: dict[str, str], value: str) -
     """A labelled drop-down of LABELS (key → Japanese label)."""
     options = [{"label": text, "value": key} for key, text in labels.items()]
     return dbc.Col(
-        [dbc.Label(label), dcc.Dropdown(id=component_id, options=options, value=value, clearable=False)], md=2
+        [
+            dbc.Label(label, html_for=component_id),
+            dcc.Dropdown(id=component_id, options=options, value=value, clearable=False),
+        ],
+        md=2,
     )
 
 
@@ -54,7 +58,7 @@ def layout(**_: Any) -> Any:
                     _choice("単位", PERIOD, statistics.PERIODS, "month"),
                     dbc.Col(
                         [
-                            dbc.Label("期間"),
+                            dbc.Label("期間", html_for=RANGE),
                             dcc.DatePickerRange(
                                 id=RANGE,
                                 start_date=(today - timedelta(days=365)).isoformat(),
