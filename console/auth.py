@@ -23,6 +23,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 import reader
@@ -36,6 +37,8 @@ from core.services.staff import DEFAULT_LOGIN_POLICY, LoginRefused, StaffError
 CARDREAD_JS = Path(reader.__file__).parent / "static" / "cardread.js"
 BOOTSTRAP_CSS = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5" / "css" / "bootstrap.min.css"
 PUBLIC_PREFIXES = ("/login", "/vendor/", "/assets/", "/_dash-component-suites/", "/favicon.ico")
+# The same for everyone and cached by the browser (Dash fingerprints its bundles and gives them a year)
+STATIC_PREFIXES = ("/vendor/", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico")
 DASH_API_PREFIXES = ("/_dash-update-component", "/_dash-layout", "/_dash-dependencies", "/_reload-hash")
 ALWAYS_ALLOWED = ("/logout", "/account/password")
 
@@ -251,8 +254,29 @@ def guard(registry: AccessRegistry) -> Response | None:
     return None
 
 
+class _StaticSessions(SecureCookieSessionInterface):
+    """The session cookie: marked Secure over TLS, and without `Vary: Cookie` on the static files (scripts,
+    stylesheets, fonts).
+
+    flask-login looks into the session after every request, so Flask marks each response as varying with the
+    cookie; and the cookie changes with every click (the idle timeout's last_seen). The browser then threw its
+    cached copy of every Dash bundle away on each page (several MB, re-sent through the same workers as the
+    callbacks). These files are the same for everyone, public (the guard lets them through) and never set
+    the cookie, so the browser may keep them."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        super().save_session(app, session, response)
+        if request.path.startswith(STATIC_PREFIXES) and not session.modified:
+            response.vary.discard("Cookie")
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """`Secure` whenever the request came over TLS (directly or via a trusted proxy)."""
+        return bool(request.is_secure) or super().get_cookie_secure(app)
+
+
 def install(server: Flask, registry: AccessRegistry) -> None:
     """Wire flask-login, the auth routes and the guard into SERVER."""
+    server.session_interface = _StaticSessions()
     manager = LoginManager()
     manager.init_app(server)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from html import escape
 from typing import Any, TypeVar
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from core.domain.booking import TOKYO
 from core.domain.cards import CardState
@@ -83,14 +84,68 @@ def table(
     rows: Sequence[T],
     cells: Callable[[T], Sequence[Any]],
     table_id: str | None = None,
-) -> dbc.Table:
-    """A compact striped table."""
-    head = html.Thead(html.Tr([html.Th(h) for h in headers]))
-    body = html.Tbody([html.Tr([html.Td(c) for c in cells(row)]) for row in rows])
-    kwargs = {"id": table_id} if table_id else {}
-    return dbc.Table(
-        [head, body], striped=True, bordered=False, hover=True, size="sm", className="md-table", **kwargs
+) -> dcc.Markdown:
+    """A compact striped table, drawn as ONE Dash component (its HTML, every value escaped).
+
+    A Dash component per cell made long tables slow in the browser: the renderer re-checks every component on
+    each update of its store, and a page load makes many, so a 500-row table took seconds of CPU to appear.
+    Cells may hold text, numbers and the few plain components the pages put there (Span, Small, Strong,
+    Code, A, Br, dcc.Link as a plain link, dbc.Badge)."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{markup(c)}</td>" for c in cells(row)) + "</tr>" for row in rows)
+    attributes = f' id="{escape(table_id)}"' if table_id else ""
+    return dcc.Markdown(
+        f'<table{attributes} class="table table-sm table-striped table-hover md-table">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>",
+        dangerously_allow_html=True,
+        className="md-table-wrap",
     )
+
+
+_TAGS: dict[type, str] = {
+    html.Span: "span",
+    html.Small: "small",
+    html.Strong: "strong",
+    html.Code: "code",
+    html.A: "a",
+}
+_ATTRIBUTES = {"id": "id", "className": "class", "title": "title", "href": "href"}
+
+
+def markup(value: Any) -> str:
+    """A table cell as escaped HTML (see table())."""
+    if value is None:
+        return ""
+    if isinstance(value, str | int | float):
+        return escape(str(value))
+    if isinstance(value, list | tuple):
+        return "".join(markup(v) for v in value)
+    if isinstance(value, html.Br):
+        return "<br>"
+    if isinstance(value, dcc.Link):
+        return _element("a", value, value.children)
+    if isinstance(value, dbc.Badge):
+        classes = [
+            "badge",
+            f"bg-{getattr(value, 'color', None) or 'secondary'}",
+            getattr(value, "className", None),
+        ]
+        if getattr(value, "text_color", None):
+            classes.append(f"text-{value.text_color}")
+        return f'<span class="{escape(" ".join(c for c in classes if c))}">{markup(value.children)}</span>'
+    tag = _TAGS.get(type(value))
+    if tag is None:
+        raise TypeError(f"a table cell cannot hold {type(value).__name__}")
+    return _element(tag, value, value.children)
+
+
+def _element(tag: str, component: Any, children: Any) -> str:
+    attributes = "".join(
+        f' {name}="{escape(str(getattr(component, prop)))}"'
+        for prop, name in _ATTRIBUTES.items()
+        if getattr(component, prop, None) is not None
+    )
+    return f"<{tag}{attributes}>{markup(children)}</{tag}>"
 
 
 def error(err: Exception) -> dbc.Alert:

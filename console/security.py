@@ -1,5 +1,5 @@
-"""Security headers of every console response, and a session cookie marked Secure whenever the request came
-over TLS (issue 13, hardening).
+"""Security headers of every console response (issue 13, hardening; the session cookie's Secure flag over TLS
+is console/auth.py's session interface).
 
 The Content-Security-Policy allows scripts only from the console itself plus Dash's one inline renderer script
 (by its hash, `Dash.csp_hashes()`); styles may be inline because Dash components and Plotly set them at run
@@ -11,18 +11,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from dash import Dash
-from flask import Flask, Request, Response, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Response, request
 
 CACHEABLE = ("/assets/", "/vendor/", "/_dash-component-suites/", "/favicon.ico")
-
-
-class _TlsAwareSessions(SecureCookieSessionInterface):
-    """The session cookie gets `Secure` when the request came over TLS (directly or via a trusted proxy)."""
-
-    def get_cookie_secure(self, app: Flask) -> bool:
-        current: Request = request
-        return bool(current.is_secure) or super().get_cookie_secure(app)
 
 
 def policy(dash_app: Dash, reader_url: str) -> str:
@@ -40,7 +31,6 @@ def policy(dash_app: Dash, reader_url: str) -> str:
 def install(server: Flask, dash_app: Dash, reader_url: str) -> None:
     """Add the headers to every response of SERVER."""
     csp = policy(dash_app, reader_url)
-    server.session_interface = _TlsAwareSessions()
 
     def headers(response: Response) -> Response:
         response.headers["Content-Security-Policy"] = csp

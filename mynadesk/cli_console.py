@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -42,21 +43,20 @@ def _cli_actor() -> Any:
     return Actor(f"cli:{getpass.getuser()}", role="admin", terminal="mynadesk-cli")
 
 
-@console_app.callback()
-def serve(
-    host: Annotated[str, typer.Option(help="待ち受けアドレス / bind address")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="ポート / port")] = 8050,
-    workers: Annotated[int, typer.Option(help="ワーカー数 / gunicorn workers")] = 2,
-) -> None:
-    """業務コンソールを起動する / serve the operations console with gunicorn."""
-    from gunicorn.app.base import BaseApplication
+def run_gunicorn(load: Callable[[], Any], host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the WSGI app LOAD() gives with gunicorn as the console is served (also the benchmark's floor).
 
-    from console import create_app
+    With THREADS > 1 each worker answers that many requests at once (gthread): a console page fires several
+    callbacks together, and one sync worker answered them one after the other."""
+    from gunicorn.app.base import BaseApplication
 
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
+            if threads > 1:
+                self.cfg.set("worker_class", "gthread")
+                self.cfg.set("threads", threads)
             self.cfg.set("timeout", 120)
             self.cfg.set("accesslog", "-")
             self.cfg.set("logger_class", "mynadesk.console_log.RedactingLogger")  # no 宛名番号 in the log
@@ -65,10 +65,25 @@ def serve(
             self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
-            return create_app()
+            return load()
+
+    _Server().run()
+
+
+@console_app.callback()
+def serve(
+    host: Annotated[str, typer.Option(help="待ち受けアドレス / bind address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="ポート / port")] = 8050,
+    workers: Annotated[int, typer.Option(help="ワーカー数 / gunicorn workers")] = 2,
+    threads: Annotated[
+        int, typer.Option(help="ワーカーあたりのスレッド / threads per worker (callbacks in parallel)", min=1)
+    ] = 4,
+) -> None:
+    """業務コンソールを起動する / serve the operations console with gunicorn."""
+    from console import create_app
 
     out.print(f"業務コンソール / console: http://{host}:{port}/")
-    _Server().run()
+    run_gunicorn(create_app, host, port, workers, threads)
 
 
 @staff_app.command("add")
