@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 from typing import Any
 
 from flask import Flask
@@ -85,26 +86,46 @@ def test_the_comparison_shows_sex_as_男_or_女(
     assert rows["性別"][:2] == [labels[other], labels[card["sex"]]]
 
 
+class _TableText(HTMLParser):
+    """The text of each row of the HTML tables in a callback's output, cell by cell."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append("".join(self.cell).strip())
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
 def _rows(response: dict[str, Any]) -> dict[str, list[Any]]:
-    """The comparison table's rows by item: [card, register, …] (cells as Dash serialises them)."""
-    table = response["issue-chip-result"]["children"]
-    found: dict[str, list[Any]] = {}
+    """The comparison table's rows by item: [card, register, …] (the table is one HTML component)."""
+    parser = _TableText()
 
     def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            props = node.get("props", {})
-            if node.get("type") == "Tr":
-                cells = [cell.get("props", {}).get("children") for cell in props.get("children", [])]
-                if cells and isinstance(cells[0], str):
-                    found[cells[0]] = cells[1:]
-            for value in props.values():
+        if isinstance(node, str) and "<table" in node:
+            parser.feed(node)
+        elif isinstance(node, dict):
+            for value in node.values():
                 walk(value)
         elif isinstance(node, list):
             for item in node:
                 walk(item)
 
-    walk(table)
-    return found
+    walk(response["issue-chip-result"]["children"])
+    return {row[0]: row[1:] for row in parser.rows if row and row[0]}
 
 
 def test_a_failed_read_shows_the_agent_message_and_is_audited(
