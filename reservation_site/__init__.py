@@ -38,7 +38,7 @@ def create_app(
     clock: Clock = system_clock,
 ) -> Flask:
     """Build the site. ENGINE must log in as mynadesk_site; without one it is made from SETTINGS."""
-    app = Flask(__name__)
+    app = errors.Site(__name__)
     settings = settings or Settings.from_env()
     app.config.update(
         SECRET_KEY=settings.secret_key or secrets.token_hex(32),
@@ -50,6 +50,7 @@ def create_app(
         PERMANENT_SESSION_LIFETIME=timedelta(hours=2),
         WTF_CSRF_TIME_LIMIT=3600,
         PROXIES=settings.site_proxies,
+        SITE_BASE_URL=settings.site_base_url,  # the links residents are given: never from the Host header
         **DEFAULT_LIMITS,
         **DEFAULT_CACHES,
     )

@@ -10,7 +10,15 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, FormField, RadioField, SelectField, StringField
 from wtforms.form import Form
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from core.domain.booking import is_valid_notice_no, normalise_notice_no
 from core.domain.register import is_kana_name
@@ -18,24 +26,28 @@ from core.domain.typed_input import InvalidTypedDate, normalise_kana, parse_type
 from reservation_site import web
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def _clean(value: Any) -> Any:
-    """The text minus control characters (none belongs in a name or number) and surrounding spaces."""
-    return CONTROL.sub("", value).strip() if isinstance(value, str) else value
+MARK = "\ufffd"  # how a control character is shown back in the field (browsers show NUL so, too)
+LARGEST_ID = 2**31 - 1  # the ids' column type: a larger number names no row (and PostgreSQL would refuse it)
 
 
 def _marked(value: Any) -> Any:
-    """The text as typed with control characters shown as �, so the date is refused and shown again."""
-    return CONTROL.sub("\ufffd", value).strip() if isinstance(value, str) else value
+    """The text as typed, surrounding spaces removed, control characters shown as � so that the field is
+    refused (`_printable`) and shown again as typed: none belongs in a name, number or date, and PostgreSQL
+    refuses NUL."""
+    return CONTROL.sub(MARK, value.strip()) if isinstance(value, str) else value
 
 
 def _nfkc(value: Any) -> Any:
-    return unicodedata.normalize("NFKC", _clean(value)) if isinstance(value, str) else value
+    return unicodedata.normalize("NFKC", _marked(value)) if isinstance(value, str) else value
 
 
 def _kana(value: Any) -> Any:
-    return normalise_kana(_clean(value)) if isinstance(value, str) else value
+    return normalise_kana(_marked(value)) if isinstance(value, str) else value
+
+
+def _printable(form: Form, field: Field) -> None:
+    if isinstance(field.data, str) and MARK in field.data:
+        raise StopValidation("bad_characters")
 
 
 def parse_birth_date(value: str) -> date | None:
@@ -83,27 +95,34 @@ CHOOSE_PARTY = DataRequired(message="choose_party")
 class HoldForm(FlaskForm):  # type: ignore[misc]
     """Pick a time (and how many people) on the day page."""
 
-    slot_id = RadioField("slot", coerce=int, validators=[CHOOSE_SLOT], validate_choice=False)
+    slot_id = RadioField(
+        "slot",
+        coerce=int,
+        validators=[CHOOSE_SLOT, NumberRange(1, LARGEST_ID, message="choose_slot")],
+        validate_choice=False,
+    )
     party_size = SelectField("party", coerce=int, validators=[CHOOSE_PARTY], validate_choice=False)
 
 
 class MemberForm(Form):  # type: ignore[misc]
     """A further person of a family booking: the name (a pickup's notice number was asked first)."""
 
-    name = StringField("name", filters=[_nfkc], validators=[REQUIRED, _at_most(100)])
+    name = StringField("name", filters=[_nfkc], validators=[REQUIRED, _printable, _at_most(100)])
 
 
 class DetailsForm(FlaskForm):  # type: ignore[misc]
     """The person's details and the names of the family members booked with them."""
 
-    name = StringField("name", filters=[_nfkc], validators=[REQUIRED, _at_most(100)])
-    name_kana = StringField("name_kana", filters=[_kana], validators=[REQUIRED, _at_most(100), _katakana])
-    birth_date = StringField("birth_date", filters=[_marked], validators=[REQUIRED, _birth])
-    phone = StringField("phone", filters=[_nfkc], validators=[REQUIRED, _at_most(30), _phone])
+    name = StringField("name", filters=[_nfkc], validators=[REQUIRED, _printable, _at_most(100)])
+    name_kana = StringField(
+        "name_kana", filters=[_kana], validators=[REQUIRED, _printable, _at_most(100), _katakana]
+    )
+    birth_date = StringField("birth_date", filters=[_marked], validators=[REQUIRED, _printable, _birth])
+    phone = StringField("phone", filters=[_nfkc], validators=[REQUIRED, _printable, _at_most(30), _phone])
     email = StringField(
         "email",
         filters=[_nfkc],
-        validators=[Optional(), _at_most(254), Email(message="bad_email")],
+        validators=[Optional(), _printable, _at_most(254), Email(message="bad_email")],
     )
     members = FieldList(FormField(MemberForm), min_entries=0, max_entries=9)
 
@@ -111,15 +130,19 @@ class DetailsForm(FlaskForm):  # type: ignore[misc]
 class NoticeMemberForm(Form):  # type: ignore[misc]
     """A further person's 交付通知書 number and birth date (a family pickup)."""
 
-    notice_no = StringField("notice_no", filters=[_nfkc], validators=[REQUIRED, _at_most(20), _notice])
-    birth_date = StringField("birth_date", filters=[_marked], validators=[REQUIRED, _birth])
+    notice_no = StringField(
+        "notice_no", filters=[_nfkc], validators=[REQUIRED, _printable, _at_most(20), _notice]
+    )
+    birth_date = StringField("birth_date", filters=[_marked], validators=[REQUIRED, _printable, _birth])
 
 
 class NoticeForm(FlaskForm):  # type: ignore[misc]
     """The pickup's first step: every person's 交付通知書 number and birth date."""
 
-    notice_no = StringField("notice_no", filters=[_nfkc], validators=[REQUIRED, _at_most(20), _notice])
-    birth_date = StringField("birth_date", filters=[_marked], validators=[REQUIRED, _birth])
+    notice_no = StringField(
+        "notice_no", filters=[_nfkc], validators=[REQUIRED, _printable, _at_most(20), _notice]
+    )
+    birth_date = StringField("birth_date", filters=[_marked], validators=[REQUIRED, _printable, _birth])
     members = FieldList(FormField(NoticeMemberForm), min_entries=0, max_entries=9)
 
 
@@ -130,9 +153,9 @@ class ConfirmForm(FlaskForm):  # type: ignore[misc]
 class LookupForm(FlaskForm):  # type: ignore[misc]
     """Find a booking by its number plus birth date or phone."""
 
-    booking_no = StringField("booking_no", filters=[_nfkc], validators=[REQUIRED, _at_most(20)])
-    birth_date = StringField("birth_date", filters=[_marked], validators=[Optional(), _birth])
-    phone = StringField("phone", filters=[_nfkc], validators=[Optional(), _at_most(30)])
+    booking_no = StringField("booking_no", filters=[_nfkc], validators=[REQUIRED, _printable, _at_most(20)])
+    birth_date = StringField("birth_date", filters=[_marked], validators=[Optional(), _printable, _birth])
+    phone = StringField("phone", filters=[_nfkc], validators=[Optional(), _printable, _at_most(30)])
 
     def validate(self, extra_validators: Any = None) -> bool:
         """One of birth date and phone is needed besides the number."""

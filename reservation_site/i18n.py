@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TypeVar
-from urllib.parse import urlencode
+from typing import Any, TypeVar
 
-from flask import g, request, session
+from flask import g, request, session, url_for
 
 from core.domain import dates
 
@@ -212,6 +211,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "bad_phone": ("電話番号は数字10〜11桁です", "A phone number has 10 or 11 digits"),
     "bad_email": ("メールアドレスの形が正しくありません", "This email address is not valid"),
     "bad_notice": ("番号は A1B-123456 の形です", "The number looks like A1B-123456"),
+    "bad_characters": (
+        "入力できない文字(制御文字)が含まれています。「\ufffd」の部分を消して入力し直してください",
+        "This contains a character that cannot be used (a control character). Delete the \u201c\ufffd\u201d "
+        "and type it again",
+    ),
     "notice_unknown": (
         "交付通知書の番号と生年月日が一致しません。通知書をご確認ください。",
         "The notice number and date of birth do not match. Please check your notice.",
@@ -224,6 +228,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "expired_form": (
         "画面の有効期限が切れました。もう一度お試しください。",
         "This page has expired. Please try again.",
+    ),
+    "server_error": (
+        "処理中に問題が起きました。お手数ですが、もう一度お試しください。",
+        "Something went wrong on our side. Please try again.",
     ),
     "too_large": ("送信された内容が大きすぎます", "What you sent is too large"),
     "not_found": ("ページが見つかりません", "Page not found"),
@@ -325,10 +333,17 @@ def translate(key: str, **values: object) -> str:
 
 
 def switch_url(code: str) -> str:
-    """This page's address in language CODE, keeping its other query parameters (e.g. the month)."""
-    args = {k: v for k, v in request.args.items() if k != "lang"}
-    args["lang"] = code
-    return f"{request.path}?{urlencode(args)}"
+    """This page's address in language CODE, keeping its other query parameters (e.g. the month).
+
+    Built from the route's name and arguments, never from the path as sent: a path such as `/%5Cevil.example/`
+    would otherwise give a link that browsers read as another site. A page no route matched (the 404 page)
+    links the top page; url_for's own options (`_external`, `_scheme`, ...) are never taken from the query."""
+    if request.url_rule is None or request.endpoint is None:
+        return url_for("booking.index", lang=code)
+    values: dict[str, Any] = {k: v for k, v in request.args.items() if k != "lang" and not k.startswith("_")}
+    values.update(request.view_args or {})
+    values["lang"] = code
+    return url_for(request.endpoint, **values)
 
 
 def _in_language(render: Callable[[T, str], str]) -> Callable[[T], str]:

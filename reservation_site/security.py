@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+import re
+
+from flask import Flask, Response, abort, request
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
 CACHEABLE = ("/static/", "/favicon.")  # files anyone may cache; every page is no-store
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _refuse_control_characters() -> None:
+    """A NUL or another control character in the address names no page and no value (PostgreSQL would
+    refuse a NUL with an error): 404 in the path, 400 in the query."""
+    if CONTROL.search(request.path):
+        abort(404)
+    if any(CONTROL.search(k) or CONTROL.search(v) for k, v in request.args.items(multi=True)):
+        abort(400)
 
 
 def _headers(response: Response) -> Response:
@@ -26,5 +38,6 @@ def _headers(response: Response) -> Response:
 
 
 def install(app: Flask) -> None:
-    """Add the headers to every response of APP."""
+    """Refuse control characters in addresses; add the headers to every response of APP."""
+    app.before_request(_refuse_control_characters)
     app.after_request(_headers)

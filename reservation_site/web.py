@@ -194,6 +194,13 @@ def venues_offering(db: Session, procedure_id: int) -> list[Venue]:
     return found
 
 
+def secret_link(secret: str) -> str:
+    """The booking's secret link on the configured public address (MYNADESK_SITE_BASE_URL), as in the mails:
+    never built from the request's Host header, which the client chooses."""
+    base = str(current_app.config["SITE_BASE_URL"]).rstrip("/")
+    return f"{base}/m/{secret}"
+
+
 def save_hold(ticket: HoldTicket) -> None:
     """Remember the hold in the (signed) session cookie."""
     session["hold"] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL, make_url
@@ -54,9 +55,12 @@ def site_url(settings: Settings, owner_url: URL) -> URL:
     return role_url(owner_url, SITE_ROLE, settings.site_db_password, settings.site_database_url)
 
 
-def make_engine(url: URL, **kwargs: object) -> Engine:
-    """An engine with the options every MynaDesk connection uses."""
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+def make_engine(url: URL, **kwargs: Any) -> Engine:
+    """An engine with the options every MynaDesk connection uses. hide_parameters: an error's text (and so
+    every log line or page that shows it) never carries the statement's values, which are names, birth dates,
+    phone numbers and secrets."""
+    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True, **kwargs}
+    return create_engine(url, **options)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

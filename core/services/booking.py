@@ -6,11 +6,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import exists, select, text
 from sqlalchemy.orm import Session
 
-from core.db.models.booking import AccessLog, Procedure, Reservation, ReservationMember, Slot
+from core.db.models.booking import (
+    AccessLog,
+    Procedure,
+    Reservation,
+    ReservationMember,
+    Slot,
+    Venue,
+    VenueProcedure,
+)
 from core.domain.booking import (
     TOKYO,
     BookingError,
@@ -19,10 +28,11 @@ from core.domain.booking import (
     SlotTaken,
     check_bookable_day,
     check_changeable,
+    is_valid_notice_no,
 )
 from core.domain.parties import too_large
 from core.domain.reservations import ReservationStatus, check_movable, check_transition
-from core.services import mail, seats
+from core.services import mail, pickup, seats
 from core.services.slots import not_closed
 from core.services.tokens import hash_token, new_booking_no, new_secret
 
@@ -73,8 +83,91 @@ def _check_slot_open(slot: Slot, now: datetime, rules: BookingRules, is_open: bo
         raise BookingError("その日時は受付を休止しています", "The counter is closed at that time.")
 
 
-# The procedure's largest party, read with the slot's lock in the same round trip.
-_MAX_PARTY = select(Procedure.max_party_size).where(Procedure.id == Slot.procedure_id).scalar_subquery()
+class HoldUsed(BookingError):  # noqa: N818 - named for what happened
+    """The hold already became a booking or a change (a replayed page or cookie)."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a booking asks of a slot, checked by `admit` for a new booking's hold and for a change alike: the
+    procedure (and venue) chosen, the party, and for a pickup every person's 交付通知書 number and the venue
+    keeping the cards."""
+
+    procedure_id: int
+    party_size: int
+    venue_id: int | None = None  # the venue chosen on the pages (None: the slot's own)
+    notice_nos: tuple[str, ...] = ()
+    holding_venue_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SlotFacts:
+    """What `admit` needs to know about a slot besides the row, read with its lock in one round trip."""
+
+    is_open: bool
+    max_party: int
+    needs_notice: bool
+    offered: bool
+
+
+# Expressions on the slot: whether it is closed, the procedure's largest party and whether it is a pickup,
+# and whether the venue (active) still offers the (active) procedure.
+_FACTS = (
+    not_closed(),
+    select(Procedure.max_party_size).where(Procedure.id == Slot.procedure_id).scalar_subquery(),
+    select(Procedure.needs_notice_no).where(Procedure.id == Slot.procedure_id).scalar_subquery(),
+    exists()
+    .where(VenueProcedure.venue_id == Slot.venue_id, VenueProcedure.procedure_id == Slot.procedure_id)
+    .where(Venue.id == Slot.venue_id, Venue.active)
+    .where(Procedure.id == Slot.procedure_id, Procedure.active),
+)
+
+
+def _facts(row: tuple[Any, ...]) -> SlotFacts:
+    is_open, max_party, needs_notice, offered = row
+    return SlotFacts(bool(is_open), int(max_party or 0), bool(needs_notice), bool(offered))
+
+
+def _pickup_rules(session: Session, slot: Slot, claim: Claim, rules: BookingRules) -> BookingRules:
+    """The rules of a pickup at the slot's venue: every person's notice number, and a venue that may hand
+    over cards kept at the claim's holding venue (core.domain.parties.pickup_rules)."""
+    numbers = {n for n in claim.notice_nos if n and is_valid_notice_no(n)}
+    if len(numbers) != claim.party_size or len(claim.notice_nos) != claim.party_size:
+        raise BookingError(
+            "受取の予約には、受け取る方全員の交付通知書の番号が必要です",
+            "A pickup booking needs the pickup notice number of everyone picking up a card.",
+        )
+    allowed = {}
+    if claim.holding_venue_id is not None:
+        allowed = pickup.pickup_venues(session, slot.procedure_id, claim.holding_venue_id, rules)
+    venue_rules = allowed.get(slot.venue_id)
+    if venue_rules is None:
+        raise BookingError(
+            "カードはカードを保管している場所でのみ受け取れます。場所を選び直してください",
+            "A card can only be picked up where it is kept. Please choose the place again.",
+        )
+    return venue_rules
+
+
+def admit(
+    session: Session, slot: Slot, claim: Claim, facts: SlotFacts, now: datetime, rules: BookingRules
+) -> BookingRules:
+    """Every rule a slot must meet for CLAIM — the one check of a new booking's hold and of a change: the
+    procedure and venue, a pickup's notice numbers and holding venue, the booking window and closures, the
+    party size and the time's seats. Returns the rules that apply at the slot's venue."""
+    wrong_venue = claim.venue_id is not None and claim.venue_id != slot.venue_id
+    if slot.procedure_id != claim.procedure_id or wrong_venue or not facts.offered:
+        raise BookingError(
+            "その時間枠はこの手続き・場所では予約できません",
+            "That time slot cannot be booked for this procedure and place.",
+        )
+    venue_rules = _pickup_rules(session, slot, claim, rules) if facts.needs_notice else rules
+    _check_slot_open(slot, now, venue_rules, facts.is_open)
+    if claim.party_size < 1 or claim.party_size > facts.max_party:
+        raise BookingError("人数が正しくありません", "The number of people is not allowed.")
+    if not seats.can_seat(slot, claim.party_size):  # nothing was taken: the time is simply too small
+        raise too_large(claim.party_size, slot.capacity)
+    return venue_rules
 
 
 def hold_seats(
@@ -83,19 +176,17 @@ def hold_seats(
     party_size: int,
     now: datetime,
     rules: BookingRules,
-    expect: tuple[int, int] | None = None,
+    claim: Claim | None = None,
 ) -> HoldTicket:
-    """Hold PARTY_SIZE seats of the slot for rules.hold_minutes; SlotTaken when they are gone.
-    EXPECT (procedure id, venue id) refuses a slot id that was swapped in a form."""
-    # One round trip: the slot locked, whether it is closed, and the procedure's largest party.
-    slot, (is_open, max_party) = seats.lock_slot_with(session, slot_id, not_closed(), _MAX_PARTY)
-    if expect is not None and expect != (slot.procedure_id, slot.venue_id):
-        raise seats.no_such_slot()
-    _check_slot_open(slot, now, rules, bool(is_open))
-    if party_size < 1 or party_size > max_party:
+    """Hold PARTY_SIZE seats of the slot for rules.hold_minutes; SlotTaken when they are gone. CLAIM (the
+    procedure and venue chosen on the pages, a pickup's notice numbers) is checked by `admit`; without one,
+    the slot's own procedure and venue are taken as chosen."""
+    # One round trip: the slot locked with everything `admit` needs to know about it.
+    slot, row = seats.lock_slot_with(session, slot_id, *_FACTS)
+    claim = claim or Claim(slot.procedure_id, party_size)
+    if claim.party_size != party_size:
         raise BookingError("人数が正しくありません", "The number of people is not allowed.")
-    if not seats.can_seat(slot, party_size):  # nothing was taken: the time is simply too small
-        raise too_large(party_size, slot.capacity)
+    admit(session, slot, claim, _facts(row), now, rules)
     expires = now + timedelta(minutes=rules.hold_minutes)
     taken = SlotTaken("その時間は今ちょうど埋まりました", "That time was just taken.")
     token = seats.hold(session, slot, party_size, now, expires, taken)
@@ -145,6 +236,23 @@ def _check_contact_cap(session: Session, details: Details, now: datetime, rules:
         )
 
 
+_USE_HOLD = text(
+    "INSERT INTO booking.used_holds (token_hash, reservation_id, used_at) "
+    "VALUES (:token, :reservation, :now) ON CONFLICT (token_hash) DO NOTHING RETURNING token_hash"
+)
+
+
+def _use_hold(session: Session, ticket: HoldTicket, reservation_id: int, now: datetime) -> None:
+    """Mark the ticket's hold as used by the reservation; refuse a hold used before (the table's primary key
+    decides, also between two requests sent at the same instant)."""
+    values = {"token": hash_token(ticket.token), "reservation": reservation_id, "now": now}
+    if session.execute(_USE_HOLD, values).first() is None:
+        raise HoldUsed(
+            "この時間の確保はすでに使われています(予約・変更は済んでいます)。予約の確認画面でご確認ください",
+            "This hold has already been used: the booking or change is done. Please check your booking.",
+        )
+
+
 def log_access(session: Session, reservation_id: int | None, action: str, client: str | None) -> None:
     """Append to booking.access_log (who: the holder of the link; from where: CLIENT)."""
     session.add(AccessLog(reservation_id=reservation_id, action=action, client_addr=client))
@@ -161,7 +269,6 @@ def book(
     """Book the held seats; return the reservation and its secret (shown once, only the hash is kept)."""
     _check_contact_cap(session, details, now, rules)
     slot, _ = seats.lock_slot_with(session, ticket.slot_id)
-    _take_held_seats(session, slot, ticket, now, rules)
     secret, secret_hash = new_secret()
     reservation = Reservation(
         booking_no=new_booking_no(),
@@ -182,6 +289,8 @@ def book(
     )
     session.add(reservation)
     session.flush()
+    _use_hold(session, ticket, reservation.id, now)  # before the seats: a replay is told so, not "taken"
+    _take_held_seats(session, slot, ticket, now, rules)
     for position, member in enumerate(details.members, start=2):
         person = ReservationMember(
             reservation_id=reservation.id, position=position, name=member.name, notice_no=member.notice_no
@@ -228,6 +337,45 @@ def cancel(
     mail.enqueue(session, "cancellation", reservation, now)
 
 
+def holding_venue(session: Session, reservation: Reservation) -> int:
+    """The venue keeping a pickup booking's card (the booked venue when the ledger cannot say, e.g. a
+    booking made at the counter without a birth date)."""
+    answer = None
+    if reservation.notice_no and reservation.birth_date:
+        answer = pickup.notice_venue(session, reservation.notice_no, reservation.birth_date)
+    if answer is not None and answer.venue_id is not None:
+        return answer.venue_id
+    slot = session.get(Slot, reservation.slot_id)
+    assert slot is not None
+    return slot.venue_id
+
+
+def change_claim(session: Session, reservation: Reservation) -> Claim:
+    """What a change of RESERVATION may ask of a new slot: the booking's own procedure and party, and for a
+    pickup its notice numbers and the venue keeping the cards."""
+    procedure = session.get(Procedure, reservation.procedure_id)
+    assert procedure is not None
+    if not procedure.needs_notice_no:
+        return Claim(reservation.procedure_id, reservation.party_size)
+    members = session.scalars(
+        select(ReservationMember.notice_no)
+        .where(ReservationMember.reservation_id == reservation.id)
+        .order_by(ReservationMember.position)
+    )
+    numbers = tuple(n or "" for n in [reservation.notice_no, *members])
+    return Claim(
+        reservation.procedure_id,
+        reservation.party_size,
+        notice_nos=numbers,
+        holding_venue_id=holding_venue(session, reservation),
+    )
+
+
+def _slot_facts(session: Session, slot: Slot) -> SlotFacts:
+    row = session.execute(select(*_FACTS).where(Slot.id == slot.id)).one()
+    return _facts(tuple(row))
+
+
 def change(
     session: Session,
     reservation: Reservation,
@@ -236,16 +384,22 @@ def change(
     rules: BookingRules,
     client: str | None = None,
 ) -> None:
-    """Move the booking to the held slot (the reservation locked first, then both slots in id order, as every
-    path locks them, so a change never deadlocks against another change or a console move)."""
+    """Move the booking to the held slot, if the slot meets every rule a new booking of it would (`admit`:
+    the booking's procedure, a pickup's notice numbers and holding venue, the window, closures, the party and
+    the seats). The reservation is locked first, then both slots in id order, as every path locks them, so a
+    change never deadlocks against another change or a console move."""
     _lock_reservation(session, reservation)
     check_movable(reservation.status)
     _check_deadline(session, reservation, now, rules)
     if ticket.party_size != reservation.party_size:
         raise BookingError("人数が予約と違います", "The number of people differs from the booking.")
+    _use_hold(session, ticket, reservation.id, now)
+    claim = change_claim(session, reservation)
     old_id = reservation.slot_id
     locked = seats.lock_slots(session, {old_id, ticket.slot_id}, now)
-    _take_held_seats(session, locked[ticket.slot_id], ticket, now, rules)
+    target = locked[ticket.slot_id]
+    venue_rules = admit(session, target, claim, _slot_facts(session, target), now, rules)
+    _take_held_seats(session, target, ticket, now, venue_rules)
     seats.release(session, locked[old_id], reservation.party_size, now, _release_delay(rules))
     reservation.slot_id = ticket.slot_id
     reservation.changed_at = now

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     make_response,
     redirect,
     render_template,
@@ -99,12 +98,16 @@ def venues(code: str) -> str | Response:
         )
 
 
-def _month(raw: str | None, today: date) -> date:
+def _month(raw: str | None, today: date, last_open: date) -> date:
+    """The month asked for as 2026-12; this month when it is garbled or outside the months that can be booked
+    (a year like 9999 would otherwise run the calendar off the end of the date type)."""
+    this_month = today.replace(day=1)
     try:
         year, month = (int(part) for part in (raw or "").split("-"))
-        return date(year, month, 1)
+        asked = date(year, month, 1)
     except ValueError:
-        return today.replace(day=1)
+        return this_month
+    return asked if this_month <= asked <= last_open else this_month
 
 
 def _allowed(db: Session, procedure: Procedure, venue: Venue) -> tuple[BookingRules, int]:
@@ -128,13 +131,13 @@ def _allowed(db: Session, procedure: Procedure, venue: Venue) -> tuple[BookingRu
 def calendar(code: str, venue_code: str) -> str:
     now = web.now()
     today = now.astimezone(TOKYO).date()
-    month = _month(request.args.get("m"), today)
     with web.transaction() as db:
         procedure = _procedure(db, code)
         venue = _venue(db, procedure, venue_code)
         rules, party = _allowed(db, procedure, venue)
-        days = slot_service.month_view(db, venue.id, procedure.id, month, now, rules, party)
         last_open = today + timedelta(days=rules.max_days_ahead)
+        month = _month(request.args.get("m"), today, last_open)
+        days = slot_service.month_view(db, venue.id, procedure.id, month, now, rules, party)
         prev_month = (month - timedelta(days=1)).replace(day=1)
         next_month = (month + timedelta(days=32)).replace(day=1)
         return render_template(
@@ -202,18 +205,32 @@ def day_page(code: str, venue_code: str, day: str) -> str | Response | tuple[str
         if request.method == "GET" or not form.validate_on_submit():
             status = 400 if request.method == "POST" else 200
             return _day_page(db, procedure, venue, visit_day, form, rules, party), status
-    return _hold(procedure.id, venue.id, int(form.slot_id.data or 0), party, rules)
+    return _hold(procedure, venue.id, int(form.slot_id.data or 0), party, rules)
+
+
+def _claim(db: Session, procedure: Procedure, venue_id: int, party: int) -> service.Claim:
+    """What this visitor asks of a slot: a change what its booking may (service.change_claim), a new booking
+    the procedure and venue of the page and, for a pickup, the notice numbers checked at the first step."""
+    change_id = session.get("change_id")
+    reservation = db.get(Reservation, change_id) if change_id else None
+    if reservation is not None:
+        return replace(service.change_claim(db, reservation), venue_id=venue_id)
+    current = visit.current(procedure)
+    numbers = tuple(person["notice_no"] for person in current.people) if current else ()
+    holding = current.holding if current else None
+    return service.Claim(procedure.id, party, venue_id, numbers, holding)
 
 
 def _hold(
-    procedure_id: int, venue_id: int, slot_id: int, party: int, rules: BookingRules
+    procedure: Procedure, venue_id: int, slot_id: int, party: int, rules: BookingRules
 ) -> Response | tuple[str, int]:
     if not hold_allowed():
         return render_template("error.html", message_key="too_many_tries"), 429
     _drop_old_hold()
     try:
         with web.transaction() as db:
-            ticket = service.hold_seats(db, slot_id, party, web.now(), rules, (procedure_id, venue_id))
+            claim = _claim(db, procedure, venue_id, party)
+            ticket = service.hold_seats(db, slot_id, party, web.now(), rules, claim)
     except SlotTaken:
         return taken_page(slot_id, party)
     except BookingError as error:  # PartyTooLarge among them: nothing was taken, the time is too small
@@ -316,8 +333,7 @@ def done() -> str | Response | tuple[str, int]:
     data = session.get("done")
     if not data or "id" not in data:
         return render_template("error.html", message_key="not_found"), 404
-    base = current_app.config.get("BASE_URL") or request.host_url.rstrip("/")
-    link = f"{base}/m/{data['secret']}"
+    link = web.secret_link(data["secret"])
     with web.transaction() as db:
         reservation = db.get(Reservation, data["id"])
         if reservation is None:

@@ -10,7 +10,6 @@ from core.db.models.booking import Procedure, Reservation, Slot
 from core.domain.booking import TOKYO, BookingError, HoldExpired, SlotTaken, change_deadline
 from core.domain.reservations import ReservationStatus
 from core.services import booking as service
-from core.services import pickup
 from core.services.mail import booking_ics
 from reservation_site import visit, web
 from reservation_site.forms import ConfirmForm, LookupForm, parse_birth_date
@@ -149,21 +148,9 @@ def change_start() -> Response | tuple[str, int]:
         procedure = db.get(Procedure, reservation.procedure_id)
         assert procedure is not None
         session["change_id"] = reservation.id
-        holding = _holding_venue(db, reservation) if procedure.needs_notice_no else None
+        holding = service.holding_venue(db, reservation) if procedure.needs_notice_no else None
         visit.start(visit.Visit(procedure.code, reservation.party_size, holding, change=True))
         return redirect(url_for("booking.venues", code=procedure.code))
-
-
-def _holding_venue(db: Session, reservation: Reservation) -> int:
-    """The venue keeping the booked card (the booked venue when the ledger cannot say, e.g. no birth date)."""
-    answer = None
-    if reservation.notice_no and reservation.birth_date:
-        answer = pickup.notice_venue(db, reservation.notice_no, reservation.birth_date)
-    if answer is not None and answer.venue_id is not None:
-        return answer.venue_id
-    slot = db.get(Slot, reservation.slot_id)
-    assert slot is not None
-    return slot.venue_id
 
 
 @bp.route("/booking/change/confirm", methods=["GET", "POST"])

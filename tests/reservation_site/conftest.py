@@ -96,9 +96,15 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture(scope="module")
 def base_url(app: Flask) -> Iterator[str]:
-    """The site served on a free loopback port for a module's browser tests."""
+    """The site served on a free loopback port for a module's browser tests (its configured public address
+    while served, so the secret link on the done page opens in the browser)."""
+    configured = app.config["SITE_BASE_URL"]
     with serve(app) as url:
-        yield url
+        app.config["SITE_BASE_URL"] = url
+        try:
+            yield url
+        finally:
+            app.config["SITE_BASE_URL"] = configured
 
 
 @pytest.fixture(scope="module")

@@ -108,7 +108,14 @@ def book(client: FlaskClient, engine: Engine) -> tuple[str, str]:
     assert confirm(client).status_code == 302
     page = client.get("/done").get_data(as_text=True)
     number = re.search(r'id="booking-no">([^<]+)<', page)
-    link = re.search(r'id="secret-link" href="http://localhost(/m/[^"]+)"', page)
+    link = secret_path(client, page)
     assert number
-    assert link
-    return number.group(1), link.group(1)
+    return number.group(1), link
+
+
+def secret_path(client: FlaskClient, done_page: str) -> str:
+    """The path of the secret link on DONE_PAGE, which must start with the site's configured address."""
+    base = re.escape(client.application.config["SITE_BASE_URL"])
+    link = re.search(rf'id="secret-link" href="{base}(/m/[^"]+)"', done_page)
+    assert link, "no secret link on the configured address"
+    return link.group(1)

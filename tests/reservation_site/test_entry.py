@@ -84,7 +84,9 @@ def test_hostile_birth_dates_are_refused_cleanly(client: FlaskClient, world: Eng
     _hold(client, world)
     page = flow.details(client, birth_date=typed)
     assert page.status_code == 400
-    assert "生年月日: 19641101 のように数字8桁で入力してください" in page.get_data(as_text=True)
+    control = any(ord(ch) < 0x20 for ch in typed)  # said so first (issue 13, finding 16)
+    advice = "入力できない文字(制御文字)" if control else "19641101 のように数字8桁で入力してください"
+    assert f"生年月日: {advice}" in page.get_data(as_text=True)
     lookup = client.get("/lookup")
     refused = client.post(
         "/lookup", data={"csrf_token": flow.csrf(lookup), "booking_no": "ABCD-EFGH", "birth_date": typed}
@@ -146,5 +148,9 @@ def test_a_librarys_own_english_message_becomes_advice_in_the_pages_language(app
 
 def test_control_characters_in_a_name_never_reach_the_database(client: FlaskClient, world: Engine) -> None:
     _hold(client, world)
-    assert flow.details(client, name="藤沢\x00太郎", phone="0466-25-1111\x07").status_code == 302
+    refused = flow.details(client, name="藤沢\x00太郎", phone="0466-25-1111\x07")
+    assert refused.status_code == 400  # refused with what was typed kept (issue 13, finding 16)
+    assert "氏名: 入力できない文字(制御文字)が含まれています" in refused.get_data(as_text=True)
+    assert client.get("/confirm").status_code == 400  # nothing kept to book
+    assert flow.details(client, name="藤沢 太郎", phone="0466-25-1111").status_code == 302
     assert flow.confirm(client).status_code == 302

@@ -232,6 +232,18 @@ class Reservation(Base):
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class UsedHold(Base):
+    """A hold that became a booking or a change. Its token's hash is the primary key, so a hold is consumed
+    exactly once: replaying the site's cookie from before the confirmation books nothing more."""
+
+    __tablename__ = "used_holds"
+    __table_args__ = (Index("ix_used_holds_reservation_id", "reservation_id"), {"schema": SCHEMA})
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reservation_id: Mapped[int] = mapped_column(ForeignKey(Reservation.id, ondelete="CASCADE"))
+    used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Rules(Base):
     """The city's booking parameters: one row (id = 1), changed by the console."""
 
