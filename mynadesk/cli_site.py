@@ -25,11 +25,10 @@ def _owner_session_factory(settings: Settings) -> Any:
     return make_session_factory(make_engine(locate_database(settings).owner_url))
 
 
-def _site_session_factory(settings: Settings) -> Any:
-    from core.db.engine import locate_database, make_engine, make_session_factory, site_url
+def _app_session_factory(settings: Settings) -> Any:
+    from core.db.engine import app_engine, make_session_factory
 
-    owner = locate_database(settings).owner_url
-    return make_session_factory(make_engine(site_url(settings, owner)))
+    return make_session_factory(app_engine(settings))
 
 
 @site_app.command("seed")
@@ -133,7 +132,7 @@ def worker(
 ) -> None:
     """メール送信と定期処理 / send mail, reminders, free expired holds, make slots, anonymise old bookings."""
     settings = Settings.from_env()
-    factory = _site_session_factory(settings)
+    factory = _app_session_factory(settings)  # the site's role may not make slots, send mail or anonymise
     while True:
         counts = _worker_round(settings, factory, system_clock)
         console.print(" ".join(f"{name}={value}" for name, value in counts.items()))

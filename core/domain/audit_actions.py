@@ -32,6 +32,7 @@ ACTION_LABELS_JA: dict[str, str] = {
     "site_change": "予約サイト: 予約変更",
     "site_cancel": "予約サイト: 予約取消",
     "site_view": "予約サイト: 予約確認",
+    "site_notice_attack": "予約サイト: 交付通知書番号への連続誤入力(警告)",
 }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from core.db.models.booking import AccessLog, Procedure, Reservation, ReservationMember, Slot
@@ -188,7 +188,7 @@ def book(
         )
         session.add(person)
     log_access(session, reservation.id, "create", client)
-    mail.enqueue(session, "confirmation", reservation, now, secret=secret)
+    mail.enqueue(session, "confirmation", reservation, now, with_link=True)  # never the secret itself
     return reservation, secret
 
 
@@ -254,10 +254,12 @@ def change(
 
 
 def by_secret(session: Session, secret: str) -> Reservation | None:
-    """The reservation behind a secret link."""
-    return session.scalars(
-        select(Reservation).where(Reservation.secret_hash == hash_token(secret))
-    ).one_or_none()
+    """The reservation behind a secret link (the done page's or the mailed one)."""
+    hashed = hash_token(secret)
+    query = select(Reservation).where(
+        or_(Reservation.secret_hash == hashed, Reservation.mail_secret_hash == hashed)
+    )
+    return session.scalars(query).first()
 
 
 def by_number(

@@ -212,6 +212,7 @@ class Reservation(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     booking_no: Mapped[str] = mapped_column(String(20), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    mail_secret_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # the mailed link's (0012)
     slot_id: Mapped[int] = mapped_column(ForeignKey(Slot.id))
     procedure_id: Mapped[int] = mapped_column(ForeignKey(Procedure.id))
     party_size: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
@@ -287,7 +288,7 @@ class Outbox(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)  # emptied once sent
     ics: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
     next_attempt_at: Mapped[datetime] = created_at_column()
@@ -319,3 +320,5 @@ class AccessLog(Base):
     action: Mapped[str] = mapped_column(String(20))
     client_addr: Mapped[str | None] = mapped_column(String(45))
     detail: Mapped[str | None] = mapped_column(Text)
+    # When it was copied into audit.log (0012); never in the site's INSERT, which may not write it.
+    copied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), server_default=text("NULL"))
