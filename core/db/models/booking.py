@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, time
 
 from sqlalchemy import (
@@ -13,11 +14,13 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     SmallInteger,
     String,
     Text,
     Time,
     UniqueConstraint,
+    Uuid,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -312,7 +315,11 @@ class AccessLog(Base):
     """What the site did with a booking (view, create, change, cancel), when and from where; append-only."""
 
     __tablename__ = "access_log"
-    __table_args__ = (Index("ix_access_log_reservation", "reservation_id"), {"schema": SCHEMA})
+    __table_args__ = (
+        Index("ix_access_log_reservation", "reservation_id"),
+        Index("ix_access_log_to_copy", "id", postgresql_where=text("copied_at IS NULL")),
+        {"schema": SCHEMA},
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     at: Mapped[datetime] = created_at_column()
@@ -322,3 +329,31 @@ class AccessLog(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     # When it was copied into audit.log (0012); never in the site's INSERT, which may not write it.
     copied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), server_default=text("NULL"))
+
+
+class NoticeAttempt(Base):
+    """Wrong birth dates given for a 交付通知書 number, counted by booking.notice_ask (migration 0012); only
+    that SECURITY DEFINER function writes it, the site's role cannot even read it."""
+
+    __tablename__ = "notice_attempts"
+    __table_args__ = {"schema": SCHEMA}
+
+    notice_no: Mapped[str] = mapped_column(Text, primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    last_failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NoticeAnswer(Base):
+    """booking.notice_ask's answer, handed out once by booking.notice_answer from a later transaction."""
+
+    __tablename__ = "notice_answers"
+    __table_args__ = {"schema": SCHEMA}
+
+    ticket: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    found: Mapped[bool] = mapped_column(Boolean)
+    venue_id: Mapped[int | None] = mapped_column(Integer)
+    ready: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    made_in: Mapped[int] = mapped_column(BigInteger)
+    made_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("clock_timestamp()")
+    )
