@@ -31,7 +31,8 @@ def _address(text: str | None) -> str | None:
 
 def _summary(entry: AccessLog) -> str:
     if entry.action == NOTICE_ATTACK:
-        return f"予約サイト: 交付通知書番号への誤入力が続いています(攻撃の可能性) {entry.detail or ''}"
+        number, _, count = (entry.detail or "").partition(": ")
+        return f"交付通知書番号 {number} に誤った生年月日が{count}回入力されました(攻撃の可能性)"
     return f"予約サイト: {entry.action}"
 
 
