@@ -51,7 +51,8 @@ def hold_allowed() -> bool:
         caps.append((key, int(config["HOLDS_PER_NOTICE_AT_ONCE"]), at_once))
     with web.transaction() as db:
         now = web.now()
-        ratelimit.lock(db, caps[1][0])  # one address's holds are counted one at a time: no burst slips by
+        for key in sorted({key for key, _, _ in caps}):  # counted one at a time per key: no burst slips by
+            ratelimit.lock(db, key)  # (in one order, so two requests never wait for each other in a circle)
         if any(ratelimit.is_limited(db, key, limit, window, now) for key, limit, window in caps):
             return False
         for key, _, _ in caps:
