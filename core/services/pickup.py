@@ -9,12 +9,12 @@ later transaction, so a caller that rolls back cannot erase its failures."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, or_, select, text
 from sqlalchemy.orm import Session
 
-from core.db.models.booking import Venue, VenueProcedure
+from core.db.models.booking import NoticeAttempt, Venue, VenueProcedure
 from core.domain.booking import BookingRules
 from core.domain.parties import pickup_rules
 
@@ -51,6 +51,19 @@ def answer(session: Session, ticket: str) -> NoticeAnswer | None:
     if row is None or not row[0]:
         return None
     return NoticeAnswer(row[1], bool(row[2]))
+
+
+def forget_old_attempts(session: Session, now: datetime) -> int:
+    """Drop the failure counts of numbers left alone for a day (booking.notice_ask forgives them by then);
+    return how many. The worker's job: the site's role cannot touch the table."""
+    result = session.execute(
+        delete(NoticeAttempt).where(
+            or_(
+                NoticeAttempt.last_failed_at.is_(None), NoticeAttempt.last_failed_at < now - timedelta(days=1)
+            )
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def pickup_venues(

@@ -10,7 +10,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
+from sqlalchemy.orm import Session
 
+from core.services import pickup
 from tests.reservation_site.conftest import CARD_SQL, RESIDENT_SQL
 
 NOTICE = "X9Y-000111"
@@ -212,3 +214,14 @@ def test_the_site_role_keeps_what_booking_needs(site_engine: Engine) -> None:
         assert can("booking.access_log", "INSERT", "action")
         assert not can("booking.access_log", "INSERT", "id")
         assert can("booking.rules", "SELECT")
+
+
+def test_the_worker_forgets_failures_a_day_old(
+    site_engine: Engine, engine: Engine, app_engine: Engine, ledger: None
+) -> None:
+    assert guess(site_engine, NOTICE, BIRTH + timedelta(days=9)) is False
+    with app_engine.begin() as conn:
+        now = conn.execute(text("SELECT now()")).scalar_one()
+    with Session(app_engine) as session, session.begin():
+        assert pickup.forget_old_attempts(session, now) == 0
+        assert pickup.forget_old_attempts(session, now + timedelta(days=1, minutes=1)) == 1

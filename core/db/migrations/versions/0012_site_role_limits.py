@@ -80,7 +80,7 @@ BEGIN
     LIMIT 1;
     hit := FOUND;
     IF hit THEN
-        UPDATE booking.notice_attempts SET failures = 0, last_failed_at = NULL WHERE notice_no = p_notice_no;
+        DELETE FROM booking.notice_attempts WHERE notice_no = p_notice_no;
     ELSE
         UPDATE booking.notice_attempts SET failures = tried.failures + 1, last_failed_at = moment
         WHERE notice_no = p_notice_no;
