@@ -38,26 +38,45 @@ def _visit_notices() -> list[str]:
     return [str(person["notice_no"]) for person in data.get("people") or []]
 
 
+def _holders(notices: list[str]) -> list[tuple[str, str, str]]:
+    """(key of holds started, key of holds booked, limit setting) of this address and of NOTICES."""
+    address = web.client() or "-"
+    found = [(f"hold_now:{address}", f"hold_done:{address}", "HOLDS_PER_IP_AT_ONCE")]
+    found += [(f"hold_notice:{n}", f"hold_booked:{n}", "HOLDS_PER_NOTICE_AT_ONCE") for n in notices]
+    return [(ratelimit.bucket("", a), ratelimit.bucket("", b), limit) for a, b, limit in found]
+
+
 def hold_allowed() -> bool:
     """Count one hold for this address (and the pickup's notice numbers); False when the address used up its
-    hourly allowance, or it or a notice number already has HOLDS_PER_*_AT_ONCE holds within the hold time."""
+    hourly allowance, or it or a notice number already holds HOLDS_PER_*_AT_ONCE times: holds started within
+    the hold time and not yet booked (a hold started earlier has run out by now)."""
     address = web.client() or "-"
-    at_once = timedelta(minutes=web.rules().hold_minutes)  # a hold started earlier has run out by now
-    config = current_app.config
-    caps = [(ratelimit.bucket("hold", address), int(config["HOLDS_PER_IP_HOUR"]), timedelta(hours=1))]
-    caps.append((ratelimit.bucket("hold_now", address), int(config["HOLDS_PER_IP_AT_ONCE"]), at_once))
-    for notice_no in _visit_notices():
-        key = ratelimit.bucket("hold_notice", notice_no)
-        caps.append((key, int(config["HOLDS_PER_NOTICE_AT_ONCE"]), at_once))
+    at_once = timedelta(minutes=web.rules().hold_minutes)
+    hourly = ratelimit.bucket("hold", address)
+    holders = _holders(_visit_notices())
     with web.transaction() as db:
         now = web.now()
-        for key in sorted({key for key, _, _ in caps}):  # counted one at a time per key: no burst slips by
-            ratelimit.lock(db, key)  # (in one order, so two requests never wait for each other in a circle)
-        if any(ratelimit.is_limited(db, key, limit, window, now) for key, limit, window in caps):
+        for key in sorted([hourly] + [started for started, _, _ in holders]):  # one at a time per key, in
+            ratelimit.lock(db, key)  # one order: no burst slips by, and no two requests wait in a circle
+        if ratelimit.is_limited(
+            db, hourly, int(current_app.config["HOLDS_PER_IP_HOUR"]), timedelta(hours=1), now
+        ):
             return False
-        for key, _, _ in caps:
+        for started, booked, limit in holders:
+            live = ratelimit.count(db, started, at_once, now) - ratelimit.count(db, booked, at_once, now)
+            if live >= int(current_app.config[limit]):
+                return False
+        for key in [hourly] + [started for started, _, _ in holders]:
             ratelimit.record(db, key, now)
     return True
+
+
+def _booked_holds(db: Session) -> None:
+    """Count the hold just booked as no longer held (for this address and its notice numbers)."""
+    details = session.get("details") or {}
+    notices = [details.get("notice_no")] + [m.get("notice_no") for m in details.get("members") or []]
+    for _, booked, _ in _holders([str(n) for n in notices if n]):
+        ratelimit.record(db, booked, web.now())
 
 
 def notice_blocked() -> bool:
@@ -77,10 +96,14 @@ def _contact(phone: str) -> str:
 
 def contact_allowed(db: Session, phone: str) -> bool:
     """Count one booking for this phone number (in the booking's transaction, so it is rolled back with a
-    failed booking); False when the number made too many today (book-and-cancel churn, scripted hoarding)."""
+    failed booking), and its hold as booked; False when the number made too many today (book-and-cancel
+    churn, scripted hoarding)."""
     limit = int(current_app.config["BOOKINGS_PER_CONTACT_DAY"])
     key = ratelimit.bucket("contact", _contact(phone))
-    return ratelimit.take(db, key, limit, timedelta(days=1), web.now())
+    allowed = ratelimit.take(db, key, limit, timedelta(days=1), web.now())
+    if allowed:
+        _booked_holds(db)
+    return allowed
 
 
 def _booking_key(booking_no: str) -> str:

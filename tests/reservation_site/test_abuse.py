@@ -198,6 +198,13 @@ def test_holds_are_allowed_again_once_the_hold_time_has_passed(
     assert hold() == 302
 
 
+def test_holds_that_became_bookings_no_longer_count_as_held(strict_app: Flask, world: Engine) -> None:
+    resident = _from(strict_app, "203.0.113.40")  # one family booking its pickups one after another
+    limit = int(strict_app.config["HOLDS_PER_IP_AT_ONCE"])
+    numbers = [flow.book(resident, world)[0] for _ in range(limit + 2)]
+    assert len(set(numbers)) == limit + 2
+
+
 # Finding 8 -------------------------------------------------------------------------------------------------
 
 
