@@ -25,11 +25,10 @@ def _owner_session_factory(settings: Settings) -> Any:
     return make_session_factory(make_engine(locate_database(settings).owner_url))
 
 
-def _site_session_factory(settings: Settings) -> Any:
-    from core.db.engine import locate_database, make_engine, make_session_factory, site_url
+def _app_session_factory(settings: Settings) -> Any:
+    from core.db.engine import app_engine, make_session_factory
 
-    owner = locate_database(settings).owner_url
-    return make_session_factory(make_engine(site_url(settings, owner)))
+    return make_session_factory(app_engine(settings))
 
 
 @site_app.command("seed")
@@ -102,7 +101,7 @@ def serve(
 
 
 def _worker_round(settings: Settings, factory: Any, clock: Clock) -> dict[str, int]:
-    from core.services import mail, maintenance, ratelimit
+    from core.services import mail, maintenance, pickup, ratelimit
     from core.services.outbox import SmtpConfig, send_due
     from core.services.slots import generate_slots, load_rules
 
@@ -115,6 +114,7 @@ def _worker_round(settings: Settings, factory: Any, clock: Clock) -> dict[str, i
         reminders = mail.enqueue_due_reminders(session, now)
         anonymised = maintenance.anonymise_past(session, now, rules)
         ratelimit.forget_old(session, now)
+        pickup.forget_old_attempts(session, now)
     sent, failed = send_due(factory, SmtpConfig.from_settings(settings), now)
     return {
         "slots": slots,
@@ -133,7 +133,7 @@ def worker(
 ) -> None:
     """メール送信と定期処理 / send mail, reminders, free expired holds, make slots, anonymise old bookings."""
     settings = Settings.from_env()
-    factory = _site_session_factory(settings)
+    factory = _app_session_factory(settings)  # the site's role may not make slots, send mail or anonymise
     while True:
         counts = _worker_round(settings, factory, system_clock)
         console.print(" ".join(f"{name}={value}" for name, value in counts.items()))

@@ -20,8 +20,10 @@ from reservation_site.views import booking, manage, pickup
 
 DEFAULT_LIMITS = {
     "HOLDS_PER_IP_HOUR": 60,  # time-slot holds per client address per hour
-    "NOTICE_FAILS_PER_IP": 5,  # wrong 交付通知書 guesses per address per 15 minutes
-    "NOTICE_FAILS_PER_NUMBER": 5,  # wrong guesses per notice number per day
+    "HOLDS_PER_IP_AT_ONCE": 5,  # holds per client address within one hold time (rules.hold_minutes)
+    "HOLDS_PER_NOTICE_AT_ONCE": 3,  # holds per 交付通知書 number within one hold time
+    "NOTICE_FAILS_PER_IP": 5,  # wrong 交付通知書 guesses per address per 15 minutes (a number itself is only
+    # slowed down, 2^N seconds after N wrong guesses, inside the database: migration 0012)
     "LOOKUP_FAILS_PER_IP": 10,  # wrong booking-number look-ups per address per 15 minutes
     "BOOKINGS_PER_CONTACT_DAY": 10,  # bookings (and changes of mind) per phone number per day
 }

@@ -297,6 +297,16 @@ CATALOG: dict[str, tuple[str, str]] = {
         "このカードの受取場所はオンラインでは予約できません。市民窓口センターへお電話ください。",
         "This card cannot be booked online. Please call the Citizens' Service Center.",
     ),
+    "notice_wait": (
+        "この番号は直前に誤った生年月日で試されたため、確認を一時止めています。{n}秒後にもう一度お試しください。"
+        "続く場合は市民窓口センターへお電話ください。",
+        "This number was just tried with a wrong date of birth, so checks are paused. "
+        "Please try again in {n} s. If this keeps happening, please call the Citizens' Service Center.",
+    ),
+    "lookup_wait": (
+        "この予約番号は直前に誤った内容で試されました。{n}秒後にもう一度お試しください。",
+        "This booking number was just tried with wrong details. Please try again in {n} s.",
+    ),
     "notice_twice": ("同じ番号が二度入力されています", "The same number was entered twice"),
     "notice_split": (
         "ご家族のカードが別々の場所で保管されています。場所ごとに分けて予約してください。",

@@ -34,6 +34,7 @@ ACTION_LABELS_JA: dict[str, str] = {
     "site_view": "予約サイト: 予約確認",
     "site_slip": "予約サイト: 予約票表示",
     "site_ics": "予約サイト: カレンダー登録(.ics)",
+    "site_notice_attack": "予約サイト: 交付通知書番号への連続誤入力(警告)",
 }
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select, text
+from sqlalchemy import exists, or_, select, text
 from sqlalchemy.orm import Session
 
 from core.db.models.booking import (
@@ -297,7 +297,7 @@ def book(
         )
         session.add(person)
     log_access(session, reservation.id, "create", client)
-    mail.enqueue(session, "confirmation", reservation, now, secret=secret)
+    mail.enqueue(session, "confirmation", reservation, now, with_link=True)  # never the secret itself
     return reservation, secret
 
 
@@ -337,22 +337,10 @@ def cancel(
     mail.enqueue(session, "cancellation", reservation, now)
 
 
-def holding_venue(session: Session, reservation: Reservation) -> int:
-    """The venue keeping a pickup booking's card (the booked venue when the ledger cannot say, e.g. a
-    booking made at the counter without a birth date)."""
-    answer = None
-    if reservation.notice_no and reservation.birth_date:
-        answer = pickup.notice_venue(session, reservation.notice_no, reservation.birth_date)
-    if answer is not None and answer.venue_id is not None:
-        return answer.venue_id
-    slot = session.get(Slot, reservation.slot_id)
-    assert slot is not None
-    return slot.venue_id
-
-
-def change_claim(session: Session, reservation: Reservation) -> Claim:
+def change_claim(session: Session, reservation: Reservation, holding_venue_id: int | None) -> Claim:
     """What a change of RESERVATION may ask of a new slot: the booking's own procedure and party, and for a
-    pickup its notice numbers and the venue keeping the cards."""
+    pickup its notice numbers and HOLDING_VENUE_ID, the venue keeping the cards (the site asks the ledger
+    through booking.notice_ask/notice_answer when the change starts, reservation_site/views/manage.py)."""
     procedure = session.get(Procedure, reservation.procedure_id)
     assert procedure is not None
     if not procedure.needs_notice_no:
@@ -367,7 +355,7 @@ def change_claim(session: Session, reservation: Reservation) -> Claim:
         reservation.procedure_id,
         reservation.party_size,
         notice_nos=numbers,
-        holding_venue_id=holding_venue(session, reservation),
+        holding_venue_id=holding_venue_id,
     )
 
 
@@ -383,6 +371,7 @@ def change(
     now: datetime,
     rules: BookingRules,
     client: str | None = None,
+    holding_venue_id: int | None = None,
 ) -> None:
     """Move the booking to the held slot, if the slot meets every rule a new booking of it would (`admit`:
     the booking's procedure, a pickup's notice numbers and holding venue, the window, closures, the party and
@@ -394,7 +383,7 @@ def change(
     if ticket.party_size != reservation.party_size:
         raise BookingError("人数が予約と違います", "The number of people differs from the booking.")
     _use_hold(session, ticket, reservation.id, now)
-    claim = change_claim(session, reservation)
+    claim = change_claim(session, reservation, holding_venue_id)
     old_id = reservation.slot_id
     locked = seats.lock_slots(session, {old_id, ticket.slot_id}, now)
     target = locked[ticket.slot_id]
@@ -408,10 +397,12 @@ def change(
 
 
 def by_secret(session: Session, secret: str) -> Reservation | None:
-    """The reservation behind a secret link."""
-    return session.scalars(
-        select(Reservation).where(Reservation.secret_hash == hash_token(secret))
-    ).one_or_none()
+    """The reservation behind a secret link (the done page's or the mailed one)."""
+    hashed = hash_token(secret)
+    query = select(Reservation).where(
+        or_(Reservation.secret_hash == hashed, Reservation.mail_secret_hash == hashed)
+    )
+    return session.scalars(query).first()
 
 
 def by_number(

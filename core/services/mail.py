@@ -1,5 +1,8 @@
 """Booking mail: composed in Japanese with English beside it, queued in booking.outbox in the booking's own
-transaction, sent later by the worker (an SMTP outage never loses or blocks a booking)."""
+transaction, sent later by the worker (an SMTP outage never loses or blocks a booking).
+
+The booking's secret link is never queued: the outbox keeps a placeholder, and the worker makes a fresh link
+for the mail when it sends (core.services.outbox), keeping only its hash, like the link of the done page."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from core.domain.dates import when_text
 from core.domain.reservations import ReservationStatus
 
 SITE_PLACEHOLDER = "{{SITE}}"  # the worker puts the site's public base URL here when it sends
+LINK_PLACEHOLDER = "{{MANAGE_LINK}}"  # ... and here the path of a secret link it makes at that moment
 
 _SUBJECTS = {
     "confirmation": ("予約を受け付けました", "Booking confirmed"),
@@ -67,13 +71,14 @@ def booking_ics(session: Session, reservation: Reservation, now: datetime) -> st
 
 
 def compose(
-    session: Session, kind: str, reservation: Reservation, now: datetime, secret: str | None = None
+    session: Session, kind: str, reservation: Reservation, now: datetime, with_link: bool = False
 ) -> tuple[str, str, str]:
-    """Subject, body and .ics of a booking mail composed at NOW."""
+    """Subject, body and .ics of a booking mail composed at NOW (WITH_LINK: a placeholder for the secret
+    link, else the look-up page)."""
     slot, venue, procedure = _visit(session, reservation)
     ja, en = _SUBJECTS[kind]
     start = slot.starts_at.astimezone(TOKYO)
-    link = f"{SITE_PLACEHOLDER}/m/{secret}" if secret else f"{SITE_PLACEHOLDER}/lookup"
+    link = LINK_PLACEHOLDER if with_link else f"{SITE_PLACEHOLDER}/lookup"
     body = "\n".join(
         [
             f"{reservation.name} 様",
@@ -107,14 +112,14 @@ def enqueue(
     kind: str,
     reservation: Reservation,
     now: datetime,
-    secret: str | None = None,
+    with_link: bool = False,
     dedupe_key: str | None = None,
 ) -> bool:
-    """Queue a mail for the reservation, due at NOW; False without an address or when DEDUPE_KEY was queued
-    before."""
+    """Queue a mail for the reservation, due at NOW (WITH_LINK: with a secret link made when it is sent);
+    False without an address or when DEDUPE_KEY was queued before."""
     if not reservation.email:
         return False
-    subject, body, ics = compose(session, kind, reservation, now, secret)
+    subject, body, ics = compose(session, kind, reservation, now, with_link)
     statement = insert(Outbox).values(
         created_at=now,
         next_attempt_at=now,

@@ -1,4 +1,5 @@
-"""The mail worker's side of the outbox: send what is due over SMTP, retry with backoff on failure."""
+"""The mail worker's side of the outbox: send what is due over SMTP, retry with backoff on failure. A booking
+mail's secret link is made here, at send time (only its hash is kept), and a sent row keeps no body."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import Settings
-from core.db.models.booking import Outbox
-from core.services.mail import SITE_PLACEHOLDER
+from core.db.models.booking import Outbox, Reservation
+from core.services.mail import LINK_PLACEHOLDER, SITE_PLACEHOLDER
+from core.services.tokens import new_secret
 
 MAX_BACKOFF = timedelta(hours=1)
 
@@ -46,14 +48,18 @@ class SmtpConfig:
         )
 
 
-def build_message(row: Outbox, config: SmtpConfig) -> EmailMessage:
-    """The MIME message of an outbox row, with the .ics attached."""
+def build_message(row: Outbox, config: SmtpConfig, secret: str | None = None) -> EmailMessage:
+    """The MIME message of an outbox row, with the .ics attached; SECRET: the booking's fresh link secret
+    (without one the mail points at the look-up page)."""
+    body = (row.body or "").replace(
+        LINK_PLACEHOLDER, f"{SITE_PLACEHOLDER}/m/{secret}" if secret else f"{SITE_PLACEHOLDER}/lookup"
+    )
     message = EmailMessage()
     message["Subject"] = row.subject
     message["From"] = config.sender
     message["To"] = row.to_address
     message["Message-ID"] = make_msgid(domain="mynadesk.invalid")
-    message.set_content(row.body.replace(SITE_PLACEHOLDER, config.site_base_url))
+    message.set_content(body.replace(SITE_PLACEHOLDER, config.site_base_url))
     if row.ics:
         message.add_attachment(
             row.ics.encode(), maintype="text", subtype="calendar", filename="reservation.ics"
@@ -69,6 +75,20 @@ def smtp_send(config: SmtpConfig, message: EmailMessage) -> None:
         if config.user and config.password:
             client.login(config.user, config.password)
         client.send_message(message)
+
+
+def _fresh_link(session: Session, row: Outbox) -> str | None:
+    """A new secret link for the row's booking when its mail carries one (its hash kept in the booking; a
+    retry makes another); None when the mail has none or the booking is gone."""
+    if LINK_PLACEHOLDER not in (row.body or "") or row.reservation_id is None:
+        return None
+    reservation = session.get(Reservation, row.reservation_id)
+    if reservation is None:
+        return None
+    secret, secret_hash = new_secret()
+    reservation.mail_secret_hash = secret_hash
+    session.flush()
+    return secret
 
 
 def _due(session: Session, now: datetime, limit: int) -> list[Outbox]:
@@ -98,7 +118,7 @@ def send_due(
                 break
             row = rows[0]
             try:
-                send(config, build_message(row, config))
+                send(config, build_message(row, config, _fresh_link(session, row)))
             except (OSError, smtplib.SMTPException) as error:
                 row.attempts += 1
                 row.last_error = f"{type(error).__name__}: {error}"[:500]
@@ -109,5 +129,6 @@ def send_due(
             else:
                 row.sent_at = now
                 row.last_error = None
+                row.body = row.ics = None  # the resident's details do not outlive the send
                 sent += 1
     return sent, failed

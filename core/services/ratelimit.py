@@ -27,6 +27,19 @@ def is_limited(session: Session, key: str, limit: int, window: timedelta, now: d
     return count(session, key, window, now) >= limit
 
 
+def failures(session: Session, key: str, window: timedelta, now: datetime) -> tuple[int, datetime | None]:
+    """How many events KEY had within WINDOW before NOW, and when the newest was."""
+    recent = (RateEvent.bucket == key, RateEvent.at > now - window)
+    query = select(func.count(), func.max(RateEvent.at)).where(*recent)
+    found, newest = session.execute(query).one()
+    return int(found or 0), newest
+
+
+def lock(session: Session, key: str) -> None:
+    """Serialise the transactions counting events of KEY (until the caller's transaction ends)."""
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"rate:{key}"})
+
+
 def record(session: Session, key: str, now: datetime) -> None:
     """Count one event for KEY."""
     session.add(RateEvent(bucket=key, at=now))

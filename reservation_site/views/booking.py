@@ -213,9 +213,10 @@ def _claim(db: Session, procedure: Procedure, venue_id: int, party: int) -> serv
     the procedure and venue of the page and, for a pickup, the notice numbers checked at the first step."""
     change_id = session.get("change_id")
     reservation = db.get(Reservation, change_id) if change_id else None
-    if reservation is not None:
-        return replace(service.change_claim(db, reservation), venue_id=venue_id)
     current = visit.current(procedure)
+    if reservation is not None:
+        holding = current.holding if current and current.change else None  # asked when the change started
+        return replace(service.change_claim(db, reservation, holding), venue_id=venue_id)
     numbers = tuple(person["notice_no"] for person in current.people) if current else ()
     holding = current.holding if current else None
     return service.Claim(procedure.id, party, venue_id, numbers, holding)

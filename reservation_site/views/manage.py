@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, make_response, redirect, render_template, session, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -11,10 +13,12 @@ from core.domain.booking import TOKYO, BookingError, HoldExpired, SlotTaken, cha
 from core.domain.reservations import ReservationStatus
 from core.services import booking as service
 from core.services.mail import booking_ics
+from core.services.pickup import NoticeAnswer
 from reservation_site import visit, web
 from reservation_site.forms import ConfirmForm, LookupForm, parse_birth_date
 from reservation_site.i18n import lang
-from reservation_site.limits import lookup_blocked, lookup_failed
+from reservation_site.limits import lookup_blocked, lookup_failed, lookup_wait
+from reservation_site.notices import ask_notice
 from reservation_site.slip import render_slip
 from reservation_site.views.booking import taken_page
 
@@ -41,12 +45,17 @@ def lookup() -> str | Response | tuple[str, int]:
     if lookup_blocked():
         form.booking_no.errors = ["too_many_tries"]
         return render_template("lookup.html", form=form), 429
+    booking_no = form.booking_no.data or ""
+    wait = lookup_wait(booking_no)  # wrong tries for this number from any address slow it down
+    if wait:
+        form.booking_no.errors = [f"lookup_wait:{wait}"]
+        return render_template("lookup.html", form=form), 429
     birth = parse_birth_date(form.birth_date.data or "")
     with web.transaction() as db:
-        found = service.by_number(db, form.booking_no.data or "", birth, form.phone.data)
+        found = service.by_number(db, booking_no, birth, form.phone.data)
         found_id = found.id if found else None
     if found_id is None:
-        lookup_failed()
+        lookup_failed(booking_no)
         form.booking_no.errors = ["lookup_failed"]
         return render_template("lookup.html", form=form), 400
     session["manage_id"] = found_id
@@ -146,11 +155,25 @@ def change_start() -> Response | tuple[str, int]:
         if reservation is None:
             return render_template("error.html", message_key="not_found"), 404
         procedure = db.get(Procedure, reservation.procedure_id)
+        slot = db.get(Slot, reservation.slot_id)
         assert procedure is not None
+        assert slot is not None
         session["change_id"] = reservation.id
-        holding = service.holding_venue(db, reservation) if procedure.needs_notice_no else None
-        visit.start(visit.Visit(procedure.code, reservation.party_size, holding, change=True))
-        return redirect(url_for("booking.venues", code=procedure.code))
+        code, party, pickup = procedure.code, reservation.party_size, procedure.needs_notice_no
+        notice = (reservation.notice_no, reservation.birth_date)
+        booked_venue = slot.venue_id
+    holding = _holding_venue(notice, booked_venue) if pickup else None
+    visit.start(visit.Visit(code, party, holding, change=True))
+    return redirect(url_for("booking.venues", code=code))
+
+
+def _holding_venue(notice: tuple[str | None, date | None], booked_venue: int) -> int:
+    """The venue keeping the booked card (BOOKED_VENUE when the ledger cannot say, e.g. no birth date)."""
+    number, birth = notice
+    answer = ask_notice(number, birth) if number and birth else None
+    if isinstance(answer, NoticeAnswer) and answer.venue_id is not None:
+        return answer.venue_id
+    return booked_venue
 
 
 @bp.route("/booking/change/confirm", methods=["GET", "POST"])
@@ -176,7 +199,11 @@ def change_confirm() -> str | Response | tuple[str, int]:
                     new_party=ticket.party_size,
                     **_context(db, reservation),
                 )
-            service.change(db, reservation, ticket, web.now(), web.rules(db), web.client())
+            procedure = db.get(Procedure, reservation.procedure_id)
+            assert procedure is not None
+            started = visit.current(procedure)  # the holding venue asked when the change started
+            holding = started.holding if started and started.change else None
+            service.change(db, reservation, ticket, web.now(), web.rules(db), web.client(), holding)
     except (SlotTaken, HoldExpired):
         session.pop("hold", None)
         return taken_page(ticket.slot_id, ticket.party_size)

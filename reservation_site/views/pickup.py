@@ -1,6 +1,6 @@
 """A pickup's first step, as e-TUMO asks it: every person's 交付通知書 number and birth date, checked against
-the ledger through booking.notice_venue (rate-limited like every guess); then only the venues that may hand
-over those cards are offered (reservation_site.visit)."""
+the ledger through booking.notice_ask (each address throttled, each number slowed down in the database); then
+only the venues that may hand over those cards are offered (reservation_site.visit)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from core.services import pickup
 from reservation_site import visit, web
 from reservation_site.forms import NoticeForm, parse_birth_date
 from reservation_site.limits import notice_blocked, notice_failed
+from reservation_site.notices import ask_notice
 
 bp = Blueprint("pickup", __name__)
 
@@ -34,13 +35,15 @@ def _people(form: NoticeForm) -> list[tuple[Any, Any]]:
 
 
 def _ask(form: NoticeForm, number: str, birth: date | None) -> pickup.NoticeAnswer | str:
-    """The ledger's answer for one person, or the catalog key of what is wrong."""
-    if notice_blocked(number):
+    """The ledger's answer for one person, or the catalog key of what is wrong ('notice_wait:N' when the
+    number was guessed wrongly before and must wait N seconds, whoever asks)."""
+    if notice_blocked():
         return "too_many_tries"
-    with web.transaction() as db:
-        answer = pickup.notice_venue(db, number, birth) if birth else None
+    answer = ask_notice(number, birth) if birth else None
+    if isinstance(answer, int):
+        return f"notice_wait:{answer}"
     if answer is None:
-        notice_failed(number)
+        notice_failed()
         return "notice_unknown"
     if not answer.ready:
         return "notice_not_ready"

@@ -131,7 +131,10 @@ def run(console: Console) -> None:
     with bench_database() as url:
         _seed(url)
         env = {"MYNADESK_DATABASE_URL": libpq(url), "MYNADESK_SECRET_KEY": "x" * 40}
-        app = create_app({"HOLDS_PER_IP_HOUR": 10**6}, settings=Settings.from_env(env))
+        app = create_app(
+            dict.fromkeys(("HOLDS_PER_IP_HOUR", "HOLDS_PER_IP_AT_ONCE", "HOLDS_PER_NOTICE_AT_ONCE"), 10**6),
+            settings=Settings.from_env(env),
+        )
         recorder, client = Recorder(app), app.test_client()
         days = _days(client)
         for serial in range(20):  # warm caches, pools and prepared statements

@@ -73,6 +73,7 @@ def world(engine: Engine) -> Iterator[Engine]:
     yield engine
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {BOOKING_TABLES} CASCADE"))
+        conn.execute(text("TRUNCATE booking.notice_attempts, booking.notice_answers"))
         conn.execute(text("UPDATE booking.rules SET max_active_per_contact = DEFAULT"))
         conn.execute(text("DELETE FROM cards.cards WHERE holder_atena_no LIKE '9000000000000%'"))
         conn.execute(text("DELETE FROM register.residents WHERE atena_no LIKE '9000000000000%'"))
@@ -83,6 +84,7 @@ def app(world: Engine, site_engine: Engine) -> Flask:
     """The site as mynadesk_site, at NOW, with CSRF on (tests post real tokens)."""
     settings = Settings.from_env({"MYNADESK_DATA_DIR": "/nonexistent"})
     limits = {"HOLDS_PER_IP_HOUR": 10_000, "BOOKINGS_PER_CONTACT_DAY": 10_000, "RULES_CACHE_SECONDS": 0}
+    limits |= {"HOLDS_PER_IP_AT_ONCE": 10_000, "HOLDS_PER_NOTICE_AT_ONCE": 10_000}
     limits["AVAILABILITY_CACHE_SECONDS"] = 0  # every page shows the seats as they are this instant
     config = {"TESTING": True, "SECRET_KEY": "test-secret", **limits}
     return create_app(config, engine=site_engine, settings=settings, clock=fixed_clock(NOW))

@@ -71,9 +71,9 @@ def _drain(factory: sessionmaker[Session], port: int) -> None:
 
 
 def test_smtp_outage_keeps_the_booking_and_the_mail_until_the_server_is_back(
-    client: FlaskClient, world: Engine, site_engine: Engine, port: int
+    client: FlaskClient, world: Engine, app_engine: Engine, port: int
 ) -> None:
-    factory = sessionmaker(site_engine)
+    factory = sessionmaker(app_engine)
     with world.begin() as conn:
         conn.execute(text("UPDATE booking.outbox SET sent_at = now()"))  # earlier tests' mail is not ours
     number, _ = flow.book(client, world)  # no SMTP server is listening: booking must not care
@@ -109,9 +109,9 @@ def test_smtp_outage_keeps_the_booking_and_the_mail_until_the_server_is_back(
 
 
 def test_change_and_cancel_send_mail_with_a_cancelling_ics(
-    client: FlaskClient, world: Engine, site_engine: Engine, smtp: Inbox, port: int
+    client: FlaskClient, world: Engine, app_engine: Engine, smtp: Inbox, port: int
 ) -> None:
-    factory = sessionmaker(site_engine)
+    factory = sessionmaker(app_engine)
     _drain(factory, port)
     smtp.messages.clear()
     _, link = flow.book(client, world)
@@ -138,10 +138,10 @@ def test_change_and_cancel_send_mail_with_a_cancelling_ics(
 
 
 def test_reminders_go_out_seven_days_and_one_day_before_once_each(
-    client: FlaskClient, world: Engine, site_engine: Engine
+    client: FlaskClient, world: Engine, app_engine: Engine
 ) -> None:
     number, _ = flow.book(client, world)
-    factory = sessionmaker(site_engine)
+    factory = sessionmaker(app_engine)
     with factory.begin() as session:
         reservation = session.query(Reservation).filter_by(booking_no=number).one()
         starts = session.execute(

@@ -21,6 +21,7 @@ from tests.reservation_site.conftest import NOW
 def sharing_app(world: Engine, site_engine: Engine) -> Iterator[Flask]:
     settings = Settings.from_env({"MYNADESK_DATA_DIR": "/nonexistent"})
     config = {"SECRET_KEY": "x", "HOLDS_PER_IP_HOUR": 10_000, "RULES_CACHE_SECONDS": 0}
+    config |= {"HOLDS_PER_IP_AT_ONCE": 10_000, "HOLDS_PER_NOTICE_AT_ONCE": 10_000}
     config["AVAILABILITY_CACHE_SECONDS"] = 60  # longer than the test: whatever is shared stays shared
     yield create_app(config, engine=site_engine, settings=settings, clock=fixed_clock(NOW))
     with world.begin() as conn:

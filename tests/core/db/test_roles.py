@@ -55,17 +55,19 @@ def test_site_role_cannot_write_the_card_ledger(site: Connection) -> None:
         site.execute(text("INSERT INTO cards.cards (state, issued_on) VALUES ('produced', '2026-01-01')"))
 
 
-def test_site_role_can_use_the_booking_schema(site: Connection) -> None:
-    venue_id = site.execute(
-        text(
-            "INSERT INTO booking.venues (code, name_ja, name_en) "
-            "VALUES ('HQ', '本庁舎', 'City Hall') RETURNING id"
-        )
+def test_site_role_can_use_the_booking_schema_as_booking_needs(site: Connection) -> None:
+    assert site.execute(text("SELECT count(*) FROM booking.venues")).scalar_one() >= 0
+    event = site.execute(
+        text("INSERT INTO booking.rate_events (bucket, at) VALUES ('x', now()) RETURNING id")
     ).scalar_one()
     assert (
-        site.execute(text("SELECT name_ja FROM booking.venues WHERE id = :id"), {"id": venue_id}).scalar()
-        == "本庁舎"
+        site.execute(text("SELECT bucket FROM booking.rate_events WHERE id = :id"), {"id": event}).scalar()
+        == "x"
     )
+    with pytest.raises(ProgrammingError, match="permission denied"):  # venues are the city's (issue 13, #6)
+        site.execute(
+            text("INSERT INTO booking.venues (code, name_ja, name_en) VALUES ('HQ', '本庁舎', 'City Hall')")
+        )
 
 
 def test_app_role_reads_and_writes_the_register(app: Connection) -> None:

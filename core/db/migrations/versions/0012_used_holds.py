@@ -34,8 +34,9 @@ def upgrade() -> None:
         schema="booking",
     )
     op.create_index("ix_used_holds_reservation_id", "used_holds", ["reservation_id"], schema="booking")
-    # The schema's default privileges gave the site every right on the new table: it only adds and reads.
-    op.execute("REVOKE UPDATE, DELETE, TRUNCATE ON booking.used_holds FROM mynadesk_site")
+    # The site only adds and reads (said outright: 0013 takes the schema's default privileges away).
+    op.execute("REVOKE ALL ON booking.used_holds FROM mynadesk_site")
+    op.execute("GRANT SELECT, INSERT ON booking.used_holds TO mynadesk_site")
 
 
 def downgrade() -> None:
