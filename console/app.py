@@ -12,7 +12,7 @@ from dash import Dash, Input, Output, dcc, html
 from flask import Flask
 from sqlalchemy import Engine
 
-from console import auth, context, pages, security
+from console import auth, context, pages, plotly_bundle, security
 from console.access import ALL_ROLES, AccessRegistry
 from console.context import ConsoleContext, ConsoleOptions
 from core.clock import Clock, system_clock
@@ -174,6 +174,7 @@ def create_app(
     pages.register_all(app, registry)
     auth.install(server, registry)
     security.install(server, app, server.extensions["mynadesk_console"].options.reader_url)
+    plotly_bundle.install(server)
     server.extensions["mynadesk_registry"] = registry
     server.extensions["mynadesk_dash"] = app
     return server
