@@ -101,7 +101,7 @@ def serve(
 
 
 def _worker_round(settings: Settings, factory: Any, clock: Clock) -> dict[str, int]:
-    from core.services import mail, maintenance, pickup, ratelimit
+    from core.services import flow_states, mail, maintenance, pickup, ratelimit
     from core.services.outbox import SmtpConfig, send_due
     from core.services.slots import generate_slots, load_rules
 
@@ -114,6 +114,7 @@ def _worker_round(settings: Settings, factory: Any, clock: Clock) -> dict[str, i
         reminders = mail.enqueue_due_reminders(session, now)
         anonymised = maintenance.anonymise_past(session, now, rules)
         ratelimit.forget_old(session, now)
+        flow_states.forget_expired(session, now)
         pickup.forget_old_attempts(session, now)
     sent, failed = send_due(factory, SmtpConfig.from_settings(settings), now)
     return {

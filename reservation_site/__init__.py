@@ -16,6 +16,7 @@ from core.clock import Clock, system_clock
 from core.config import Settings
 from core.domain.booking import TOKYO
 from reservation_site import errors, favicon, form_errors, i18n, security, web
+from reservation_site.flow_session import FlowSessions
 from reservation_site.views import booking, manage, pickup
 
 DEFAULT_LIMITS = {
@@ -62,6 +63,7 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXIES"]), x_proto=1)  # type: ignore[method-assign]
     app.extensions["mynadesk_engine"] = engine or _site_engine(settings)
     app.extensions["mynadesk_clock"] = clock
+    app.session_interface = FlowSessions()  # the flow state on the server; the cookie holds a random id
     CSRFProtect(app)
     app.jinja_env.globals.update(
         _=i18n.translate,

@@ -26,7 +26,7 @@ T = TypeVar("T")
 CACHE_LIMIT = 20_000  # entries per process; the cache starts afresh beyond it
 
 
-def _connection() -> Connection:
+def connection() -> Connection:
     """One pooled connection per request (closed by `close_connection`), however many transactions it runs."""
     if "db_connection" not in g:
         engine: Engine = current_app.extensions["mynadesk_engine"]
@@ -45,7 +45,7 @@ def close_connection(_: BaseException | None = None) -> None:
 @contextmanager
 def transaction() -> Iterator[Session]:
     """A session in one transaction, committed at the end (rolled back on error)."""
-    with Session(bind=_connection(), expire_on_commit=False) as db, db.begin():
+    with Session(bind=connection(), expire_on_commit=False) as db, db.begin():
         yield db
 
 

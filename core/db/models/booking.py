@@ -369,3 +369,16 @@ class NoticeAnswer(Base):
     made_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=text("clock_timestamp()")
     )
+
+
+class FlowState(Base):
+    """A resident's booking flow between pages (hold, details typed, notice checked, the booking just made):
+    kept here, keyed by the SHA-256 of a random id that is all the browser's cookie holds, and gone when the
+    flow ends or expires (issue 13, finding 10)."""
+
+    __tablename__ = "flow_states"
+    __table_args__ = (Index("ix_flow_states_expires_at", "expires_at"), {"schema": SCHEMA})
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
