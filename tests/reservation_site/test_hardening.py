@@ -124,63 +124,96 @@ def _other_slot(world: Engine, not_this: int) -> tuple[int, str]:
         JOIN booking.procedures p ON p.id = s.procedure_id JOIN booking.venues v ON v.id = s.venue_id
         WHERE p.code = 'card_pickup' AND v.code = 'honcho' AND s.booked + s.held < s.capacity
           AND s.starts_at > '2026-12-03' AND s.id <> :s ORDER BY s.starts_at LIMIT 1
-    """with world.connect() as conn: row = conn.execute(text(query), {"s": not_this}).one() return
-    int(row[0]), row[1].isoformat()
+    """
+    with world.connect() as conn:
+        row = conn.execute(text(query), {"s": not_this}).one()
+    return int(row[0]), row[1].isoformat()
 
-    # Finding 9
-    -------------------------------------------------------------------------------------------------
 
-    def test_replaying_the_cookie_from_before_the_confirmation_books_only_once( client: FlaskClient, world:
-    Engine ) -> None: phone = "0466-70-0009" slot_id, day = flow.first_slot(world, "cert_renewal", free=3) #
-    room for every replay assert flow.hold(client, slot_id, day, procedure="cert_renewal").status_code == 302
-    assert flow.details(client, phone=phone).status_code == 302 page = client.get("/confirm") token, cookie =
-    flow.csrf(page), client.get_cookie("booking") assert cookie is not None assert client.post("/confirm",
-    data={"csrf_token": token}).status_code == 302 for _ in range(2): client.set_cookie("booking",
-    cookie.value) replay = client.post("/confirm", data={"csrf_token": token}) # the flow state is on the
-    server (finding 10): the copied cookie's flow ended with the booking, so the # replay has no hold left to
-    use (400); were it replayed from elsewhere with the hold, used_holds says 409 assert replay.status_code in
-    (400, 409) assert _booked(world, phone) == [("cert_renewal", "honcho", "booked")]
+# Finding 9 -------------------------------------------------------------------------------------------------
 
-    def test_the_database_refuses_a_hold_used_twice(world: Engine) -> None: insert = text( "INSERT INTO
-    booking.used_holds (token_hash, reservation_id, used_at) " "SELECT :t, min(id), now() FROM
-    booking.reservations" ) with world.connect() as conn, conn.begin(): conn.execute(insert, {"t": "f" * 64})
-    with pytest.raises(IntegrityError): conn.execute(insert, {"t": "f" * 64}) conn.rollback()
 
-    # Findings 11 and 15
-    ----------------------------------------------------------------------------------------
+def test_replaying_the_cookie_from_before_the_confirmation_books_only_once(
+    client: FlaskClient, world: Engine
+) -> None:
+    phone = "0466-70-0009"
+    slot_id, day = flow.first_slot(world, "cert_renewal", free=3)  # room for every replay
+    assert flow.hold(client, slot_id, day, procedure="cert_renewal").status_code == 302
+    assert flow.details(client, phone=phone).status_code == 302
+    page = client.get("/confirm")
+    token, cookie = flow.csrf(page), client.get_cookie("booking")
+    assert cookie is not None
+    assert client.post("/confirm", data={"csrf_token": token}).status_code == 302
+    for _ in range(2):
+        client.set_cookie("booking", cookie.value)
+        replay = client.post("/confirm", data={"csrf_token": token})
+        # the flow state is on the server (finding 10): the copied cookie's flow ended with the booking,
+        # so the replay has no hold left (400); a hold replayed otherwise is refused by used_holds (409)
+        assert replay.status_code in (400, 409)
+    assert _booked(world, phone) == [("cert_renewal", "honcho", "booked")]
 
-    def _switch_links(page: TestResponse) -> dict[str, str]: return {code: href for href, code in
-    SWITCH.findall(page.get_data(as_text=True))}
 
-    def test_the_language_links_of_a_404_page_stay_on_the_site(client: FlaskClient) -> None: page =
-    client.get("/%5Cevil.example/") assert page.status_code == 404 links = _switch_links(page) assert
-    set(links) == {"ja", "en"} for href in links.values(): # As a browser reads it: a backslash is a slash, so
-    "/\\evil.example/" would be another site. resolved = urlsplit(urljoin("http://localhost/%5Cevil.example/",
-    href.replace("\\", "/"))) assert resolved.netloc == "localhost", href assert links["en"] == "/?lang=en"
+def test_the_database_refuses_a_hold_used_twice(world: Engine) -> None:
+    insert = text(
+        "INSERT INTO booking.used_holds (token_hash, reservation_id, used_at) "
+        "SELECT :t, min(id), now() FROM booking.reservations"
+    )
+    with world.connect() as conn, conn.begin():
+        conn.execute(insert, {"t": "f" * 64})
+        with pytest.raises(IntegrityError):
+            conn.execute(insert, {"t": "f" * 64})
+        conn.rollback()
 
-    def test_the_language_links_keep_the_page_and_take_no_url_options_from_the_query(client: FlaskClient) ->
-    None: links = _switch_links(client.get("/p/cert_renewal/honcho?m=2026-12&n=1")) links = {code:
-    href.replace("&amp;", "&") for code, href in links.items()} assert links["en"] ==
-    "/p/cert_renewal/honcho?m=2026-12&n=1&lang=en" links =
-    _switch_links(client.get("/?_external=1&_scheme=https", headers={"Host": "evil.example"})) assert
-    links["en"] == "/?lang=en"
 
-    def test_the_secret_link_uses_the_configured_address_not_the_host_header( client: FlaskClient, world:
-    Engine ) -> None: slot_id, day = flow.first_slot(world, "cert_renewal") assert flow.hold(client, slot_id,
-    day, procedure="cert_renewal").status_code == 302 assert flow.details(client,
-    phone="0466-70-0015").status_code == 302 assert flow.confirm(client).status_code == 302 cookie =
-    client.get_cookie("booking") assert cookie is not None client.set_cookie("booking", cookie.value,
-    domain="evil.example") # as a browser would send it there done = client.get("/done", headers={"Host":
-    "evil.example"}).get_data(as_text=True) assert "evil.example" not in done base =
-    client.application.config["SITE_BASE_URL"] assert re.search(rf'id="secret-link"
-    href="{re.escape(base)}/m/[^"]+"', done)
+# Findings 11 and 15 ----------------------------------------------------------------------------------------
 
-    # Finding 16
-    ------------------------------------------------------------------------------------------------
 
-    @pytest.fixture def logs(app: Flask, caplog: pytest.LogCaptureFixture) ->
-    Iterator[pytest.LogCaptureFixture]: """Every log record at any level, with errors handled as in production
-    (logged, a 500 page, no raise)."""
+def _switch_links(page: TestResponse) -> dict[str, str]:
+    return {code: href for href, code in SWITCH.findall(page.get_data(as_text=True))}
+
+
+def test_the_language_links_of_a_404_page_stay_on_the_site(client: FlaskClient) -> None:
+    page = client.get("/%5Cevil.example/")
+    assert page.status_code == 404
+    links = _switch_links(page)
+    assert set(links) == {"ja", "en"}
+    for href in links.values():
+        # As a browser reads it: a backslash is a slash, so "/\\evil.example/" would be another site.
+        resolved = urlsplit(urljoin("http://localhost/%5Cevil.example/", href.replace("\\", "/")))
+        assert resolved.netloc == "localhost", href
+    assert links["en"] == "/?lang=en"
+
+
+def test_the_language_links_keep_the_page_and_take_no_url_options_from_the_query(client: FlaskClient) -> None:
+    links = _switch_links(client.get("/p/cert_renewal/honcho?m=2026-12&n=1"))
+    links = {code: href.replace("&amp;", "&") for code, href in links.items()}
+    assert links["en"] == "/p/cert_renewal/honcho?m=2026-12&n=1&lang=en"
+    links = _switch_links(client.get("/?_external=1&_scheme=https", headers={"Host": "evil.example"}))
+    assert links["en"] == "/?lang=en"
+
+
+def test_the_secret_link_uses_the_configured_address_not_the_host_header(
+    client: FlaskClient, world: Engine
+) -> None:
+    slot_id, day = flow.first_slot(world, "cert_renewal")
+    assert flow.hold(client, slot_id, day, procedure="cert_renewal").status_code == 302
+    assert flow.details(client, phone="0466-70-0015").status_code == 302
+    assert flow.confirm(client).status_code == 302
+    cookie = client.get_cookie("booking")
+    assert cookie is not None
+    client.set_cookie("booking", cookie.value, domain="evil.example")  # as a browser would send it there
+    done = client.get("/done", headers={"Host": "evil.example"}).get_data(as_text=True)
+    assert "evil.example" not in done
+    base = client.application.config["SITE_BASE_URL"]
+    assert re.search(rf'id="secret-link" href="{re.escape(base)}/m/[^"]+"', done)
+
+
+# Finding 16 ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def logs(app: Flask, caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Every log record at any level, with errors handled as in production (logged, a 500 page, no raise)."""
     caplog.set_level(logging.DEBUG)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
