@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,16 @@ app = typer.Typer(
     rich_markup_mode="rich",
     add_completion=False,
 )
+
+
+@app.callback()
+def _private_files() -> None:
+    """MynaDesk — マイナンバーカード予約・交付管理 / My Number card reservations and issuance."""
+    # Every file a MynaDesk command writes (pulled register extracts, generated data, forms, analytics builds,
+    # keys, the embedded database, backups) holds personal data or secrets: readable by its OS user only.
+    os.umask(0o077)
+
+
 db_app = typer.Typer(help="データベース / database: migrations and status.", no_args_is_help=True)
 data_app = typer.Typer(help="データ / data: realistic synthetic input files.", no_args_is_help=True)
 app.add_typer(db_app, name="db")

@@ -60,6 +60,17 @@ def _mynadesk(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_files_the_cli_writes_are_readable_by_their_os_user_only(tmp_path: Path) -> None:
+    out = tmp_path / "generated"
+    result = _mynadesk(tmp_path / "data", "data", "generate", "--out", str(out), "--scale", "0.002")
+    assert result.returncode == 0, result.stderr
+    written = list(out.rglob("*"))
+    assert any(p.suffix == ".csv" for p in written)
+    for path in [out, *written]:
+        mode = path.stat().st_mode & 0o777
+        assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+
+
 def _postmaster_pid(data_dir: Path) -> int:
     return int((data_dir / "pg" / "postmaster.pid").read_text().splitlines()[0])
 
