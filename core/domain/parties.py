@@ -14,11 +14,11 @@ family sits side by side). What the site does with it:
 * a hold for a slot that can never seat the party is refused as `PartyTooLarge`, which says so; the "just
   taken" answer (SlotTaken) is kept for a real race lost to another booking.
 
-Pickup venue. A card is picked up where the city keeps it: the card ledger's 交付窓口 (cards.office), which a
-venue names in booking.venues.ledger_office. The site learns it only through booking.notice_venue (migration
-0010). rules.pickup_transfer_days is the city's transfer rule: 0 (the default) means only the holding venue;
-N > 0 means every venue offering pickups, the others for visits N days ahead or later (the time the city needs
-to carry the card over).
+Pickup venue. A card is picked up where the city keeps it: the card ledger's 交付窓口 (cards.office),
+which a venue names in booking.venues.ledger_office. The site learns it only through booking.notice_ask and
+notice_answer (migrations 0010, 0013). rules.pickup_transfer_days is the city's transfer rule: 0 (the
+default) means only the holding venue; N > 0 means every venue offering pickups, the others for visits N days
+ahead or later (the time the city needs to carry the card over).
 """
 
 from __future__ import annotations

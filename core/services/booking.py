@@ -421,9 +421,3 @@ def by_number(
     if digits and digits == stored:
         return reservation
     return None
-
-
-def check_notice(session: Session, notice_no: str, birth_date: date) -> bool:
-    """Yes/no from the SECURITY DEFINER function: is this a card waiting for this person?"""
-    answer = session.scalar(text("SELECT booking.check_notice(:n, :b)"), {"n": notice_no, "b": birth_date})
-    return bool(answer)

@@ -1,8 +1,8 @@
 """Items 2 and 3 of issue 12: a pickup starts with every person's 交付通知書 number (with a picture of
 where it is printed), is offered only at the venue keeping the card (or under the city's transfer rule),
 collects each family member's name, and the change page shows venue, date and time and people, old and
-new. The site learns where a card waits only through booking.notice_venue (real Chromium, Japanese and
-English, both screens)."""
+new. The site learns where a card waits only through booking.notice_ask/notice_answer (real Chromium,
+Japanese and English, both screens)."""
 
 from __future__ import annotations
 
