@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -103,15 +104,10 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-@pytest.fixture
-def tls_site(site_db: URL, certificate: tuple[Path, Path]) -> Iterator[int]:
+@contextmanager
+def served_site(env: dict[str, str]) -> Iterator[int]:
+    """`mynadesk site serve` (one worker) in a subprocess with ENV on a free loopback port; yields it."""
     port = free_port()
-    env = process_env(
-        site_db,
-        MYNADESK_SITE_TLS_CERT=str(certificate[0]),
-        MYNADESK_SITE_TLS_KEY=str(certificate[1]),
-        MYNADESK_SECRET_KEY="t" * 40,
-    )
     command = [
         sys.executable,
         "-m",
@@ -130,6 +126,18 @@ def tls_site(site_db: URL, certificate: tuple[Path, Path]) -> Iterator[int]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.fixture
+def tls_site(site_db: URL, certificate: tuple[Path, Path]) -> Iterator[int]:
+    env = process_env(
+        site_db,
+        MYNADESK_SITE_TLS_CERT=str(certificate[0]),
+        MYNADESK_SITE_TLS_KEY=str(certificate[1]),
+        MYNADESK_SECRET_KEY="t" * 40,
+    )
+    with served_site(env) as port:
+        yield port
 
 
 def test_serve_speaks_tls_with_hsts_and_secure_cookies(tls_site: int, certificate: tuple[Path, Path]) -> None:

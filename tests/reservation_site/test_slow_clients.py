@@ -23,7 +23,7 @@ from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from tests.bench import loadgen
 from tests.conftest import process_env, recreate_database
-from tests.test_cli_site import free_port, wait_for_port
+from tests.test_cli_site import served_site
 
 ATTACKERS = 200
 ATTACK_SECONDS = 30.0
@@ -40,25 +40,8 @@ def served(server_url: URL) -> Iterator[tuple[URL, int]]:
     subprocess.run(
         [sys.executable, "-m", "mynadesk", "site", "seed"], env=env, check=True, capture_output=True
     )
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "mynadesk",
-        "site",
-        "serve",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-    ]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port)
+    with served_site(env) as port:
         yield url, port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 @dataclass
