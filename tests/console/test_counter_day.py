@@ -18,11 +18,11 @@ from console.access import AccessRegistry
 from console.pages import reservations
 from core.clock import today
 from core.db.models.audit import AuditEntry
-from core.db.models.booking import Procedure, Reservation, Slot, Venue
+from core.db.models.booking import Procedure, Venue
 from core.domain.roles import Role
 from tests.console.conftest import USERS, Seed, log_in, login, open_page, shot
 from tests.console.test_access import _fire
-from tests.factories import JST
+from tests.factories import JST, add_booking
 
 LATER_DAYS = 6
 
@@ -31,26 +31,7 @@ def _book(session: Session, booking_no: str, days_ahead: int) -> None:
     venue = session.scalars(select(Venue).where(Venue.code == "HQ")).one()
     procedure = session.scalars(select(Procedure).where(Procedure.code == "PICKUP")).one()
     start = datetime.combine(today() + timedelta(days=days_ahead), time(11, 15), JST)
-    slot = Slot(
-        venue_id=venue.id,
-        procedure_id=procedure.id,
-        starts_at=start,
-        ends_at=start + timedelta(minutes=15),
-        capacity=2,
-        booked=1,
-    )
-    session.add(slot)
-    session.flush()
-    session.add(
-        Reservation(
-            booking_no=booking_no,
-            secret_hash=booking_no.ljust(64, "c"),
-            slot_id=slot.id,
-            procedure_id=procedure.id,
-            name="窓口 確認",
-            channel="web",
-        )
-    )
+    add_booking(session, venue.id, procedure.id, start, booking_no, name="窓口 確認", channel="web")
 
 
 @pytest.fixture(scope="module")

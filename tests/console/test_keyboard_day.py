@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from core.clock import today
-from core.db.models.booking import Procedure, Reservation, Slot, Venue
+from core.db.models.booking import Procedure, Reservation, Venue
 from core.db.models.cards import Card
 from core.domain.roles import Role
 from reader.agent import AgentSettings
@@ -31,7 +31,7 @@ from reader.tlv import CardInfo
 from tests.console.axe import describe, settle, violations
 from tests.console.conftest import USERS, Seed, log_in, make_console
 from tests.console.conftest import shot as save_shot
-from tests.factories import JST, add_card, add_resident
+from tests.factories import JST, add_booking, add_card, add_resident
 from tests.waitress_thread import served
 
 BOOKING = "R-KBD-0001"
@@ -68,27 +68,7 @@ def holder(console_db: tuple[Engine, Engine, Seed]) -> str:
         venue = s.scalars(select(Venue).where(Venue.code == "HQ")).one()
         procedure = s.scalars(select(Procedure).where(Procedure.code == "PICKUP")).one()
         start = datetime.combine(today(), time(13, 0), JST)
-        slot = Slot(
-            venue_id=venue.id,
-            procedure_id=procedure.id,
-            starts_at=start,
-            ends_at=start + timedelta(minutes=15),
-            capacity=2,
-            booked=1,
-        )
-        s.add(slot)
-        s.flush()
-        s.add(
-            Reservation(
-                booking_no=BOOKING,
-                secret_hash=BOOKING.ljust(64, "k"),
-                slot_id=slot.id,
-                procedure_id=procedure.id,
-                notice_no=NOTICE,
-                name=NAME,
-                channel="web",
-            )
-        )
+        add_booking(s, venue.id, procedure.id, start, BOOKING, notice_no=NOTICE, name=NAME, channel="web")
         return person.atena_no
 
 

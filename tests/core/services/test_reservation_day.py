@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db.models.audit import AuditEntry
-from core.db.models.booking import Reservation, Slot
+from core.db.models.booking import Reservation
 from core.domain.booking import TOKYO
 from core.services import reservation_day as day_ops
 from core.services import reservations_admin as admin
 from core.services.audit import Actor
 from core.services.reservations_admin import BookingAdminError
+from tests.factories import add_booking
 
 COUNTER = Actor("C0001", role="counter")
 BOOKING_DAY = date(2026, 12, 10)  # a Thursday
@@ -28,22 +29,7 @@ def booking(session: Session) -> Reservation:
     venue = admin.save_venue(session, COUNTER, "TSJ", "辻堂市民センター", "Tsujido Civic Center")
     procedure = admin.save_procedure(session, COUNTER, "PICK", "カード受取", "Card pickup", 15, True)
     start = datetime.combine(BOOKING_DAY, time(10, 0), TOKYO)
-    slot = Slot(
-        venue_id=venue.id,
-        procedure_id=procedure.id,
-        starts_at=start,
-        ends_at=start + timedelta(minutes=15),
-        capacity=2,
-        booked=1,
-    )
-    session.add(slot)
-    session.flush()
-    reservation = Reservation(
-        booking_no="R-DAY", secret_hash="d" * 64, slot_id=slot.id, procedure_id=procedure.id
-    )
-    session.add(reservation)
-    session.flush()
-    return reservation
+    return add_booking(session, venue.id, procedure.id, start, "R-DAY", secret_hash="d" * 64)
 
 
 def _audit(session: Session, action: str) -> AuditEntry:
