@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from dash import Dash
 from flask import Flask, Response, request
 
+from core.security_headers import security_headers
+
 CACHEABLE = ("/assets/", "/vendor/", "/_dash-component-suites/", "/favicon.ico")
 
 
@@ -33,16 +35,8 @@ def install(server: Flask, dash_app: Dash, reader_url: str) -> None:
     csp = policy(dash_app, reader_url)
 
     def headers(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = csp
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        if not request.path.startswith(CACHEABLE):
-            response.headers["Cache-Control"] = "no-store"  # personal data stays out of the browser's cache
-        if request.is_secure:
-            response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        cacheable = request.path.startswith(CACHEABLE)
+        response.headers.update(security_headers(csp, cacheable=cacheable, secure=request.is_secure))
         return response
 
     server.after_request(headers)

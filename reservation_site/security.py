@@ -6,6 +6,8 @@ import re
 
 from flask import Flask, Response, abort, request
 
+from core.security_headers import security_headers
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
@@ -24,16 +26,8 @@ def _refuse_control_characters() -> None:
 
 
 def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    if not request.path.startswith(CACHEABLE):
-        response.headers["Cache-Control"] = "no-store"
-    if request.is_secure:
-        response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+    cacheable = request.path.startswith(CACHEABLE)
+    response.headers.update(security_headers(CSP, cacheable=cacheable, secure=request.is_secure))
     return response
 
 
