@@ -57,6 +57,7 @@ from core.services.seed import seed_fujisawa
 from core.services.staff import create_user
 from etl.analytics.build import build_analytics
 from tests.conftest import libpq
+from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS  # the same Debian chromium as the browser tests
 
 RUNS = int(os.environ.get("BENCH_BROWSER_RUNS", "5"))
 WORKERS = int(os.environ.get("BENCH_CONSOLE_WORKERS", "1"))
@@ -66,17 +67,6 @@ TARGET_MS = 1000.0
 WAIT_MS = 20_000  # a row that takes longer is a failure, not a hang
 PASSWORD = "bench password 1234"
 USERS = {role: f"BB{role.value[:3].upper()}" for role in Role}
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1366, "height": 768}
 READER = "http://127.0.0.1:47863"  # the console's default card agent address (ConsoleOptions.reader_url)
 BENCH_PICKUPS = RUNS + 1  # today's bookings at the first venue: one per check-in run
