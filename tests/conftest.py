@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from core.config import APP_ROLE, SITE_ROLE
 from core.db.embedded import create_database, start_embedded, stop_embedded
+from core.db.embedded import role_password as embedded_role_password
 from core.db.engine import make_engine, role_url
 from core.db.migrate import upgrade
 
@@ -30,6 +31,7 @@ ROLE_PASSWORDS = {  # role: (the test setting, the setting of the processes the 
     SITE_ROLE: ("MYNADESK_TEST_SITE_DB_PASSWORD", "MYNADESK_SITE_DB_PASSWORD"),
 }
 _travel: list[time_machine.travel] = []
+_embedded: list[tuple[Path, str]] = []  # the session's embedded server: (PGDATA, owner URI)
 
 
 def moved_to() -> datetime | None:
@@ -89,7 +91,9 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[URL]:
         return
     pgdata = Path(tmp_path_factory.mktemp("pg")) / "data"
     uri = start_embedded(pgdata)
+    _embedded.append((pgdata, uri))
     yield make_url(uri).set(drivername="postgresql+psycopg")
+    _embedded.clear()
     stop_embedded(pgdata)
 
 
@@ -107,9 +111,13 @@ def recreate_database(server: URL, name: str) -> URL:
 
 
 def role_password(role: str) -> str | None:
-    """The password of login role ROLE on the test server (MYNADESK_TEST_APP/SITE_DB_PASSWORD; None when the
-    server trusts loopback, as the embedded one does)."""
-    return os.environ.get(ROLE_PASSWORDS[role][0])
+    """The password of login role ROLE on the test server: MYNADESK_TEST_APP/SITE_DB_PASSWORD on an external
+    server, the generated one (its 0600 file) on the session's embedded server; None when neither applies."""
+    configured = os.environ.get(ROLE_PASSWORDS[role][0])
+    if configured is not None or not _embedded:
+        return configured
+    pgdata, owner_uri = _embedded[0]
+    return embedded_role_password(pgdata, owner_uri, role)
 
 
 def mynadesk_env(url: URL, **extra: str) -> dict[str, str]:
@@ -117,9 +125,10 @@ def mynadesk_env(url: URL, **extra: str) -> dict[str, str]:
     owner's URL and the login roles' passwords of the test settings, so it reaches the same server as the
     tests do, an external one included."""
     env = {"MYNADESK_DATABASE_URL": libpq(url)}
-    for test_name, name in ROLE_PASSWORDS.values():
-        if os.environ.get(test_name):
-            env[name] = os.environ[test_name]
+    for role, (_, name) in ROLE_PASSWORDS.items():
+        password = role_password(role)
+        if password is not None:
+            env[name] = password
     return {**env, **extra}
 
 

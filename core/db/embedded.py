@@ -6,6 +6,7 @@ import atexit
 import importlib
 import logging
 import os
+import secrets
 import warnings
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,84 @@ def _pgserver(module: str = "pgserver") -> Any:
         return importlib.import_module(module)
 
 
+OWNER = "postgres"  # the superuser pgserver's initdb creates
+# Every connection proves a password (SCRAM); the server listens on its Unix socket only (pgserver starts it
+# with -h ""). pgserver's initdb trusts every local user: a local account could connect as the superuser.
+MANAGED_HBA = (
+    "# Written by MynaDesk (core/db/embedded.py): every connection proves a password by SCRAM.\n"
+    "# The passwords are in the data dir's secrets/ folder, one 0600 file per role.\n"
+    "local   all           all   scram-sha-256\n"
+    "local   replication   all   scram-sha-256\n"
+)
+
+
+def secrets_dir(pgdata: Path) -> Path:
+    """Where the embedded server's role passwords are kept: DATA/secrets beside DATA/pg, 0700."""
+    return pgdata.parent / "secrets"
+
+
+def _password_file(pgdata: Path, role: str) -> Path:
+    return secrets_dir(pgdata) / f"db-{role}.password"
+
+
+def _password(pgdata: Path, role: str) -> str:
+    """ROLE's password for the embedded server: read from its 0600 file, made (random, 256 bits) on first use.
+    Two processes starting at once agree: the file is created exclusively and the loser reads the winner's."""
+    path = _password_file(pgdata, role)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    password = secrets.token_urlsafe(32)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(password + "\n")
+    return password
+
+
+def _with_password(uri: str, password: str) -> str:
+    """pgserver's URI (postgresql://postgres:@/postgres?host=…) with the owner's password in it."""
+    return uri.replace(f"//{OWNER}:@", f"//{OWNER}:{password}@", 1)
+
+
+def _set_password(conn: psycopg.Connection[Any], role: str, password: str) -> None:
+    conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(password)))
+
+
+def _lock_down(pgdata: Path, trusting_uri: str, owner_password: str) -> None:
+    """Replace pgserver's `trust` with SCRAM: give the owner its password, rewrite pg_hba.conf, reload. Runs
+    once per data dir (the first start, or the first start of a data dir made before MynaDesk did this)."""
+    with psycopg.connect(trusting_uri, autocommit=True) as conn:
+        conn.execute("SET password_encryption = 'scram-sha-256'")
+        _set_password(conn, OWNER, owner_password)
+        (pgdata / "pg_hba.conf").write_text(MANAGED_HBA, encoding="utf-8")  # in place: keeps the file's owner
+        conn.execute("SELECT pg_reload_conf()")
+    _log.info("embedded server in %s now asks every connection for a password", pgdata)
+
+
 def start_embedded(pgdata: Path) -> str:
-    """Start (or reuse) the embedded server in PGDATA and return its libpq URI for the `postgres` database."""
+    """Start (or reuse) the embedded server in PGDATA and return the owner's libpq URI (password included) for
+    the `postgres` database."""
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: the server outlives this process, so the next command reuses it.
     server = _pgserver().get_server(pgdata, cleanup_mode=None)
-    return str(server.get_uri())
+    uri = str(server.get_uri())
+    owner_password = _password(pgdata, OWNER)
+    hba = pgdata / "pg_hba.conf"
+    if hba.read_text(encoding="utf-8") != MANAGED_HBA:
+        _lock_down(pgdata, uri, owner_password)
+    return _with_password(uri, owner_password)
+
+
+def role_password(pgdata: Path, owner_uri: str, role: str) -> str:
+    """The password of login role ROLE on the embedded server in PGDATA, from its 0600 file; the role (made by
+    the first migration, without a password) gets it here the first time it is asked for."""
+    password = _password(pgdata, role)
+    with psycopg.connect(owner_uri, autocommit=True) as conn:
+        row = conn.execute("SELECT rolpassword IS NULL FROM pg_authid WHERE rolname = %s", (role,)).fetchone()
+        if row is not None and row[0]:
+            _set_password(conn, role, password)
+    return password
 
 
 def stop_embedded(pgdata: Path) -> bool:

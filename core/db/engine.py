@@ -10,7 +10,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import APP_ROLE, DEFAULT_DATABASE, SITE_ROLE, Settings
-from core.db.embedded import ensure_database, start_embedded
+from core.db.embedded import ensure_database, role_password, start_embedded
 
 
 @dataclass(frozen=True)
@@ -45,14 +45,26 @@ def role_url(owner_url: URL, role: str, password: str | None, override: str | No
     return owner_url.set(username=role, password=password)
 
 
+def libpq_uri(url: URL) -> str:
+    """URL as libpq (psycopg) wants it, password included."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _login(settings: Settings, owner_url: URL, role: str, password: str | None, override: str | None) -> URL:
+    """ROLE's URL; on the embedded server without a configured password, the role's generated one."""
+    if password is None and override is None and not settings.database_url:
+        password = role_password(settings.pgdata_dir, libpq_uri(owner_url), role)
+    return role_url(owner_url, role, password, override)
+
+
 def app_url(settings: Settings, owner_url: URL) -> URL:
     """URL of the console/ETL role."""
-    return role_url(owner_url, APP_ROLE, settings.app_db_password, settings.app_database_url)
+    return _login(settings, owner_url, APP_ROLE, settings.app_db_password, settings.app_database_url)
 
 
 def site_url(settings: Settings, owner_url: URL) -> URL:
     """URL of the reservation-site role (booking schema only)."""
-    return role_url(owner_url, SITE_ROLE, settings.site_db_password, settings.site_database_url)
+    return _login(settings, owner_url, SITE_ROLE, settings.site_db_password, settings.site_database_url)
 
 
 def make_engine(url: URL, **kwargs: Any) -> Engine:

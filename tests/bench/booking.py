@@ -40,6 +40,7 @@ from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from core.services.seed import seed_fujisawa
 from tests.bench import loadgen
+from tests.bench.database import role_env
 from tests.bench.proc_cpu import machine_busy, self_cpu, tree_cpu
 from tests.conftest import libpq, recreate_database
 
@@ -153,10 +154,11 @@ def _serve_command(setup: str, port: int) -> list[str]:
     return command
 
 
-def _site_load(url: URL, setup: str, block: int, postmaster: int) -> Run:
+def _site_load(url: URL, setup: str, block: int, postmaster: int, passwords: dict[str, str]) -> Run:
     """SETUP is 'class:workers[xthreads]'; 'before:…' serves the checkout in BENCH_BEFORE_TREE instead."""
     port = _free_port()
-    env = {**os.environ, "MYNADESK_DATABASE_URL": libpq(url), "MYNADESK_SECRET_KEY": "bench-" + "x" * 32}
+    env = {**os.environ, **passwords, "MYNADESK_DATABASE_URL": libpq(url)}
+    env["MYNADESK_SECRET_KEY"] = "bench-" + "x" * 32
     tree = os.environ["BENCH_BEFORE_TREE"] if setup.startswith("before:") else None
     if tree:
         env["PYTHONPATH"] = tree
@@ -247,7 +249,7 @@ def run(console: Console) -> None:
             postmaster = int((pgdata / "postmaster.pid").read_text().split()[0])
             runs = []
             for block, setup in enumerate(SERVERS.split(",")):
-                runs.append(_site_load(url, setup, block, postmaster))
+                runs.append(_site_load(url, setup, block, postmaster, role_env(pgdata, url)))
                 runs[-1].overbooked, runs[-1].stored = _overbooked(url)
                 _reset(url)
             tps = _pgbench(url, min(SECONDS, 10))

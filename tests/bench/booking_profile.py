@@ -29,7 +29,7 @@ from core.config import Settings
 from reservation_site import create_app
 from tests.bench import loadgen
 from tests.bench.booking import _seed
-from tests.bench.database import bench_database
+from tests.bench.database import bench_database, role_settings
 from tests.conftest import libpq
 
 BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", "300"))
@@ -130,7 +130,7 @@ def run(console: Console) -> None:
     """Profile BOOKINGS bookings of the site in-process and print where the time goes."""
     with bench_database() as url:
         _seed(url)
-        env = {"MYNADESK_DATABASE_URL": libpq(url), "MYNADESK_SECRET_KEY": "x" * 40}
+        env = {"MYNADESK_DATABASE_URL": libpq(url), "MYNADESK_SECRET_KEY": "x" * 40, **role_settings(url)}
         app = create_app(
             dict.fromkeys(("HOLDS_PER_IP_HOUR", "HOLDS_PER_IP_AT_ONCE", "HOLDS_PER_NOTICE_AT_ONCE"), 10**6),
             settings=Settings.from_env(env),

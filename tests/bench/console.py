@@ -33,7 +33,7 @@ from core.analytics import statistics as mart_statistics
 from core.analytics.marts import current_duckdb
 from core.clock import system_clock, today
 from core.config import APP_ROLE, Settings
-from core.db.embedded import ensure_database, start_embedded, stop_embedded
+from core.db.embedded import ensure_database, role_password, start_embedded, stop_embedded
 from core.db.engine import make_engine, role_url
 from core.db.migrate import upgrade
 from core.db.models.staff import User
@@ -139,7 +139,7 @@ def _run_scale(console: Console, scale: float) -> None:
             console.print(
                 f"scale {scale}: seeded {residents:,} residents in {time.perf_counter() - started:.0f} s"
             )
-            app_engine = make_engine(role_url(url, APP_ROLE, None))
+            app_engine = make_engine(role_url(url, APP_ROLE, role_password(pgdata, admin_uri, APP_ROLE)))
             _measure(console, scale, owner, app_engine, Path(folder))
             app_engine.dispose()
             owner.dispose()

@@ -56,6 +56,7 @@ from core.services.demo_bookings import seed_demo_bookings
 from core.services.seed import seed_fujisawa
 from core.services.staff import create_user
 from etl.analytics.build import build_analytics
+from tests.bench.database import role_env
 from tests.conftest import libpq
 from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS  # the same Debian chromium as the browser tests
 
@@ -234,6 +235,7 @@ def _env(owner_url: URL, data_dir: Path) -> dict[str, str]:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("MYNADESK_")}
     return {
         **inherited,
+        **role_env(data_dir.parent / "pg", owner_url),  # prepare() puts the server beside the data dir
         "MYNADESK_DATABASE_URL": libpq(owner_url),
         "MYNADESK_DATA_DIR": str(data_dir),
         "PYTHONPATH": os.environ.get("PYTHONPATH", str(Path.cwd())),

@@ -11,12 +11,24 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
-from core.db.embedded import start_embedded, stop_embedded
+from core.config import APP_ROLE, SITE_ROLE
+from core.db.embedded import role_password, start_embedded, stop_embedded
 from core.db.migrate import upgrade
 from etl.synth import generate
-from tests.conftest import recreate_database
+from tests.conftest import libpq, recreate_database
 
 AS_OF = date(2026, 11, 26)
+_servers: dict[str, Path] = {}  # bench_database()'s URL → its embedded server's PGDATA
+
+
+def role_env(pgdata: Path, owner_url: URL) -> dict[str, str]:
+    """The login roles' passwords on the embedded server in PGDATA, as the settings of a `mynadesk` process
+    that is given the owner's URL (the server asks every role for its password)."""
+    uri = libpq(owner_url)
+    return {
+        "MYNADESK_APP_DB_PASSWORD": role_password(pgdata, uri, APP_ROLE),
+        "MYNADESK_SITE_DB_PASSWORD": role_password(pgdata, uri, SITE_ROLE),
+    }
 
 
 @contextmanager
@@ -35,9 +47,17 @@ def bench_database(name: str = "mynadesk_bench") -> Iterator[URL]:
         try:
             url = recreate_database(server, name)
             upgrade(url)
+            _servers[url.render_as_string()] = pgdata
             yield url
         finally:
+            _servers.pop(url.render_as_string(), None)
             stop_embedded(pgdata)
+
+
+def role_settings(url: URL) -> dict[str, str]:
+    """role_env() for a database of bench_database(); nothing for an external server (its settings apply)."""
+    pgdata = _servers.get(url.render_as_string())
+    return role_env(pgdata, url) if pgdata else {}
 
 
 @contextmanager
