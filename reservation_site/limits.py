@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app, request, session
+from flask import Response, current_app, request, session
 from sqlalchemy.orm import Session
 
 from core.services import ratelimit
@@ -128,6 +128,15 @@ def lookup_failed(booking_no: str) -> None:
     with web.transaction() as db:
         ratelimit.record(db, ratelimit.bucket("lookup", web.client() or "-"), web.now())
         ratelimit.record(db, _booking_key(booking_no), web.now())
+
+
+def note_refusal(response: Response) -> Response:
+    """After each request: count a request refused by a rate limit (HTTP 429), so that the 管理者 sees a storm
+    of them on the console (core.services.security_alerts)."""
+    if response.status_code == 429:
+        with web.transaction() as db:
+            ratelimit.record(db, ratelimit.REFUSED, web.now())
+    return response
 
 
 def backoff_seconds(failures: int, last: datetime | None, now: datetime) -> int:

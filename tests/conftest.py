@@ -4,6 +4,7 @@ and a savepoint per test so tests stay isolated and fast."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from core.db.embedded import create_database, start_embedded, stop_embedded
 from core.db.embedded import role_password as embedded_role_password
 from core.db.engine import make_engine, role_url
 from core.db.migrate import upgrade
+from tests import log_sweep
 
 TEST_DATABASE = "mynadesk_test"
 TEST_NOW = "MYNADESK_TEST_NOW"
@@ -31,6 +33,7 @@ ROLE_PASSWORDS = {  # role: (the test setting, the setting of the processes the 
     SITE_ROLE: ("MYNADESK_TEST_SITE_DB_PASSWORD", "MYNADESK_SITE_DB_PASSWORD"),
 }
 _travel: list[time_machine.travel] = []
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 _embedded: list[tuple[Path, str]] = []  # the session's embedded server: (PGDATA, owner URI)
 
 
@@ -74,6 +77,35 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     """Stop the time travel of pytest_configure."""
     while _travel:
         _travel.pop().stop()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Start the log sweep (tests/log_sweep.py) into tests/artifacts/logs, emptied first."""
+    folder = ARTIFACTS / "logs"
+    if folder.exists():
+        shutil.rmtree(folder)
+    log_sweep.current = log_sweep.Sweep(folder)
+    log_sweep.current.start()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if a log of the session holds a test resident's name, phone number or e-mail address."""
+    sweep = log_sweep.current
+    if sweep is None:
+        return
+    sweep.stop()
+    leaks = sweep.leaks()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(
+            f"log sweep: {len(sweep.names)} names, {len(sweep.numbers)} phone numbers and "
+            f"{len(sweep.addresses)} e-mail addresses searched for in {sweep.folder}: {len(leaks)} found"
+        )
+        for leak in leaks[:50]:
+            reporter.write_line(f"  personal data in a log: {leak}", red=True)
+    if leaks:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_report_header(config: pytest.Config) -> str:

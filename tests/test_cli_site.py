@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from mynadesk.cli import app
+from tests import log_sweep
 from tests.conftest import mynadesk_env, process_env, recreate_database
 
 runner = CliRunner()
@@ -119,13 +120,14 @@ def served_site(env: dict[str, str]) -> Iterator[int]:
         "--workers",
         "1",
     ]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port)
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with log_sweep.output("site-server") as log:  # searched for personal data when the session ends
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_for_port(port)
+            yield port
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 @pytest.fixture

@@ -1,14 +1,39 @@
-"""Top page: what the logged-in user can open."""
+"""Top page: what the logged-in user can open; for the 管理者, the security alerts first."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Dash, html
+from dash import Dash, dcc, html
 
+from console import components as c
 from console import context
 from console.access import ALL_ROLES, AccessRegistry, Page
+from core.domain.booking import TOKYO
+from core.domain.roles import Role
+from core.services import security_alerts
+
+
+def _cells(alert: security_alerts.Alert) -> list[str]:
+    return [f"{alert.at.astimezone(TOKYO):%Y-%m-%d %H:%M}", alert.message, alert.subject]
+
+
+def _alerts() -> Any:
+    """The 管理者's alert panel: lockouts, notice numbers under attack and storms of refused site requests."""
+    with context.unit_of_work() as s:
+        alerts = security_alerts.current_alerts(s, context.now())
+    if not alerts:
+        return dbc.Alert("セキュリティ警告はありません(過去7日間)", color="light", id="home-alerts")
+    return dbc.Alert(
+        [
+            html.H2(f"セキュリティ警告 {len(alerts)}件", className="h6"),
+            c.table(["日時", "内容", "対象"], alerts, _cells, table_id="home-alert-rows"),
+            dcc.Link("監査ログを開く", href="/admin/audit"),
+        ],
+        color="danger",
+        id="home-alerts",
+    )
 
 
 def register(app: Dash, registry: AccessRegistry) -> None:
@@ -30,8 +55,8 @@ def register(app: Dash, registry: AccessRegistry) -> None:
             if page.in_menu and page.path != "/"
         ]
         name = staff.display_name if staff else ""
-        return html.Div(
-            [html.P(f"{name} さん、お疲れさまです。利用できる機能:"), dbc.Row(cards, id="home-pages")]
-        )
+        alerts = [_alerts()] if Role.ADMIN in context.roles() else []
+        greeting = html.P(f"{name} さん、お疲れさまです。利用できる機能:")
+        return html.Div([*alerts, greeting, dbc.Row(cards, id="home-pages")])
 
     registry.page(Page("/", "トップ", ALL_ROLES, layout))

@@ -16,6 +16,9 @@ def bucket(kind: str, value: str) -> str:
     return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
 
 
+REFUSED = bucket("refused", "site")  # one event per request the site refused by a rate limit (HTTP 429)
+
+
 def count(session: Session, key: str, window: timedelta, now: datetime) -> int:
     """How many events KEY had within WINDOW before NOW."""
     query = select(func.count()).where(RateEvent.bucket == key, RateEvent.at > now - window)

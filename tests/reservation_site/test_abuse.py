@@ -17,6 +17,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import sessionmaker
 
 from core.config import Settings
+from core.services import ratelimit
 from core.services.outbox import send_due
 from reservation_site import create_app
 from tests.reservation_site import flow
@@ -168,6 +169,25 @@ def test_one_address_can_hold_only_a_few_times_at_once(strict_app: Flask, world:
         answers.append(flow.hold(hoarder, slot_id, day, procedure="cert_renewal").status_code)
     assert answers == [302] * limit + [429] * 3
     assert _held(world) == before + limit
+
+
+def test_every_refusal_by_a_rate_limit_is_counted_for_the_admins_storm_alert(
+    strict_app: Flask, world: Engine
+) -> None:
+    """Each 429 leaves one event in the shared refusal bucket (nothing about the client), which the console
+    counts for its storm alert (tests/console/test_security_alerts.py)."""
+    refused = text("SELECT count(*) FROM booking.rate_events WHERE bucket = :key")
+    with world.connect() as conn:
+        before = conn.execute(refused, {"key": ratelimit.REFUSED}).scalar_one()
+    limit = int(strict_app.config["HOLDS_PER_IP_AT_ONCE"])
+    answers = []
+    for _ in range(limit + 4):
+        hoarder = _from(strict_app, "198.51.100.32")
+        slot_id, day = flow.first_slot(world, "cert_renewal")
+        answers.append(flow.hold(hoarder, slot_id, day, procedure="cert_renewal").status_code)
+    assert answers.count(429) == 4
+    with world.connect() as conn:
+        assert conn.execute(refused, {"key": ratelimit.REFUSED}).scalar_one() == before + 4
 
 
 def test_one_notice_number_can_hold_only_a_few_times_at_once(strict_app: Flask, world: Engine) -> None:
