@@ -35,13 +35,6 @@ class CardReader(Protocol):
         ...
 
 
-def _expect_ok(transport: Transport, command: bytes, step: str) -> bytes:
-    data, status = transport.transmit(command)
-    if status != apdu.SW_OK:
-        raise CardProtocolError(step, status)
-    return data
-
-
 def select_card_info_ap(transport: Transport) -> None:
     """SELECT the 券面事項入力補助AP; a card without it is not a My Number card."""
     _, status = transport.transmit(apdu.select_application())

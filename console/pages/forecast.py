@@ -143,11 +143,7 @@ def compute(
             ),
         ]
     )
-    groups = (
-        [*forecast.DISTRICTS, forecast.OTHER_DISTRICT]
-        if split == "district"
-        else list(forecast.MART_AGE_LABELS)
-    )
+    groups = list(forecast.SPLIT_GROUPS[split])
     counts = marts.split
     title = (
         "地区別の有効期限 / by district"

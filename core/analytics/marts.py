@@ -31,20 +31,6 @@ HORIZON_MONTHS = 120  # expiry forecasts: this month and the next 119
 # forecast month belongs to an expiry up to three months later, and its demand falls inside the horizon.
 EXPIRY_MONTHS = HORIZON_MONTHS + RENEWAL_WINDOW_MONTHS
 
-UNKNOWN_DISTRICT = ("00", "不明")
-UNKNOWN_AGE_BAND = "不詳"
-# (first age, last age or None, label): 署名用 certificates start at 15, 10-year cards at 18 (20).
-AGE_BANDS: tuple[tuple[int, int | None, str], ...] = (
-    (0, 14, "0-14"),
-    (15, 19, "15-19"),
-    (20, 29, "20-29"),
-    (30, 39, "30-39"),
-    (40, 49, "40-49"),
-    (50, 59, "50-59"),
-    (60, 69, "60-69"),
-    (70, 79, "70-79"),
-    (80, None, "80+"),
-)
 # Days since a card entered its current state.
 DAYS_BANDS: tuple[tuple[int, int | None, str], ...] = (
     (0, 30, "0-30"),
@@ -149,7 +135,7 @@ MARTS: dict[str, Mart] = {
                 _c("month", "DATE", "月初日"),
                 _c("kind", "VARCHAR", "card / user_cert (利用者証明用) / signature_cert (署名用)"),
                 *_DISTRICT,
-                _c("age_band", "VARCHAR", "有効期限日の年齢の年齢帯 (AGE_BANDS, 不詳)"),
+                _c("age_band", "VARCHAR", "有効期限日の年齢の年齢帯 (core.domain.city.AGE_BANDS, 不詳)"),
                 _c("age_band_order", "INTEGER", "年齢帯の順"),
                 _c("expiring", "BIGINT", "期限を迎える枚数 (使用中のカード・有効な証明書)"),
             ),
@@ -220,7 +206,7 @@ MARTS: dict[str, Mart] = {
             (
                 _c("day", "DATE", "交付日"),
                 *_DISTRICT,
-                _c("age_band", "VARCHAR", "交付日の年齢の年齢帯 (AGE_BANDS, 不詳)"),
+                _c("age_band", "VARCHAR", "交付日の年齢の年齢帯 (core.domain.city.AGE_BANDS, 不詳)"),
                 _c("age_band_order", "INTEGER", "年齢帯の順"),
                 _c("application_kind", "VARCHAR", "申請区分 新規 / 更新 / 再交付 (不明)"),
                 _c("handed_over", "BIGINT", "交付した枚数"),
@@ -278,11 +264,3 @@ def analytics_root(data_dir: Path) -> Path:
 def current_duckdb(data_dir: Path) -> Path:
     """The DuckDB file of the current build (through the `current` symlink)."""
     return analytics_root(data_dir) / CURRENT_LINK / DUCKDB_FILE
-
-
-def band_label(value: int, bands: tuple[tuple[int, int | None, str], ...]) -> tuple[str, int]:
-    """The label and order of the band holding VALUE."""
-    for order, (first, last, label) in enumerate(bands):
-        if value >= first and (last is None or value <= last):
-            return label, order
-    raise ValueError(f"値 {value} はどの区分にも入りません / {value} is in no band")

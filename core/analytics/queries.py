@@ -147,19 +147,6 @@ def waiting_by_notice_age(path: Path, bands: tuple[tuple[int, int, str], ...], b
     )
 
 
-def expiries_by_month(
-    path: Path, kind: str = "card", start: date | None = None, end: date | None = None
-) -> pd.DataFrame:
-    """Expiries per month for KIND (card / user_cert / signature_cert), all districts and ages summed."""
-    return _frame(
-        path,
-        "SELECT month, sum(expiring)::BIGINT AS expiring FROM expiries_monthly WHERE kind = ?"
-        " AND month >= coalesce(?, DATE '1900-01-01') AND month < coalesce(?, DATE '9999-01-01')"
-        " GROUP BY month ORDER BY month",
-        [kind, start, end],
-    )
-
-
 def expiries_monthly(path: Path) -> pd.DataFrame:
     """The full expiry forecast: month × kind × district × age band."""
     return mart(path, "expiries_monthly")
@@ -209,18 +196,6 @@ def notice_letter_rows(path: Path, start: date, end: date) -> list[tuple[date, i
 def _dates(column: pd.Series) -> pd.Series:
     """A DATE column as Python dates (DuckDB hands pandas timestamps)."""
     return pd.Series([value.date() for value in pd.to_datetime(column)], index=column.index, dtype=object)
-
-
-def notice_waves(path: Path, *, by_district: bool = False) -> pd.DataFrame:
-    """有効期限通知書 letters per month (optionally per district)."""
-    if by_district:
-        return mart(path, "expiry_notice_waves")
-    return _frame(
-        path,
-        "SELECT notice_month, sum(letters)::BIGINT AS letters,"
-        " sum(stay_bound_excluded)::BIGINT AS stay_bound_excluded, sum(window_opens)::BIGINT AS window_opens"
-        " FROM expiry_notice_waves GROUP BY notice_month ORDER BY notice_month",
-    )
 
 
 def slot_capacity(path: Path, start: date | None = None, end: date | None = None) -> pd.DataFrame:

@@ -167,8 +167,3 @@ def day_mark(times: Iterable[tuple[int, int]], ratio: float = 0.3) -> Mark:
     if mark is Mark.FREE and all(is_few_left(f, c, ratio) for f, c in pairs if f > 0):
         return Mark.FEW
     return mark
-
-
-def is_past_for_anonymising(ended: datetime, now: datetime, days: int) -> bool:
-    """Whether a visit that ENDED is old enough for its name and contacts to be erased."""
-    return now - ended >= timedelta(days=days)

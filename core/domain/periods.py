@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-UNITS = ("day", "week", "month")
 PARTIAL_MARK = "(途中)"
 
 

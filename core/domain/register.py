@@ -57,16 +57,11 @@ OPTIONAL_COLUMNS: frozenset[str] = frozenset(
     }
 )
 REQUIRED_COLUMNS: frozenset[str] = frozenset(COLUMNS) - OPTIONAL_COLUMNS
-# Filled for 外国人住民 only (residence_expiry not for NO_EXPIRY_RESIDENCE_STATUSES).
-FOREIGN_ONLY_COLUMNS: frozenset[str] = frozenset(
-    {"name_alpha", "nationality", "residence_status", "residence_expiry"}
-)
 NO_EXPIRY_RESIDENCE_STATUSES: frozenset[str] = frozenset({"永住者", "特別永住者"})
 DATE_COLUMNS: tuple[str, ...] = ("birth_date", "move_date", "notified_date", "residence_expiry")
 # The file never carries the 個人番号: any of these column names makes the whole file invalid.
 FORBIDDEN_COLUMNS: frozenset[str] = frozenset({"kojin_bango", "my_number", "個人番号"})
 NAME_SEPARATOR = "\u3000"  # between surname and given name, in name and name_kana
-UPDATED_AT_FORMAT = "%Y-%m-%d %H:%M:%S"  # JST
 
 
 # --- Codes ------------------------------------------------------------------------------------------------
@@ -184,10 +179,6 @@ class Era:
     def contains(self, day: date) -> bool:
         """True when `day` falls within the era."""
         return self.first_day <= day and (self.last_day is None or day <= self.last_day)
-
-    def year_of(self, day: date) -> int:
-        """The era year (元年 = 1) of a day in this era."""
-        return day.year - self.first_day.year + 1
 
     def gregorian_year(self, era_year: int) -> int:
         """The Western year of ERA_YEAR of this era (元年 = 1)."""

@@ -20,9 +20,6 @@ class Actor:
     terminal: str | None = None
 
 
-SYSTEM = Actor("system")
-
-
 def record(
     session: Session,
     actor: Actor,

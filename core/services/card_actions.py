@@ -12,7 +12,7 @@ from core.db.models.cards import Card
 from core.domain.cards import CardState, RevokeReason, allowed_reasons, allowed_targets
 from core.domain.errors import DomainError
 from core.services.audit import Actor
-from core.services.cards import change_state, lock_card
+from core.services.cards import change_state
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,3 @@ def apply_change(
         card.reminded_on = day
     session.flush()
     return card
-
-
-def card_for_update(session: Session, card_id: int) -> Card:
-    """The card, locked (for callers that show the offers right before a change)."""
-    return lock_card(session, card_id)

@@ -31,8 +31,6 @@ from core.services.audit import Actor, record
 from core.services.cards import change_state, lock_card
 from core.services.ledger_search import _NOTICE, normalise
 
-HANDOVER_STATES = frozenset({CardState.RESERVED, CardState.REMINDED})
-
 
 @dataclass(frozen=True)
 class Pickup:

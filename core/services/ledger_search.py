@@ -16,11 +16,11 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from core.db.models.booking import Procedure, Reservation, Slot, Venue
 from core.db.models.cards import Card, CardEvent, Certificate
 from core.db.models.register import Resident, ResidentVersion
+from core.domain.city import DISTRICTS, SEARCH_AGE_BANDS
 from core.domain.errors import DomainError
 from core.domain.typed_input import DateProblem, InvalidTypedDate, parse_typed_date
 from core.services import register
 from core.services.audit import Actor, record
-from core.services.forecast import DISTRICTS
 
 MAX_HITS = 50
 # The search box's hint: every example is searched in the tests (tests/console/test_ledger_search.py).
@@ -30,17 +30,8 @@ HINT_EXAMPLES = (
     "ナカノリョウ 昭和62年2月15日",
     "１９８７年２月１５日",
 )
-# 年齢 narrowing (age today, inclusive; None: no upper end)
-AGE_BANDS: dict[str, tuple[int, int | None]] = {
-    "0-17": (0, 17),
-    "18-29": (18, 29),
-    "30-39": (30, 39),
-    "40-49": (40, 49),
-    "50-59": (50, 59),
-    "60-69": (60, 69),
-    "70-79": (70, 79),
-    "80+": (80, None),
-}
+# 年齢 narrowing (age today, inclusive; None: no upper end), by label
+AGE_BANDS: dict[str, tuple[int, int | None]] = {b.label: (b.first, b.last) for b in SEARCH_AGE_BANDS}
 _SPACES = " \u3000"
 _NOTICE = re.compile(r"^([0-9A-Z]{3})-?([0-9]{6})$")
 _KATAKANA = re.compile(r"^[\u30A0-\u30FF]+$")
@@ -74,7 +65,7 @@ class Narrowing:
 
 def district_choices() -> list[tuple[str, str]]:
     """(code, name) of the city's 地区, in code order, as the area code's first two digits name them."""
-    return [(f"{i:02d}", name) for i, name in enumerate(DISTRICTS, 1)]
+    return [(d.code, d.name) for d in DISTRICTS]
 
 
 def normalise(text: str) -> str:

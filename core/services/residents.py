@@ -12,8 +12,6 @@ from core.domain.errors import DomainError
 from core.domain.forms import CertificateFacts
 from core.domain.identity import PersonFace
 
-RESIDENT_STATUS_LABELS = {1: "住民", 2: "転出", 3: "死亡", 9: "その他消除"}
-
 
 class ResidentNotFound(DomainError):  # noqa: N818 - named for what staff see
     """No register record has this 宛名番号."""

@@ -12,17 +12,11 @@ from datetime import date
 import duckdb
 import pyarrow as pa
 
-from core.analytics.marts import (
-    AGE_BANDS,
-    DAYS_BANDS,
-    EXPIRY_MONTHS,
-    HORIZON_MONTHS,
-    MARTS,
-    UNKNOWN_AGE_BAND,
-    UNKNOWN_DISTRICT,
-)
+from core.analytics.marts import DAYS_BANDS, EXPIRY_MONTHS, HORIZON_MONTHS, MARTS
 from core.domain.cards import CardState
-from etl.synth.geography import DISTRICTS
+from core.domain.city import AGE_BANDS, DISTRICTS, UNKNOWN_AGE_BAND, UNKNOWN_DISTRICT
+
+_UNKNOWN_NAME = UNKNOWN_DISTRICT.name  # a code that names no district
 
 _MACROS = """
 CREATE MACRO is_leap(y) AS (y % 4 = 0 AND (y % 100 <> 0 OR y % 400 = 0));
@@ -50,7 +44,7 @@ def run_sql(query: str, **tables: pa.Table) -> pa.Table:
     """QUERY over the Arrow TABLES in a fresh in-memory DuckDB (with the age and district macros)."""
     con = duckdb.connect(":memory:")
     try:
-        con.execute(_MACROS.format(unknown=UNKNOWN_DISTRICT[0]))
+        con.execute(_MACROS.format(unknown=UNKNOWN_DISTRICT.code))
         for name, table in tables.items():
             con.register(name, table)
         return con.sql(query).to_arrow_table()
@@ -65,8 +59,8 @@ def in_contract_order(table: pa.Table, mart: str) -> pa.Table:
 
 def districts() -> pa.Table:
     """District codes (01 片瀬 … 13 御所見, 00 不明) and names."""
-    codes = [f"{i + 1:02d}" for i in range(len(DISTRICTS))] + [UNKNOWN_DISTRICT[0]]
-    names = [name for name, _ in DISTRICTS] + [UNKNOWN_DISTRICT[1]]
+    codes = [d.code for d in (*DISTRICTS, UNKNOWN_DISTRICT)]
+    names = [d.name for d in (*DISTRICTS, UNKNOWN_DISTRICT)]
     return pa.table({"district_code": codes, "district_name": names})
 
 
@@ -136,7 +130,7 @@ def expiries_monthly(cards: pa.Table, certificates: pa.Table, as_of: date) -> pa
                     ELSE age_on(birth_date, day) END AS age
         FROM expiring WHERE day >= {start} AND day < {end}
     )
-    SELECT month, kind, a.district_code, coalesce(d.district_name, '{UNKNOWN_DISTRICT[1]}') AS district_name,
+    SELECT month, kind, a.district_code, coalesce(d.district_name, '{_UNKNOWN_NAME}') AS district_name,
            {band} AS age_band, {band_order} AS age_band_order, count(*) AS expiring
     FROM aged a LEFT JOIN districts d USING (district_code)
     GROUP BY ALL ORDER BY month, kind, district_code, age_band_order
@@ -156,7 +150,7 @@ def expiry_notice_waves(cards: pa.Table, stay_bound: pa.Table, as_of: date) -> p
         FROM cards c LEFT JOIN stay_bound s ON s.card_id = c.id
         WHERE c.state IN ('issued', 'suspended')
     )
-    SELECT notice_month, w.district_code, coalesce(d.district_name, '{UNKNOWN_DISTRICT[1]}') AS district_name,
+    SELECT notice_month, w.district_code, coalesce(d.district_name, '{_UNKNOWN_NAME}') AS district_name,
            count(*) FILTER (WHERE NOT stay_bound) AS letters,
            count(*) FILTER (WHERE stay_bound) AS stay_bound_excluded, count(*) AS window_opens
     FROM waves w LEFT JOIN districts d USING (district_code)
@@ -194,7 +188,7 @@ def handovers_daily(cards: pa.Table, as_of: date) -> pa.Table:
                     ELSE age_on(birth_date, handed_over_on) END AS age
         FROM cards WHERE handed_over_on IS NOT NULL AND handed_over_on <= DATE '{as_of}'
     )
-    SELECT day, a.district_code, coalesce(d.district_name, '{UNKNOWN_DISTRICT[1]}') AS district_name,
+    SELECT day, a.district_code, coalesce(d.district_name, '{_UNKNOWN_NAME}') AS district_name,
            {band} AS age_band, {band_order} AS age_band_order, application_kind, count(*) AS handed_over
     FROM aged a LEFT JOIN districts d USING (district_code)
     GROUP BY ALL ORDER BY day, district_code, age_band_order, application_kind
@@ -234,7 +228,7 @@ def holding_by_district_age(residents: pa.Table, as_of: date) -> pa.Table:
                     ELSE age_on(birth_date, DATE '{as_of}') END AS age
         FROM residents
     )
-    SELECT a.district_code, coalesce(d.district_name, '{UNKNOWN_DISTRICT[1]}') AS district_name,
+    SELECT a.district_code, coalesce(d.district_name, '{_UNKNOWN_NAME}') AS district_name,
            {band} AS age_band, {band_order} AS age_band_order, count(*) AS residents,
            count(*) FILTER (WHERE holds_card) AS holders,
            count(*) FILTER (WHERE holds_card) / count(*) AS holding_rate

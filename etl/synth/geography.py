@@ -1,4 +1,5 @@
-"""Fujisawa's 13 districts, a table of their 町丁 and the addresses, postal codes and 方書 of households.
+"""A table of the 町丁 of Fujisawa's 13 districts (core.domain.city) and the addresses, postal codes and 方書
+of households.
 
 Town names are real Fujisawa place names grouped by district; postal codes and the 6-digit 町丁コード
 (district 2 digits + town 2 digits + 丁目 2 digits, 00 without 丁目) are plausible, not authoritative.
@@ -11,16 +12,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from core.domain.city import DISTRICTS
 from etl.synth.sampling import Bools, Ints, exact_counts
 
 PREFIX = "神奈川県藤沢市"
-
-# District populations on 2025-05-01 (city statistics page, see fujisawa-facts.md).
-DISTRICTS: tuple[tuple[str, int], ...] = (
-    ("片瀬", 20_073), ("鵠沼", 60_461), ("辻堂", 44_975), ("村岡", 31_755), ("藤沢", 48_695),
-    ("明治", 32_596), ("善行", 41_571), ("湘南大庭", 31_564), ("六会", 36_481), ("湘南台", 33_465),
-    ("遠藤", 12_013), ("長後", 33_574), ("御所見", 18_060),
-)  # fmt: skip
 
 
 class Town(NamedTuple):
@@ -75,7 +70,7 @@ _TOWN_ROWS: tuple[tuple[str, str, int, bool, str, float], ...] = (
     ("御所見", "宮原", 0, _C, "252-0819", 1.0), ("御所見", "獺郷", 0, _C, "252-0821", 0.8),
     ("御所見", "葛原", 0, _C, "252-0822", 1.0), ("御所見", "菖蒲沢", 0, _C, "252-0823", 0.8),
 )  # fmt: skip
-_DISTRICT_INDEX = {name: i for i, (name, _) in enumerate(DISTRICTS)}
+_DISTRICT_INDEX = {d.name: i for i, d in enumerate(DISTRICTS)}
 TOWNS: tuple[Town, ...] = tuple(Town(_DISTRICT_INDEX[row[0]], *row[1:]) for row in _TOWN_ROWS)
 # Number of each town within its district (the middle two digits of the 町丁コード).
 _TOWN_NUMBER = tuple(
@@ -130,7 +125,7 @@ def assign(rng: np.random.Generator, resident_count: Ints, apartment: Bools) -> 
     order = rng.permutation(n)
     living = order[resident_count[order] > 0]
     gone = order[resident_count[order] == 0]
-    shares = [pop for _, pop in DISTRICTS]
+    shares = [d.population for d in DISTRICTS]
     district[living] = _cut(
         np.cumsum(resident_count[living]), exact_counts(int(resident_count.sum()), shares)
     )
@@ -150,7 +145,7 @@ def assign(rng: np.random.Generator, resident_count: Ints, apartment: Bools) -> 
     codes, postal, address = [], [], []
     for t, c, h in zip(town.tolist(), chome.tolist(), house, strict=True):
         info = TOWNS[t]
-        codes.append(f"{info.district + 1:02d}{_TOWN_NUMBER[t]:02d}{c:02d}")
+        codes.append(f"{DISTRICTS[info.district].code}{_TOWN_NUMBER[t]:02d}{c:02d}")
         postal.append(info.postal)
         address.append(f"{PREFIX}{info.name}{f'{c}丁目' if c else ''}{h}")
     return Addresses(district, town, codes, postal, address, extra)
@@ -219,7 +214,7 @@ def _apartments(
 def _building_place(town: Town) -> str:
     """The place word in building names: a short town name as it is, else the district's name."""
     short = len(town.name) <= 3 and not any(kana in town.name for kana in "のがケ")
-    return town.name if short else DISTRICTS[town.district][0]
+    return town.name if short else DISTRICTS[town.district].name
 
 
 _DANCHI = next(i for i, t in enumerate(TOWNS) if t.name == "善行団地")

@@ -321,10 +321,6 @@ def confirm() -> str | Response | tuple[str, int]:
     )
 
 
-def _ip() -> str | None:
-    return web.client()
-
-
 def _date(raw: str | None) -> date | None:
     return date.fromisoformat(raw) if raw else None
 

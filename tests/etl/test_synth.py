@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from core.domain.cards import PRE_ISSUE_STATES, CardState
+from core.domain.city import DISTRICTS
 from core.domain.expiry import age_on, card_expiry
 from core.domain.register import (
     COLUMNS,
@@ -26,7 +27,6 @@ from core.domain.register import (
 )
 from etl.synth import GenerateSummary, generate
 from etl.synth.files import LEDGER_COLUMNS
-from etl.synth.geography import DISTRICTS
 
 AS_OF = date(2026, 11, 26)
 SCALE = 0.01
@@ -123,10 +123,10 @@ def test_age_pyramid(sample: Sample) -> None:
 
 
 def test_districts_follow_the_city_figures(sample: Sample) -> None:
-    total = sum(pop for _, pop in DISTRICTS)
-    counts = Counter(int(r["area_code"][:2]) for r in sample.residents)
-    for index, (_, population) in enumerate(DISTRICTS, start=1):
-        assert abs(counts[index] / len(sample.residents) - population / total) < 0.005
+    total = sum(d.population for d in DISTRICTS)
+    counts = Counter(r["area_code"][:2] for r in sample.residents)
+    for district in DISTRICTS:
+        assert abs(counts[district.code] / len(sample.residents) - district.population / total) < 0.005
 
 
 def test_addresses_postal_codes_and_area_codes(sample: Sample) -> None:
