@@ -15,8 +15,7 @@ from core.config import Settings
 from core.db.models.register import LoadAlert
 from core.domain.register import MoveReason
 from core.services.audit import Actor
-from etl.first_load import register_is_empty
-from etl.load import LoadOutcome, load_file, sort_by_extract_date
+from etl.load import LoadOutcome, load_extract, sort_by_extract_date
 from mynadesk import progress
 
 etl_app = typer.Typer(help="連携 / ETL: resident register extracts.", no_args_is_help=True)
@@ -39,21 +38,10 @@ def session_factory() -> sessionmaker[Session]:
 
 
 def owner_session_factory() -> sessionmaker[Session]:
-    """Sessions as the schema owner: only for a first load into an empty register.
-
-    A first full load rebuilds the register's indexes after its COPY, which only the tables' owner may do;
-    every later load (and the console) keeps the ETL role's limits."""
+    """Sessions as the schema owner: etl.load.load_extract uses them only while the register is empty."""
     from core.db.engine import locate_database, make_engine, make_session_factory
 
     return make_session_factory(make_engine(locate_database(Settings.from_env()).owner_url))
-
-
-def first_load_factory(factory: sessionmaker[Session]) -> sessionmaker[Session]:
-    """Sessions as the schema owner while the register is empty, else FACTORY's."""
-    with factory() as session:
-        if not register_is_empty(session):
-            return factory
-    return owner_session_factory()
 
 
 @etl_app.command("load")
@@ -71,10 +59,10 @@ def etl_load(
         for path in missing:
             console.print(f"[bold red]ファイルがありません / no such file:[/] {path}")
         raise typer.Exit(EXIT_USAGE)
-    factory = session_factory()
+    factory, owner_factory = session_factory(), owner_session_factory()
     ordered = sort_by_extract_date(files)
     for position, path in enumerate(ordered):
-        if load_one(first_load_factory(factory), path, dry_run=dry_run) == EXIT_REJECTED:
+        if load_one(factory, owner_factory, path, dry_run=dry_run) == EXIT_REJECTED:
             for waiting in ordered[position + 1 :]:  # a later delta must not be applied over a missing one
                 console.print(
                     f"[yellow]読み込みませんでした / not loaded (an earlier file was rejected): {waiting}[/]"
@@ -83,13 +71,15 @@ def etl_load(
     raise typer.Exit(EXIT_LOADED)
 
 
-def load_one(factory: sessionmaker[Session], path: Path, *, dry_run: bool) -> int:
-    """Load one file in its own transaction, print the outcome; return the exit code."""
+def load_one(
+    factory: sessionmaker[Session], owner_factory: sessionmaker[Session], path: Path, *, dry_run: bool
+) -> int:
+    """Load one file (etl.load.load_extract: its own transaction), print the outcome; return the exit code."""
     console.print(f"[bold]{path.name}[/]")
-    with factory() as session, progress.bar(console) as report, session.begin():
-        outcome = load_file(session, path, etl_actor(), dry_run=dry_run, progress=report)
-        if outcome.status != "loaded":
-            session.rollback()
+    with progress.bar(console) as report:
+        outcome = load_extract(
+            path, etl_actor(), factory, owner_factory=owner_factory, dry_run=dry_run, progress=report
+        )
     print_outcome(outcome)
     return EXIT_REJECTED if outcome.status == "rejected" else EXIT_LOADED
 
