@@ -15,7 +15,7 @@ owns its tables, the loader instead, inside a savepoint:
   whole file on the other core, then COPYs the households.
 Any doubt (etl.fast_check says no, or PostgreSQL refuses a value) rolls the savepoint back and the loader
 takes the SQL path, which reports every error. CHECK constraints hold on every row as ever. Card effects
-see the people who left the register (B codes) through the usual register_diff.
+see the people who left the register (B codes) through the usual diff table (register_staging.DIFF).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from core.domain.register import STORED_COLUMNS
 from core.services.register import LoadSummary
+from core.services.register_staging import create_diff
 from etl.arrow_copy import copy_parts
 from etl.extract import RawExtract
 from etl.fast_check import has_gaiji, is_clean, parse_columns
@@ -224,7 +225,7 @@ def _restore(session: Session, deferred: list[tuple[str, str]]) -> None:
 
 
 def _complete_register(session: Session, homes: pa.Table) -> None:
-    """The households, and register_diff for the card effects."""
+    """The households, and the diff table for the card effects."""
     copy_parts(_driver(session), "register.households", HOUSEHOLD_COLUMNS, homes.to_batches())
     _diff_of_leavers(session)
 
@@ -240,13 +241,10 @@ def households(table: pa.Table) -> pa.Table:
 
 
 def _diff_of_leavers(session: Session) -> None:
-    """register_diff as the card effects read it: people new to the register who left it and hold a card."""
-    session.execute(text("DROP TABLE IF EXISTS register_diff"))
-    session.execute(
-        text(
-            """CREATE TEMP TABLE register_diff ON COMMIT DROP AS
-            SELECT r.*, true AS is_new FROM register.residents r
-            WHERE r.move_reason LIKE 'B%'
-              AND EXISTS (SELECT 1 FROM cards.cards c WHERE c.holder_atena_no = r.atena_no)"""
-        )
+    """The diff table as the card effects read it: people new to the register who left it and hold a card."""
+    create_diff(
+        session,
+        """SELECT r.*, true AS is_new FROM register.residents r
+        WHERE r.move_reason LIKE 'B%'
+          AND EXISTS (SELECT 1 FROM cards.cards c WHERE c.holder_atena_no = r.atena_no)""",
     )

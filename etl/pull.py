@@ -23,8 +23,7 @@ from core.domain.errors import DomainError
 from core.domain.register import END_SUFFIX, InvalidEndLine, parse_end_line
 from core.services.audit import Actor
 from core.services.register import find_loaded
-from etl.first_load import register_is_empty
-from etl.load import LoadOutcome, Progress, load_file, sort_by_extract_date
+from etl.load import LoadOutcome, Progress, load_extract, sort_by_extract_date
 
 REPORT_SUFFIX = ".report.txt"
 
@@ -138,10 +137,8 @@ def pull(
     on_file: Callable[[LoadOutcome], None] | None = None,
     owner_factory: sessionmaker[Session] | None = None,
 ) -> PullResult:
-    """Fetch and load every new, complete extract on the server, oldest first.
-
-    OWNER_FACTORY (sessions as the register tables' owner), when given, loads a file while the register
-    is empty, so that a first full load takes etl.first_load's path; every other load runs in FACTORY's."""
+    """Fetch and load every new, complete extract on the server, oldest first (each by etl.load's
+    load_extract, in its own transaction; OWNER_FACTORY as there)."""
     result = PullResult()
     inbox, errors_dir, loaded_dir = register_dir / "inbox", register_dir / "errors", register_dir / "loaded"
     with connect(settings) as ftp:
@@ -159,10 +156,7 @@ def pull(
                 result.skipped.append((name, "前回拒否(同じ内容)/ rejected before, unchanged"))
                 continue
             path = _download(ftp, name, inbox)
-            loader = factory
-            if owner_factory is not None and _register_empty(factory):
-                loader = owner_factory
-            outcome = _load(loader, path, actor, progress)
+            outcome = load_extract(path, actor, factory, owner_factory=owner_factory, progress=progress)
             if on_file is not None:
                 on_file(outcome)
             if outcome.status == "rejected":
@@ -179,22 +173,6 @@ def pull(
     return result
 
 
-def _register_empty(factory: sessionmaker[Session]) -> bool:
-    with factory() as session:
-        return register_is_empty(session)
-
-
 def _already_loaded(factory: sessionmaker[Session], digest: str) -> bool:
     with factory() as session:
         return find_loaded(session, digest) is not None
-
-
-def _load(factory: sessionmaker[Session], path: Path, actor: Actor, progress: Progress | None) -> LoadOutcome:
-    with factory() as session, session.begin():
-        if progress is None:
-            outcome = load_file(session, path, actor)
-        else:
-            outcome = load_file(session, path, actor, progress=progress)
-        if outcome.status != "loaded":
-            session.rollback()
-    return outcome

@@ -1,7 +1,7 @@
 """Register use cases: apply a staged extract to the register with history, record the file, query the past.
 
-The loader (etl.load) COPYs validated rows into the staging table made by `create_staging`; `apply_staged`
-then merges them with set-based SQL in the caller's transaction (all or nothing).
+The loader (etl.load) builds the staging table of validated rows (core.services.register_staging.STAGE);
+`apply_staged` then merges them with set-based SQL in the caller's transaction (all or nothing).
 
 MynaDesk rule (people missing from a full extract): a full file holds everyone the register holds, including
 people removed in the last 400 days. Someone in our register but not in a full file is therefore either a
@@ -23,8 +23,8 @@ from core.db.models.register import ExtractFile, Resident, ResidentVersion
 from core.domain.errors import DomainError
 from core.domain.register import STORED_COLUMNS, ExtractKind
 from core.services.audit import Actor, record
+from core.services.register_staging import DIFF, STAGE, create_diff
 
-STAGING_TABLE = "register_stage"
 _COMPARED = [c for c in STORED_COLUMNS if c not in ("atena_no", "updated_at")]
 # What a version says of itself, beside the person's columns (residents and resident_versions alike).
 _VERSION_META_COLUMNS = (
@@ -62,13 +62,6 @@ class LoadSummary:
     file_id: int | None = None
 
 
-def drop_staging(session: Session) -> None:
-    """Drop the staging and diff tables (a dry run in a longer transaction)."""
-    session.execute(
-        text(f"DROP TABLE IF EXISTS {STAGING_TABLE}, register_diff, register_dates, register_lines")
-    )
-
-
 def find_loaded(session: Session, sha256: str) -> ExtractFile | None:
     """The loaded file with these bytes, if any."""
     return session.scalar(
@@ -96,7 +89,6 @@ def check_order(session: Session, file_name: str, extract_date: date) -> None:
 def _diff_sql() -> str:
     changed = ", ".join(f"CASE WHEN s.{c} IS DISTINCT FROM r.{c} THEN '{c}' END" for c in _COMPARED)
     return f"""
-    CREATE TEMP TABLE register_diff ON COMMIT DROP AS
     SELECT * FROM (
         SELECT d.*, CASE WHEN d.resident_status <> 1 AND (d.is_new OR d.old_status = 1) THEN 'removed'
                          WHEN d.is_new THEN 'new' WHEN d.changed_columns <> '' THEN 'changed'
@@ -106,7 +98,7 @@ def _diff_sql() -> str:
                    r.version AS old_version, greatest(s.updated_at, r.updated_at) AS valid_from,
                    CASE WHEN r.atena_no IS NULL THEN NULL
                         ELSE concat_ws(',', {changed}) END AS changed_columns
-            FROM {STAGING_TABLE} s LEFT JOIN register.residents r ON r.atena_no = s.atena_no
+            FROM {STAGE} s LEFT JOIN register.residents r ON r.atena_no = s.atena_no
         ) d
     ) x WHERE outcome <> 'unchanged' ORDER BY atena_no
     """
@@ -114,12 +106,12 @@ def _diff_sql() -> str:
 
 def _summarise(session: Session, summary: LoadSummary) -> None:
     for outcome, reason, people in session.execute(
-        text("SELECT outcome, move_reason, count(*) FROM register_diff GROUP BY 1, 2")
+        text(f"SELECT outcome, move_reason, count(*) FROM {DIFF} GROUP BY 1, 2")
     ):
         setattr(summary, outcome, getattr(summary, outcome) + people)
         summary.by_reason[(outcome, reason)] = people
     summary.unchanged = summary.rows - summary.new - summary.changed - summary.removed
-    session.execute(text("ANALYZE register_diff"))
+    session.execute(text(f"ANALYZE {DIFF}"))
 
 
 def _count_absent(session: Session, summary: LoadSummary) -> None:
@@ -128,7 +120,7 @@ def _count_absent(session: Session, summary: LoadSummary) -> None:
             f"""SELECT count(*) FILTER (WHERE r.resident_status <> 1),
                 count(*) FILTER (WHERE r.resident_status = 1)
             FROM register.residents r
-            WHERE NOT EXISTS (SELECT 1 FROM {STAGING_TABLE} s WHERE s.atena_no = r.atena_no)"""
+            WHERE NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE s.atena_no = r.atena_no)"""
         )
     ).one()
     summary.aged_out, summary.missing_residents = int(absent[0]), int(absent[1])
@@ -144,14 +136,14 @@ def _merge(session: Session, file_id: int, actor: Actor) -> None:
             f"""INSERT INTO register.resident_versions ({cols}, {_VERSION_META}, valid_to)
             SELECT {", ".join(f"r.{c}" for c in (*STORED_COLUMNS, *_VERSION_META_COLUMNS))},
                 greatest(d.updated_at, r.valid_from)
-            FROM register.residents r JOIN register_diff d ON d.atena_no = r.atena_no WHERE NOT d.is_new"""
+            FROM register.residents r JOIN {DIFF} d ON d.atena_no = r.atena_no WHERE NOT d.is_new"""
         )
     )
     session.execute(
         text(
             f"""INSERT INTO register.residents ({cols}, {_VERSION_META})
             SELECT {cols}, 1, valid_from, outcome, nullif(changed_columns, ''), :file_id, source_line, :actor,
-                now() FROM register_diff WHERE is_new"""
+                now() FROM {DIFF} WHERE is_new"""
         ),
         params,
     )
@@ -161,16 +153,16 @@ def _merge(session: Session, file_id: int, actor: Actor) -> None:
                 valid_from = d.valid_from, change_kind = d.outcome,
                 changed_columns = nullif(d.changed_columns, ''), source_file_id = :file_id,
                 source_line = d.source_line, recorded_by = :actor, recorded_at = now()
-            FROM register_diff d WHERE r.atena_no = d.atena_no AND NOT d.is_new"""
+            FROM {DIFF} d WHERE r.atena_no = d.atena_no AND NOT d.is_new"""
         ),
         params,
     )
     session.execute(
         text(
-            """INSERT INTO register.households (household_no, head_atena_no, updated_at)
+            f"""INSERT INTO register.households (household_no, head_atena_no, updated_at)
             SELECT DISTINCT ON (household_no) household_no,
                    CASE WHEN relation = '世帯主' AND resident_status = 1 THEN atena_no END, now()
-            FROM register_diff ORDER BY household_no, (relation = '世帯主' AND resident_status = 1) DESC
+            FROM {DIFF} ORDER BY household_no, (relation = '世帯主' AND resident_status = 1) DESC
             ON CONFLICT (household_no) DO UPDATE SET
                 head_atena_no = coalesce(EXCLUDED.head_atena_no, register.households.head_atena_no),
                 updated_at = now()"""
@@ -191,8 +183,8 @@ def apply_staged(
 ) -> LoadSummary:
     """Merge the staged rows into the register (history kept); record the file. The caller commits."""
     summary = LoadSummary(file_name, kind.value, rows)
-    session.execute(text(f"ANALYZE {STAGING_TABLE}"))
-    session.execute(text(_diff_sql()))
+    session.execute(text(f"ANALYZE {STAGE}"))
+    create_diff(session, _diff_sql())
     _summarise(session, summary)
     if kind is ExtractKind.FULL:
         _count_absent(session, summary)

@@ -36,13 +36,14 @@ from core.domain.register import (
 )
 from core.services.audit import Actor, record
 from core.services.cards import change_state
+from core.services.register_staging import DIFF, STAGE
 
 _MOVED = "(move_reason|move_date|resident_status)"
 _STAY = "(move_reason|move_date|residence_status|residence_expiry)"
 _AFFECTED_SQL = f"""
 SELECT d.atena_no, d.move_reason, d.move_date, d.source_line, d.is_new, d.birth_date, d.resident_kind,
        d.residence_status, d.residence_expiry, c.id AS card_id
-FROM register_diff d JOIN cards.cards c ON c.holder_atena_no = d.atena_no
+FROM {DIFF} d JOIN cards.cards c ON c.holder_atena_no = d.atena_no
 WHERE c.state NOT IN ('revoked', 'destroyed')
   AND ((d.move_reason LIKE 'B%' AND (d.is_new OR d.changed_columns ~ '(^|,){_MOVED}(,|$)'))
     OR (d.move_reason IN ('C01', 'C02') AND d.changed_columns ~ '(^|,)(move_reason|move_date)(,|$)')
@@ -76,7 +77,7 @@ class _Context:
 def apply_card_effects(
     session: Session, file_id: int, file_name: str, actor: Actor, *, first_load: bool = False
 ) -> int:
-    """Apply the 異動 of the last merge (table register_diff) to the holders' cards; return alerts raised.
+    """Apply the 異動 of the last merge (the staging table DIFF) to the holders' cards; return alerts raised.
 
     A first load into an empty register has nobody missing from it, so it skips that check (and the
     staging table it reads)."""
@@ -303,13 +304,13 @@ def _recompute_expiry(ctx: _Context, change: _Change, card: Card) -> int:
 def _alert_missing(ctx: _Context) -> int:
     result = ctx.session.execute(
         text(
-            """INSERT INTO register.load_alerts (file_id, atena_no, kind, message_ja, message_en)
+            f"""INSERT INTO register.load_alerts (file_id, atena_no, kind, message_ja, message_en)
             SELECT :file_id, r.atena_no, 'missing_from_full',
                    '全件ファイルに含まれていない住民です(記録は変更していません)。住民記録の担当に確認してください',
                    'a resident missing from the full extract (record left unchanged);'
                    ' check with the register desk'
             FROM register.residents r WHERE r.resident_status = 1
-              AND NOT EXISTS (SELECT 1 FROM register_stage s WHERE s.atena_no = r.atena_no)
+              AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE s.atena_no = r.atena_no)
               AND EXISTS (SELECT 1 FROM register.extract_files f WHERE f.id = :file_id AND f.kind = 'full')"""
         ),
         {"file_id": ctx.file_id},

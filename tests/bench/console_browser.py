@@ -529,7 +529,7 @@ def prepare(folder: Path) -> tuple[URL, Path, City]:
 
 def console_threads() -> int:
     """The threads per worker `mynadesk console` runs with by default (the floor is served the same way)."""
-    from mynadesk.cli_console import serve
+    from mynadesk.commands.console import serve
 
     default: int = inspect.signature(serve).parameters["threads"].default
     return default

@@ -56,7 +56,7 @@ def create_floor_app() -> Flask:
 
 
 if __name__ == "__main__":
-    from mynadesk.cli_console import run_gunicorn
+    from mynadesk.commands.console import run_gunicorn
 
     workers, threads, port = (int(value) for value in sys.argv[1:4])
     run_gunicorn(create_floor_app, "127.0.0.1", port, workers, threads)

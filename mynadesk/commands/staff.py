@@ -1,8 +1,7 @@
-"""`mynadesk console` (serve the operations console with gunicorn) and `mynadesk staff …` (console users)."""
+"""`mynadesk staff …`: the console's users (add, reset a password, set roles, list)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,12 +13,7 @@ from core.clock import system_clock
 from core.config import Settings
 from core.domain.errors import DomainError
 
-console_app = typer.Typer(
-    help="業務コンソール / operations console.", no_args_is_help=False, invoke_without_command=True
-)
-staff_app = typer.Typer(
-    help="職員アカウント / console users: add, passwd, roles, list.", no_args_is_help=True
-)
+app = typer.Typer(help="職員アカウント / console users: add, passwd, roles, list.", no_args_is_help=True)
 out = Console()
 
 
@@ -43,50 +37,7 @@ def _cli_actor() -> Any:
     return Actor(f"cli:{getpass.getuser()}", role="admin", terminal="mynadesk-cli")
 
 
-def run_gunicorn(load: Callable[[], Any], host: str, port: int, workers: int, threads: int) -> None:
-    """Serve the WSGI app LOAD() gives with gunicorn as the console is served (also the benchmark's floor).
-
-    With THREADS > 1 each worker answers that many requests at once (gthread): a console page fires several
-    callbacks together, and one sync worker answered them one after the other."""
-    from gunicorn.app.base import BaseApplication
-
-    class _Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            if threads > 1:
-                self.cfg.set("worker_class", "gthread")
-                self.cfg.set("threads", threads)
-            self.cfg.set("timeout", 120)
-            self.cfg.set("accesslog", "-")
-            self.cfg.set("logger_class", "mynadesk.console_log.RedactingLogger")  # no 宛名番号 in the log
-            # gunicorn's control socket defaults to one path per OS user (~/.gunicorn/gunicorn.ctl): a second
-            # server on the machine would take it over. MynaDesk does not use gunicornc, so there is none.
-            self.cfg.set("control_socket_disable", True)
-
-        def load(self) -> Any:
-            return load()
-
-    _Server().run()
-
-
-@console_app.callback()
-def serve(
-    host: Annotated[str, typer.Option(help="待ち受けアドレス / bind address")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="ポート / port")] = 8050,
-    workers: Annotated[int, typer.Option(help="ワーカー数 / gunicorn workers")] = 2,
-    threads: Annotated[
-        int, typer.Option(help="ワーカーあたりのスレッド / threads per worker (callbacks in parallel)", min=1)
-    ] = 4,
-) -> None:
-    """業務コンソールを起動する / serve the operations console with gunicorn."""
-    from console import create_app
-
-    out.print(f"業務コンソール / console: http://{host}:{port}/")
-    run_gunicorn(create_app, host, port, workers, threads)
-
-
-@staff_app.command("add")
+@app.command("add")
 def staff_add(
     staff_code: Annotated[str, typer.Argument(help="職員番号 / staff ID")],
     name: Annotated[str, typer.Option("--name", help="氏名 / display name")],
@@ -113,7 +64,7 @@ def staff_add(
     )
 
 
-@staff_app.command("passwd")
+@app.command("passwd")
 def staff_passwd(
     staff_code: Annotated[str, typer.Argument(help="職員番号 / staff ID")],
     password_file: Annotated[Path | None, typer.Option(help="新しいパスワードのファイル")] = None,
@@ -133,7 +84,7 @@ def staff_passwd(
     )
 
 
-@staff_app.command("roles")
+@app.command("roles")
 def staff_roles(
     staff_code: Annotated[str, typer.Argument(help="職員番号 / staff ID")],
     role: Annotated[list[str], typer.Option("--role", help="役割(指定したものに置き換え) / roles to set")],
@@ -150,7 +101,7 @@ def staff_roles(
     out.print(f"[green]保存しました / saved:[/] {staff_code}")
 
 
-@staff_app.command("list")
+@app.command("list")
 def staff_list() -> None:
     """職員の一覧 / list console users."""
     from core.services import staff

@@ -24,7 +24,7 @@ KINDS = ", ".join(f"{k.value} ({k.label_ja})" for k in FormKind)
 
 
 def _card_face(reader_name: str | None, pin_stdin: bool) -> PersonFace:
-    from mynadesk.cli_reader import read_card, read_pin
+    from mynadesk.card_terminal import read_card, read_pin
 
     info = read_card(reader_name, read_pin(pin_stdin), wait=0.0)
     return PersonFace(info.name, info.address, info.birth_date, info.sex)

@@ -1,19 +1,19 @@
-"""`mynadesk site …`: seed Fujisawa's setup, serve the reservation site, run its mail/housekeeping worker."""
+"""`mynadesk site …`: seed Fujisawa's setup, serve the reservation site, run its worker (the round itself is
+core.services.site_worker's)."""
 
 from __future__ import annotations
 
 import secrets
 import time
-from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from core.clock import Clock, day_of, system_clock
+from core.clock import day_of, system_clock
 from core.config import Settings
 
-site_app = typer.Typer(
+app = typer.Typer(
     help="予約サイト / reservation site: seed, serve, worker.", no_args_is_help=True, rich_markup_mode="rich"
 )
 console = Console()
@@ -31,7 +31,7 @@ def _app_session_factory(settings: Settings) -> Any:
     return make_session_factory(app_engine(settings))
 
 
-@site_app.command("seed")
+@app.command("seed")
 def seed(
     demo_bookings: Annotated[
         bool,
@@ -55,7 +55,7 @@ def seed(
         console.print(f"デモ予約 / demo bookings: {booked:,}")
 
 
-@site_app.command("serve")
+@app.command("serve")
 def serve(
     bind: Annotated[str, typer.Option(help="待受アドレス / address:port")] = "127.0.0.1:8080",
     workers: Annotated[int, typer.Option(help="ワーカープロセス数 / worker processes", min=1)] = 2,
@@ -100,43 +100,20 @@ def serve(
     run_server(secret_key, options)
 
 
-def _worker_round(settings: Settings, factory: Any, clock: Clock) -> dict[str, int]:
-    from core.services import flow_states, mail, maintenance, pickup, ratelimit
-    from core.services.outbox import SmtpConfig, send_due
-    from core.services.slots import generate_slots, load_rules
-
-    now = clock()
-    today = day_of(now)
-    with factory.begin() as session:
-        rules = load_rules(session)
-        slots = generate_slots(session, today, today + timedelta(days=rules.max_days_ahead + 1))
-        seats = maintenance.release_expired_holds(session, now)
-        reminders = mail.enqueue_due_reminders(session, now)
-        anonymised = maintenance.anonymise_past(session, now, rules)
-        ratelimit.forget_old(session, now)
-        flow_states.forget_expired(session, now)
-        pickup.forget_old_attempts(session, now)
-    sent, failed = send_due(factory, SmtpConfig.from_settings(settings), now)
-    return {
-        "slots": slots,
-        "seats": seats,
-        "reminders": reminders,
-        "sent": sent,
-        "failed": failed,
-        "anonymised": anonymised,
-    }
-
-
-@site_app.command("worker")
+@app.command("worker")
 def worker(
     once: Annotated[bool, typer.Option("--once", help="1回だけ実行 / one round, e.g. from cron")] = False,
     interval: Annotated[int, typer.Option(help="間隔(秒) / seconds between rounds", min=5)] = 30,
 ) -> None:
     """メール送信と定期処理 / send mail, reminders, free expired holds, make slots, anonymise old bookings."""
+    from core.services.outbox import SmtpConfig
+    from core.services.site_worker import run_round
+
     settings = Settings.from_env()
     factory = _app_session_factory(settings)  # the site's role may not make slots, send mail or anonymise
+    smtp = SmtpConfig.from_settings(settings)
     while True:
-        counts = _worker_round(settings, factory, system_clock)
+        counts = run_round(factory, smtp, system_clock())
         console.print(" ".join(f"{name}={value}" for name, value in counts.items()))
         if once:
             return

@@ -1,4 +1,5 @@
-"""`mynadesk etl ...`: load resident register extracts (from a file or the city's FTP server)."""
+"""`mynadesk etl …`: load resident register extracts (from a file or the city's FTP server), show the last
+load's alerts, rebuild the analytics marts."""
 
 from __future__ import annotations
 
@@ -11,15 +12,15 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.clock import as_of_day
 from core.config import Settings
 from core.db.models.register import LoadAlert
 from core.domain.register import MoveReason
 from core.services.audit import Actor
-from etl.first_load import register_is_empty
-from etl.load import LoadOutcome, load_file, sort_by_extract_date
+from etl.load import LoadOutcome, load_extract, sort_by_extract_date
 from mynadesk import progress
 
-etl_app = typer.Typer(help="連携 / ETL: resident register extracts.", no_args_is_help=True)
+app = typer.Typer(help="連携 / ETL: resident register extracts.", no_args_is_help=True)
 console = Console()
 
 EXIT_LOADED, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -39,24 +40,13 @@ def session_factory() -> sessionmaker[Session]:
 
 
 def owner_session_factory() -> sessionmaker[Session]:
-    """Sessions as the schema owner: only for a first load into an empty register.
-
-    A first full load rebuilds the register's indexes after its COPY, which only the tables' owner may do;
-    every later load (and the console) keeps the ETL role's limits."""
+    """Sessions as the schema owner: etl.load.load_extract uses them only while the register is empty."""
     from core.db.engine import locate_database, make_engine, make_session_factory
 
     return make_session_factory(make_engine(locate_database(Settings.from_env()).owner_url))
 
 
-def first_load_factory(factory: sessionmaker[Session]) -> sessionmaker[Session]:
-    """Sessions as the schema owner while the register is empty, else FACTORY's."""
-    with factory() as session:
-        if not register_is_empty(session):
-            return factory
-    return owner_session_factory()
-
-
-@etl_app.command("load")
+@app.command("load")
 def etl_load(
     files: Annotated[
         list[Path], typer.Argument(help="住民記録ファイル / extract file(s) resident_<YYYYMMDD>_<kind>.csv")
@@ -71,10 +61,10 @@ def etl_load(
         for path in missing:
             console.print(f"[bold red]ファイルがありません / no such file:[/] {path}")
         raise typer.Exit(EXIT_USAGE)
-    factory = session_factory()
+    factory, owner_factory = session_factory(), owner_session_factory()
     ordered = sort_by_extract_date(files)
     for position, path in enumerate(ordered):
-        if load_one(first_load_factory(factory), path, dry_run=dry_run) == EXIT_REJECTED:
+        if load_one(factory, owner_factory, path, dry_run=dry_run) == EXIT_REJECTED:
             for waiting in ordered[position + 1 :]:  # a later delta must not be applied over a missing one
                 console.print(
                     f"[yellow]読み込みませんでした / not loaded (an earlier file was rejected): {waiting}[/]"
@@ -83,13 +73,15 @@ def etl_load(
     raise typer.Exit(EXIT_LOADED)
 
 
-def load_one(factory: sessionmaker[Session], path: Path, *, dry_run: bool) -> int:
-    """Load one file in its own transaction, print the outcome; return the exit code."""
+def load_one(
+    factory: sessionmaker[Session], owner_factory: sessionmaker[Session], path: Path, *, dry_run: bool
+) -> int:
+    """Load one file (etl.load.load_extract: its own transaction), print the outcome; return the exit code."""
     console.print(f"[bold]{path.name}[/]")
-    with factory() as session, progress.bar(console) as report, session.begin():
-        outcome = load_file(session, path, etl_actor(), dry_run=dry_run, progress=report)
-        if outcome.status != "loaded":
-            session.rollback()
+    with progress.bar(console) as report:
+        outcome = load_extract(
+            path, etl_actor(), factory, owner_factory=owner_factory, dry_run=dry_run, progress=report
+        )
     print_outcome(outcome)
     return EXIT_REJECTED if outcome.status == "rejected" else EXIT_LOADED
 
@@ -169,7 +161,7 @@ def print_alerts(alerts: list[LoadAlert]) -> None:
     console.print(table)
 
 
-@etl_app.command("alerts")
+@app.command("alerts")
 def etl_alerts() -> None:
     """前回の読込の要対応一覧 / alerts from the last register load."""
     from core.services.register_effects import load_alerts
@@ -178,7 +170,7 @@ def etl_alerts() -> None:
         print_alerts(load_alerts(session))
 
 
-@etl_app.command("pull")
+@app.command("pull")
 def etl_pull() -> None:
     """FTP から新しい住民記録ファイルを取得して読み込む / fetch new extracts over FTP(S) and load them."""
     from etl.pull import PullError, pull
@@ -212,3 +204,37 @@ def etl_pull() -> None:
             f"拒否したファイルと報告 / rejected file and report: {settings.register_dir / 'errors'}"
         )
     raise typer.Exit(EXIT_REJECTED if result.rejected else EXIT_LOADED)
+
+
+@app.command("analytics")
+def etl_analytics(
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="基準日 YYYY-MM-DD (既定: 今日) / reference day (default: today)"),
+    ] = None,
+) -> None:
+    """分析データを作り直す / rebuild the analytics marts and swap them in atomically."""
+    from core.analytics.marts import current_duckdb
+    from core.db.engine import app_engine
+    from etl.analytics.build import build_analytics
+
+    try:
+        day = as_of_day(as_of)
+    except ValueError as error:
+        console.print(f"[red]--as-of は YYYY-MM-DD で指定してください / use YYYY-MM-DD: {as_of}[/]")
+        raise typer.Exit(2) from error
+    settings = Settings.from_env()
+    engine = app_engine(settings)
+    try:
+        with progress.bar(console) as report:
+            actor = Actor(f"analytics:{getpass.getuser()}", role="etl")
+            summary = build_analytics(engine, settings.data_dir, day, report, actor)
+    finally:
+        engine.dispose()
+    table = Table(
+        "マート / mart", "行数 / rows", title=f"分析データ / analytics ({summary.seconds:.1f} s, {day})"
+    )
+    for name, rows in summary.rows.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+    console.print(f"DuckDB: {current_duckdb(settings.data_dir)}", soft_wrap=True)
