@@ -22,7 +22,7 @@ from core.analytics.marts import (
     UNKNOWN_DISTRICT,
 )
 from core.domain.cards import CardState
-from etl.synth.geography import DISTRICTS
+from demo.synth.geography import DISTRICTS
 
 _MACROS = """
 CREATE MACRO is_leap(y) AS (y % 4 = 0 AND (y % 100 <> 0 OR y % 400 = 0));

@@ -8,8 +8,8 @@ Target: p95 ≤ 1 s for every page and action, or ≤ 2 × the floor's p95 where
 BENCH_BROWSER_RUNS (default 5) timed runs per row after one untimed warm-up; BENCH_CONSOLE_WORKERS (default 1,
 as `make demo` serves it) the console's gunicorn workers.
 
-The city: Fujisawa's venues and demo bookings as `make demo` makes them (core.services.seed,
-core.services.demo_bookings), 443,283 residents with 81 % holding a card and two years of bookings at three
+The city: Fujisawa's venues and demo bookings as `make demo` makes them (demo.seed,
+demo.bookings), 443,283 residents with 81 % holding a card and two years of bookings at three
 more venues (console_seed.sql, as the server-side console benchmark), today's pickups at the first venue for
 the check-in runs, the analytics build of `mynadesk etl analytics`. The console runs as `mynadesk console`
 (gunicorn) in its own process; the card agent on the staff PC is answered by the browser itself (a canned
@@ -52,9 +52,9 @@ from core.db.models.staff import User
 from core.domain.booking import TOKYO
 from core.domain.roles import Role
 from core.services.audit import Actor
-from core.services.demo_bookings import seed_demo_bookings
-from core.services.seed import seed_fujisawa
 from core.services.staff import create_user
+from demo.bookings import seed_demo_bookings
+from demo.seed import seed_fujisawa
 from etl.analytics.build import build_analytics
 from tests.conftest import libpq
 from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS  # the same Debian chromium as the browser tests

@@ -13,7 +13,7 @@ from sqlalchemy.engine import URL, make_url
 
 from core.db.embedded import start_embedded, stop_embedded
 from core.db.migrate import upgrade
-from etl.synth import generate
+from demo.synth import generate
 from tests.conftest import recreate_database
 
 AS_OF = date(2026, 11, 26)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.clock import fixed_clock
 from core.config import Settings
 from core.domain.booking import TOKYO
-from core.services.seed import seed_fujisawa
+from demo.seed import seed_fujisawa
 from reservation_site import create_app
 from tests.reservation_site.browser import chromium, serve
 
