@@ -56,8 +56,8 @@ from core.services.staff import create_user
 from demo.bookings import seed_demo_bookings
 from demo.seed import seed_fujisawa
 from etl.analytics.build import build_analytics
+from tests.browser import chromium  # the same Debian chromium as the browser tests
 from tests.conftest import libpq
-from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS  # the same Debian chromium as the browser tests
 
 RUNS = int(os.environ.get("BENCH_BROWSER_RUNS", "5"))
 WORKERS = int(os.environ.get("BENCH_CONSOLE_WORKERS", "1"))
@@ -444,18 +444,12 @@ def _floor(browser: Any, base: str) -> list[Row]:
 
 
 def browse(console_base: str, floor_base: str, city: City) -> list[Row]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            floor = _floor(browser, floor_base)
-            pages = {role: _log_in(browser, console_base, role) for role in Role}
-            rows = [*floor, *_pages(pages, console_base, city), *_actions(pages, console_base, city)]
-            rows += _floor(browser, floor_base)  # again at the end: how steady the machine was
-            rows[-1].name += " (again, after)"
-        finally:
-            browser.close()
+    with chromium() as browser:
+        floor = _floor(browser, floor_base)
+        pages = {role: _log_in(browser, console_base, role) for role in Role}
+        rows = [*floor, *_pages(pages, console_base, city), *_actions(pages, console_base, city)]
+        rows += _floor(browser, floor_base)  # again at the end: how steady the machine was
+        rows[-1].name += " (again, after)"
     return rows
 
 

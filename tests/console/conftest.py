@@ -4,7 +4,6 @@ cards, the app, a live server on 127.0.0.1 and a real Chromium driven by Playwri
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -18,7 +17,6 @@ from playwright.sync_api import expect
 from sqlalchemy import Engine, update
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from console import create_app
 from console.context import ConsoleOptions
@@ -34,6 +32,7 @@ from core.domain.roles import Role
 from core.services import staff
 from core.services.audit import Actor
 from etl.analytics.build import build_analytics
+from tests.browser import CHROMIUM, INSTALL, chromium_profile, serve
 from tests.conftest import recreate_database, role_password
 from tests.factories import JST, add_card, add_resident
 
@@ -41,17 +40,6 @@ PASSWORD = "console test password"
 PERSON_BOX = "B-2026-0142"  # the seeded person's card waits in this box until it is handed over
 USERS = {role: f"T{role.value.upper()[:3]}1" for role in Role}
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @dataclass(frozen=True)
@@ -280,11 +268,8 @@ def login(client: FlaskClient, staff_code: str, password: str = PASSWORD) -> Any
 @pytest.fixture(scope="session")
 def live_server(console: Flask) -> Iterator[str]:
     """The console served on a free port of 127.0.0.1 (threaded, stopped after the session)."""
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, console, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serve(console) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -292,21 +277,10 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Debian's Chromium, headless, with a fresh profile (never a downloaded browser); per module, so the
     Playwright event loop is gone before other packages' browser tests start theirs."""
     if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is missing: run `bash scripts/debian-packages.sh test`")
-    from playwright.sync_api import sync_playwright
-
+        pytest.fail(f"Debian chromium is missing: {INSTALL}")
     profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1400, "height": 900},
-            locale="ja-JP",
-        )
+    with chromium_profile(profile, viewport={"width": 1400, "height": 900}, locale="ja-JP") as context:
         yield context
-        context.close()
 
 
 @pytest.fixture
