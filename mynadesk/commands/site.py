@@ -42,8 +42,8 @@ def seed(
     ] = False,
 ) -> None:
     """藤沢市の会場・手続き・受付時間と枠を登録 / create Fujisawa's venues, procedures, slots (idempotent)."""
-    from core.services.demo_bookings import seed_demo_bookings
-    from core.services.seed import seed_fujisawa
+    from demo.bookings import seed_demo_bookings
+    from demo.seed import seed_fujisawa
 
     factory = _owner_session_factory(Settings.from_env())
     now = system_clock()

@@ -18,18 +18,16 @@ from console.access import AccessRegistry
 from console.pages import reservations
 from core.clock import today
 from core.db.models.audit import AuditEntry
-from core.db.models.booking import Procedure, Venue
 from core.domain.roles import Role
 from tests.console.conftest import USERS, Seed, log_in, login, open_page, shot
 from tests.console.test_access import _fire
-from tests.factories import JST, add_booking
+from tests.factories import JST, add_booking, find_place
 
 LATER_DAYS = 6
 
 
 def _book(session: Session, booking_no: str, days_ahead: int) -> None:
-    venue = session.scalars(select(Venue).where(Venue.code == "HQ")).one()
-    procedure = session.scalars(select(Procedure).where(Procedure.code == "PICKUP")).one()
+    venue, procedure = find_place(session, "HQ", "PICKUP")
     start = datetime.combine(today() + timedelta(days=days_ahead), time(11, 15), JST)
     add_booking(session, venue.id, procedure.id, start, booking_no, name="窓口 確認", channel="web")
 
