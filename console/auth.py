@@ -26,6 +26,7 @@ from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import BadRequest
+from werkzeug.wrappers import Response as PlainResponse
 
 import reader
 from console import context
@@ -295,5 +296,5 @@ def _install_csrf(server: Flask) -> None:
     server.before_request(protect_forms)
 
     @server.errorhandler(CSRFError)
-    def expired(_: CSRFError) -> Response:
+    def expired(_: CSRFError) -> PlainResponse:
         return BadRequest(FORM_EXPIRED).get_response()
