@@ -276,10 +276,7 @@ def target_options(card_id: int | None) -> tuple[list[dict[str, Any]], list[dict
     if card_id is None:
         return [], []
     with context.unit_of_work() as s:
-        card = s.get(Card, card_id)
-        if card is None:
-            return [], []
-        offers = card_actions.offers(card)
+        offers = card_actions.offers_for(s, card_id)
     targets = [
         {
             "label": o.target.label_ja + ("(交付画面で)" if o.via_issuance else ""),

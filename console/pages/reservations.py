@@ -9,15 +9,14 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html
-from sqlalchemy import select
 
 from console import components as c
 from console import context, figures
 from console.access import AccessRegistry, Page
-from core.db.models.booking import Venue
 from core.domain.errors import DomainError
 from core.domain.reservations import ReservationStatus
 from core.domain.roles import Role
+from core.services import places
 from core.services import reservation_day as day_ops
 from core.services import reservations_admin as admin
 
@@ -48,7 +47,7 @@ MOVE_SLOT, MOVE, WALK_SLOT, WALK_NAME, WALK_NOTICE, WALK, MESSAGE, CALENDAR = (
 def venue_options() -> list[dict[str, Any]]:
     """Active venues for a dropdown."""
     with context.unit_of_work() as s:
-        venues = s.scalars(select(Venue).where(Venue.active.is_(True)).order_by(Venue.id)).all()
+        venues = places.venues(s, active_only=True)
     return [{"label": v.name_ja, "value": v.id} for v in venues]
 
 
