@@ -7,7 +7,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import Dash, html
 
-from console import context
+from console import context, ids
 from console.access import ALL_ROLES, AccessRegistry, Page
 
 
@@ -31,7 +31,7 @@ def register(app: Dash, registry: AccessRegistry) -> None:
         ]
         name = staff.display_name if staff else ""
         return html.Div(
-            [html.P(f"{name} さん、お疲れさまです。利用できる機能:"), dbc.Row(cards, id="home-pages")]
+            [html.P(f"{name} さん、お疲れさまです。利用できる機能:"), dbc.Row(cards, id=ids.HOME_PAGES)]
         )
 
     registry.page(Page("/", "トップ", ALL_ROLES, layout))
