@@ -13,6 +13,7 @@ from console.access import AccessRegistry, Page
 from core.analytics import queries
 from core.analytics.marts import current_duckdb
 from core.analytics.queries import AnalyticsMissing
+from core.domain.capacity import SHORTFALL_MIN_VISITS
 from core.domain.roles import Role
 from core.services import capacity, forecast
 from core.services.forecast import DemandModel
@@ -108,7 +109,7 @@ def compute(
     else:
         caps = int(cap)
     result = forecast.build_forecast(marts.items, today, horizon, model, caps, marts.notices)
-    over = [r for r in result.rows if r.gap >= 0.5]
+    over = [r for r in result.rows if r.gap >= SHORTFALL_MIN_VISITS]
     gaps = (
         c.table(
             ["月", "来庁見込み", "処理能力", "不足件数", "必要な追加窓口時間"],
