@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 from typer.testing import CliRunner
@@ -21,6 +22,7 @@ from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from mynadesk.cli import app
 from tests import log_sweep
+from tests.browser import chromium, needs_chromium
 from tests.conftest import mynadesk_env, process_env, recreate_database
 
 runner = CliRunner()
@@ -162,3 +164,20 @@ def test_serve_speaks_tls_with_hsts_and_secure_cookies(tls_site: int, certificat
     assert "strict-transport-security: max-age=" in fields
     assert "\r\nset-cookie: __host-booking=" in fields
     assert "Secure" in head
+
+
+@needs_chromium
+def test_forms_post_over_tls_without_a_referer(tls_site: int) -> None:
+    """Every page says Referrer-Policy: no-referrer, so a browser sends no Referer: CSRF protection over TLS
+    must rest on the token (and the SameSite cookie), not refuse every form for a missing Referer (Flask-WTF's
+    default WTF_CSRF_SSL_STRICT). A real Chromium submits the look-up form over HTTPS."""
+    with chromium() as browser:
+        page = browser.new_page(ignore_https_errors=True)
+        page.goto(f"https://127.0.0.1:{tls_site}/lookup?lang=en")
+        page.fill("input[name=booking_no]", "ZZ-0000")
+        page.fill("input[name=phone]", "0466-00-0000")
+        with page.expect_response(lambda r: r.request.method == "POST") as posted:
+            page.click("button[type=submit]")
+        assert posted.value.request.header_value("referer") is None
+        expect(page.locator("body")).to_contain_text("No booking found")
+        expect(page.locator("body")).not_to_contain_text("This page has expired")
