@@ -152,6 +152,16 @@ def role_password(role: str) -> str | None:
     return embedded_role_password(pgdata, owner_uri, role)
 
 
+@contextmanager
+def logged_in_as(url: URL, role: str) -> Iterator[Engine]:
+    """An engine on URL's database logged in as ROLE (APP_ROLE or SITE_ROLE), disposed of at the end."""
+    eng = make_engine(role_url(url, role, role_password(role)))
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+
+
 def mynadesk_env(url: URL, **extra: str) -> dict[str, str]:
     """The settings of a `mynadesk` process a test starts (CliRunner or a subprocess) on database URL: the
     owner's URL and the login roles' passwords of the test settings, so it reaches the same server as the

@@ -11,9 +11,8 @@ from playwright.sync_api import expect
 from sqlalchemy import Engine, text
 
 from core.config import SITE_ROLE
-from core.db.engine import make_engine, role_url
 from core.domain.roles import Role
-from tests.conftest import role_password
+from tests.conftest import logged_in_as
 from tests.console.conftest import Seed, log_in, open_page, shot
 
 NUMBER = "Z9Z-000005"
@@ -22,8 +21,7 @@ WAITED = "UPDATE booking.notice_attempts SET last_failed_at = last_failed_at - i
 
 def _attack(owner: Engine) -> None:
     """Five wrong birth dates for one number, through the site's role, each after the number's wait."""
-    site = make_engine(role_url(owner.url, SITE_ROLE, role_password(SITE_ROLE)))
-    try:
+    with logged_in_as(owner.url, SITE_ROLE) as site:
         for day in range(5):
             with owner.begin() as conn:
                 conn.execute(text(WAITED))
@@ -32,8 +30,6 @@ def _attack(owner: Engine) -> None:
                     text("SELECT * FROM booking.notice_ask(:n, :b)"),
                     {"n": NUMBER, "b": date(1980, 1, 1) + timedelta(days=day)},
                 )
-    finally:
-        site.dispose()
 
 
 def test_the_admin_sees_an_alert_about_a_notice_number_under_attack(

@@ -12,12 +12,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from core.config import SITE_ROLE
-from core.db.engine import make_engine, role_url
 from core.domain.roles import Role
 from core.services import ratelimit, staff
 from core.services.audit import Actor
 from core.services.security_alerts import STORM_REFUSALS
-from tests.conftest import role_password
+from tests.conftest import logged_in_as
 from tests.console.conftest import PASSWORD, Seed, log_in, open_page, shot
 
 VICTIM = "TLOCK1"
@@ -34,13 +33,9 @@ def _lock_out_through_the_login_form(page: Any, base: str) -> None:
 
 def _site_refuses(owner: Engine, times: int) -> None:
     """What the site writes, as the site's role, for each request its rate limits refuse (HTTP 429)."""
-    site = make_engine(role_url(owner.url, SITE_ROLE, role_password(SITE_ROLE)))
-    try:
-        with Session(site) as session, session.begin():
-            for _ in range(times):
-                ratelimit.record(session, ratelimit.REFUSED, datetime.now(UTC))
-    finally:
-        site.dispose()
+    with logged_in_as(owner.url, SITE_ROLE) as site, Session(site) as session, session.begin():
+        for _ in range(times):
+            ratelimit.record(session, ratelimit.REFUSED, datetime.now(UTC))
 
 
 def test_the_admin_is_alerted_to_a_lockout_and_a_storm_of_refusals(
