@@ -50,18 +50,20 @@ class Sweep:
     numbers: set[str] = field(default_factory=set)
     addresses: set[str] = field(default_factory=set)
     handler: logging.Handler | None = None
+    logger: logging.Logger = field(default_factory=logging.getLogger)
 
-    def start(self) -> None:
-        """Write every log record of this process to the folder; note personal values as they are flushed."""
+    def start(self, logger: logging.Logger | None = None) -> None:
+        """Write every log record of LOGGER (the root: every record of this process) to the folder; note
+        personal values as they are flushed."""
         self.folder.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(self.folder / "pytest-process.log", encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
         handler.addFilter(lambda record: not record.name.startswith(QUIET_LOGGERS))
         handler.setLevel(logging.INFO)
-        root = logging.getLogger()
-        if root.getEffectiveLevel() > logging.INFO:
-            root.setLevel(logging.INFO)
-        root.addHandler(handler)
+        self.logger = logger or logging.getLogger()
+        if self.logger.getEffectiveLevel() > logging.INFO:
+            self.logger.setLevel(logging.INFO)
+        self.logger.addHandler(handler)
         self.handler = handler
         event.listen(Session, "before_flush", self._note_flush)
 
@@ -69,7 +71,7 @@ class Sweep:
         """Stop listening (the files stay)."""
         event.remove(Session, "before_flush", self._note_flush)
         if self.handler is not None:
-            logging.getLogger().removeHandler(self.handler)
+            self.logger.removeHandler(self.handler)
             self.handler.close()
 
     def output(self, name: str) -> IO[str]:

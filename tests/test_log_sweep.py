@@ -9,13 +9,21 @@ from pathlib import Path
 from tests.log_sweep import Sweep
 
 
+def _own_logger(name: str) -> logging.Logger:
+    """A logger whose records reach only this test's sweep, not the session's (which would find the planted
+    values and fail the run)."""
+    logger = logging.getLogger(f"tests.log_sweep_fixture.{name}")
+    logger.propagate = False
+    return logger
+
+
 def test_the_sweep_finds_noted_personal_data_in_any_spelling(tmp_path: Path) -> None:
+    log = _own_logger("finds")
     sweep = Sweep(tmp_path / "logs")
-    sweep.start()
+    sweep.start(log)
     try:
         for value in ("藤沢 太郎", "フジサワ　タロウ", "0466-25-1111", "Taro@Example.JP", "窓口"):
             sweep.note(value)
-        log = logging.getLogger("mynadesk.test_sweep")
         log.warning("booking failed for 藤沢　太郎 (phone 0466251111)")
         log.info("mail to taro@example.jp queued; kana フジサワタロウ")
         log.info("窓口 opened; 0000000001 read; 0466-25-111 is too short")
@@ -33,11 +41,12 @@ def test_the_sweep_finds_noted_personal_data_in_any_spelling(tmp_path: Path) -> 
 
 
 def test_a_clean_log_has_no_leaks(tmp_path: Path) -> None:
+    log = _own_logger("clean")
     sweep = Sweep(tmp_path / "logs")
-    sweep.start()
+    sweep.start(log)
     try:
         sweep.note("鵠沼 読子")
-        logging.getLogger("mynadesk.test_sweep").warning("reservation 42 booked; resident R-17 viewed")
+        log.warning("reservation 42 booked; resident R-17 viewed")
     finally:
         sweep.stop()
     assert sweep.leaks() == []

@@ -29,7 +29,7 @@ def _alerts() -> Any:
         [
             html.H2(f"セキュリティ警告 {len(alerts)}件", className="h6"),
             c.table(["日時", "内容", "対象"], alerts, _cells, table_id=ids.HOME_ALERT_ROWS),
-            dcc.Link("監査ログを開く", href="/admin/audit"),
+            dcc.Link("監査ログを開く", href="/admin/audit", className="alert-link"),
         ],
         color="danger",
         id=ids.HOME_ALERTS,
