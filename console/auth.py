@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -25,6 +24,9 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import BadRequest
+from werkzeug.wrappers import Response as PlainResponse
 
 import reader
 from console import context
@@ -41,24 +43,13 @@ PUBLIC_PREFIXES = ("/login", "/vendor/", "/assets/", "/_dash-component-suites/",
 STATIC_PREFIXES = ("/vendor/", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico")
 DASH_API_PREFIXES = ("/_dash-update-component", "/_dash-layout", "/_dash-dependencies", "/_reload-hash")
 ALWAYS_ALLOWED = ("/logout", "/account/password")
+FORM_EXPIRED = "フォームの有効期限が切れました。もう一度送信してください / the form expired, send it again"
+# Flask-WTF, set to what the console's forms need: the token lives as long as the login session (a form may
+# stay open longer than an hour), and no Referer check over TLS (every response says Referrer-Policy:
+# no-referrer, so the browser sends none)
+CSRF_CONFIG = {"WTF_CSRF_TIME_LIMIT": None, "WTF_CSRF_SSL_STRICT": False, "WTF_CSRF_CHECK_DEFAULT": False}
 
 bp = Blueprint("console_auth", __name__)
-
-
-def _csrf_token() -> str:
-    token = session.get("csrf_token")
-    if not token:
-        token = secrets.token_urlsafe(32)
-        session["csrf_token"] = token
-    return str(token)
-
-
-def _check_csrf() -> None:
-    expected = str(session.get("csrf_token", ""))
-    if not expected or not secrets.compare_digest(request.form.get("csrf_token", ""), expected):
-        abort(
-            400, "フォームの有効期限が切れました。もう一度送信してください / the form expired, send it again"
-        )
 
 
 def _safe_next(target: str | None) -> str:
@@ -73,7 +64,6 @@ def _login_page(staff_code: str = "", next_url: str = "/", status: int = 200) ->
     page = render_template(
         "login.html",
         title="ログイン",
-        csrf_token=_csrf_token(),
         staff_code=staff_code,
         next=next_url,
         max_failures=DEFAULT_LOGIN_POLICY.max_failures,
@@ -101,7 +91,6 @@ def login() -> Any:
     next_url = _safe_next(request.values.get("next"))
     if request.method == "GET":
         return _login_page(next_url=next_url)
-    _check_csrf()
     staff_code = request.form.get("staff_code", "").strip()
     refused: LoginRefused | None = None
     with context.unit_of_work() as s:  # a refusal is committed too: it counts towards the lockout
@@ -130,8 +119,7 @@ def logout() -> Any:
     if request.method == "GET":
         if context.user() is None:
             return redirect(url_for("console_auth.login"))
-        return render_template("logout.html", title="ログアウト", csrf_token=_csrf_token())
-    _check_csrf()
+        return render_template("logout.html", title="ログアウト")
     staff = context.user()
     if staff is not None:
         with context.unit_of_work() as s:
@@ -151,7 +139,6 @@ def password() -> Any:
         return redirect(url_for("console_auth.login"))
     status = 200
     if request.method == "POST":
-        _check_csrf()
         try:
             if request.form.get("new") != request.form.get("confirm"):
                 raise StaffError("確認用のパスワードが一致しません", "the two new passwords differ")
@@ -173,7 +160,6 @@ def password() -> Any:
     page = render_template(
         "password.html",
         title="パスワード変更",
-        csrf_token=_csrf_token(),
         must_change=staff.must_change_password,
         min_length=DEFAULT_LOGIN_POLICY.min_password_length,
     )
@@ -292,3 +278,23 @@ def install(server: Flask, registry: AccessRegistry) -> None:
 
     server.register_blueprint(bp)
     server.before_request(lambda: guard(registry))
+    _install_csrf(server)
+
+
+def _install_csrf(server: Flask) -> None:
+    """Flask-WTF's CSRF token on every form post (login, logout, password), checked after the guard.
+
+    Dash's callbacks are left to the guard: they carry only a JSON body, which a page on another site cannot
+    send without a CORS preflight this server never grants, and the session cookie is SameSite=Lax."""
+    server.config.update(CSRF_CONFIG)
+    csrf = CSRFProtect(server)
+
+    def protect_forms() -> None:
+        if not request.path.startswith(DASH_API_PREFIXES):
+            csrf.protect()
+
+    server.before_request(protect_forms)
+
+    @server.errorhandler(CSRFError)
+    def expired(_: CSRFError) -> PlainResponse:
+        return BadRequest(FORM_EXPIRED).get_response()

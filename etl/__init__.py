@@ -1,1 +1,1 @@
-"""ETL: register extracts and card ledger into PostgreSQL; the analytic layer; synthetic data."""
+"""ETL: register extracts and card ledger into PostgreSQL; the analytic layer (synthetic data: demo/)."""

@@ -9,15 +9,16 @@ from urllib.parse import urlencode
 from flask import render_template
 from sqlalchemy.orm import Session
 
-from core.db.models.booking import Reservation, Slot, Venue
+from core.db.models.booking import Reservation, Slot
 from core.domain.booking import TOKYO, change_deadline
+from core.services.places import VenueRow
 from reports.qr import qr_data_uri
 from reservation_site import web
 
 OSM_SEARCH = "https://www.openstreetmap.org/search"
 
 
-def map_url(venue: Venue) -> str | None:
+def map_url(venue: VenueRow) -> str | None:
     """A plain link to the venue on OpenStreetMap, searched by its Japanese address (the map's own language);
     the resident opens it, the page embeds nothing."""
     if not venue.address_ja:

@@ -10,11 +10,11 @@ from typing import Any
 from flask import request, session
 from sqlalchemy.orm import Session
 
-from core.db.models.booking import Procedure
 from core.domain.booking import BookingRules
 from core.domain.parties import party_sizes
 from core.services import pickup
 from core.services import slots as slot_service
+from core.services.places import ProcedureRow
 from reservation_site import web
 
 KEY = "visit"
@@ -42,7 +42,7 @@ def start(visit: Visit) -> None:
     }
 
 
-def current(procedure: Procedure) -> Visit | None:
+def current(procedure: ProcedureRow) -> Visit | None:
     """The visit started for PROCEDURE, if any."""
     data: dict[str, Any] | None = session.get(KEY)
     if not data or data.get("procedure") != procedure.code:
@@ -63,7 +63,9 @@ def drop(changes_only: bool = False) -> None:
         session.pop(KEY, None)
 
 
-def venue_rules(db: Session, procedure: Procedure, venue_id: int, visit: Visit | None) -> BookingRules | None:
+def venue_rules(
+    db: Session, procedure: ProcedureRow, venue_id: int, visit: Visit | None
+) -> BookingRules | None:
     """The rules for booking PROCEDURE at the venue, or None when this visitor may not book there (a pickup
     away from the venue keeping the card, unless the city's transfer rule allows it)."""
     rules = web.rules(db)
@@ -75,7 +77,7 @@ def venue_rules(db: Session, procedure: Procedure, venue_id: int, visit: Visit |
     return allowed.get(venue_id)
 
 
-def seats(db: Session, procedure: Procedure, venue_id: int) -> int:
+def seats(db: Session, procedure: ProcedureRow, venue_id: int) -> int:
     """The most seats a coming time of the venue has (cached like the rules)."""
     key = (venue_id, procedure.id)
     load = lambda: slot_service.venue_seats(db, venue_id, procedure.id, web.now())  # noqa: E731
@@ -83,7 +85,7 @@ def seats(db: Session, procedure: Procedure, venue_id: int) -> int:
     return found
 
 
-def party_choices(db: Session, procedure: Procedure, venue_id: int, visit: Visit | None) -> list[int]:
+def party_choices(db: Session, procedure: ProcedureRow, venue_id: int, visit: Visit | None) -> list[int]:
     """The party sizes this visitor may book at the venue (empty: the fixed party does not fit there)."""
     possible = party_sizes(procedure.max_party_size, seats(db, procedure, venue_id))
     if visit is not None and visit.party:

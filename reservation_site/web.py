@@ -11,15 +11,16 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request, session
 from markupsafe import Markup
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from core.clock import day_of
-from core.db.models.booking import Procedure, Slot, Venue, VenueProcedure
+from core.db.models.booking import Slot
 from core.domain.booking import BookingRules
-from core.services import crowding
+from core.services import places
 from core.services import slots as slot_service
 from core.services.booking import HoldTicket
+from core.services.places import ProcedureRow, VenueRow
 from core.services.slots import load_rules
 
 T = TypeVar("T")
@@ -112,18 +113,20 @@ def rules(db: Session | None = None) -> BookingRules:
     return found
 
 
-def procedure(db: Session | None, procedure_id: int) -> Procedure:
-    """A procedure by id (cached; read-only use)."""
-    found: Procedure | None = _cached(
-        "procedure", procedure_id, lambda: _read(db, lambda s: s.get(Procedure, procedure_id))
+def procedure(db: Session | None, procedure_id: int) -> ProcedureRow:
+    """A procedure by id (cached)."""
+    found: ProcedureRow | None = _cached(
+        "procedure", procedure_id, lambda: _read(db, lambda s: places.procedure(s, procedure_id))
     )
     assert found is not None
     return found
 
 
-def venue(db: Session | None, venue_id: int) -> Venue:
-    """A venue by id (cached; read-only use)."""
-    found: Venue | None = _cached("venue", venue_id, lambda: _read(db, lambda s: s.get(Venue, venue_id)))
+def venue(db: Session | None, venue_id: int) -> VenueRow:
+    """A venue by id (cached)."""
+    found: VenueRow | None = _cached(
+        "venue", venue_id, lambda: _read(db, lambda s: places.venue(s, venue_id))
+    )
     assert found is not None
     return found
 
@@ -170,27 +173,23 @@ def day_slots(
     return found
 
 
-def procedure_by_code(db: Session, code: str) -> Procedure | None:
+def procedure_by_code(db: Session, code: str) -> ProcedureRow | None:
     """An active procedure by its code (cached)."""
-    query = select(Procedure).where(Procedure.code == code, Procedure.active)
-    found: Procedure | None = _cached("procedure_code", code, lambda: db.scalars(query).one_or_none())
+    found: ProcedureRow | None = _cached("procedure_code", code, lambda: places.procedure_by_code(db, code))
     return found
 
 
-def venue_for(db: Session, procedure_id: int, code: str) -> Venue | None:
+def venue_for(db: Session, procedure_id: int, code: str) -> VenueRow | None:
     """An active venue offering the procedure, by the venue's code (cached)."""
-    query = (
-        select(Venue)
-        .join(VenueProcedure, VenueProcedure.venue_id == Venue.id)
-        .where(Venue.code == code, Venue.active, VenueProcedure.procedure_id == procedure_id)
+    found: VenueRow | None = _cached(
+        "venue_code", (procedure_id, code), lambda: places.venue_for(db, procedure_id, code)
     )
-    found: Venue | None = _cached("venue_code", (procedure_id, code), lambda: db.scalars(query).one_or_none())
     return found
 
 
-def venues_offering(db: Session, procedure_id: int) -> list[Venue]:
-    """The active venues offering the procedure (cached; read-only use)."""
-    found: list[Venue] = _cached("venues", procedure_id, lambda: crowding.venues_offering(db, procedure_id))
+def venues_offering(db: Session, procedure_id: int) -> list[VenueRow]:
+    """The active venues offering the procedure (cached)."""
+    found: list[VenueRow] = _cached("venues", procedure_id, lambda: places.venues_offering(db, procedure_id))
     return found
 
 

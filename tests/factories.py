@@ -1,4 +1,5 @@
-"""Small builders of realistic rows for tests (a resident of Fujisawa, a card in the ledger)."""
+"""Small builders of realistic rows for tests (a resident of Fujisawa, a card in the ledger, a venue and its
+procedure, a slot and a booking on it)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import itertools
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.db.models.booking import Reservation, Slot
+from core.db.models.booking import Procedure, Reservation, Slot, Venue
 from core.db.models.cards import Card
 from core.db.models.register import Household, Resident
 
@@ -71,21 +73,62 @@ def add_card(session: Session, holder: Resident | None, state: str = "notified",
     return card
 
 
-def add_booking(
-    session: Session, venue_id: int, procedure_id: int, starts_at: datetime, booking_no: str, **fields: Any
-) -> Reservation:
-    """A 15-minute time at STARTS_AT with 2 seats, one of them taken by the booking BOOKING_NO (FIELDS: the
-    reservation's other columns, e.g. name, notice_no, channel)."""
+def add_place(
+    session: Session,
+    venue_code: str,
+    procedure_code: str,
+    venue_names: tuple[str, str] = ("本庁舎", "City Hall"),
+    procedure_names: tuple[str, str] = ("カード受取", "Card pickup"),
+    **procedure_fields: Any,
+) -> tuple[Venue, Procedure]:
+    """A venue and a 15-minute procedure (card pickup at City Hall unless named otherwise; PROCEDURE_FIELDS:
+    the procedure's other columns, e.g. duration_minutes, needs_notice_no)."""
+    venue = Venue(code=venue_code, name_ja=venue_names[0], name_en=venue_names[1])
+    procedure_fields.setdefault("duration_minutes", 15)
+    procedure = Procedure(
+        code=procedure_code, name_ja=procedure_names[0], name_en=procedure_names[1], **procedure_fields
+    )
+    session.add_all([venue, procedure])
+    session.flush()
+    return venue, procedure
+
+
+def find_place(session: Session, venue_code: str, procedure_code: str) -> tuple[Venue, Procedure]:
+    """The venue and the procedure a seed already holds, by their codes."""
+    venue = session.scalars(select(Venue).where(Venue.code == venue_code)).one()
+    procedure = session.scalars(select(Procedure).where(Procedure.code == procedure_code)).one()
+    return venue, procedure
+
+
+def add_slot(
+    session: Session, venue_id: int, procedure_id: int, starts_at: datetime, capacity: int = 2, **fields: Any
+) -> Slot:
+    """A 15-minute time at STARTS_AT with CAPACITY seats (FIELDS: the slot's other columns, e.g. booked)."""
     slot = Slot(
         venue_id=venue_id,
         procedure_id=procedure_id,
         starts_at=starts_at,
         ends_at=starts_at + timedelta(minutes=15),
-        capacity=2,
-        booked=1,
+        capacity=capacity,
+        **fields,
     )
     session.add(slot)
     session.flush()
+    return slot
+
+
+def add_booking(
+    session: Session,
+    venue_id: int,
+    procedure_id: int,
+    starts_at: datetime,
+    booking_no: str,
+    capacity: int = 2,
+    **fields: Any,
+) -> Reservation:
+    """A 15-minute time at STARTS_AT with CAPACITY seats, one of them taken by the booking BOOKING_NO (FIELDS:
+    the reservation's other columns, e.g. name, notice_no, channel)."""
+    slot = add_slot(session, venue_id, procedure_id, starts_at, capacity, booked=1)
     fields.setdefault("secret_hash", booking_no.ljust(64, "0"))
     reservation = Reservation(booking_no=booking_no, slot_id=slot.id, procedure_id=procedure_id, **fields)
     session.add(reservation)

@@ -120,7 +120,7 @@ def show(filters: AuditFilter) -> Any:
                     str(e.client_addr or ""),
                     e.summary or "",
                 ],
-                table_id="audit-rows",
+                table_id=ids.AUDIT_ROWS,
             ),
         ]
     )

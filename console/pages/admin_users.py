@@ -31,7 +31,7 @@ def _users_table(users: list[StaffUser]) -> Any:
             c.fmt(u.last_login_at),
             "変更待ち" if u.must_change_password else "設定済",
         ],
-        table_id="users-list",
+        table_id=ids.USERS_LIST,
     )
 
 

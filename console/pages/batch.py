@@ -95,7 +95,7 @@ def render(report: BatchReport) -> Any:
                 html.Small(f"nothing was changed: {len(failures)} line(s) need fixing"),
             ],
             color="danger",
-            id="batch-refused",
+            id=ids.BATCH_REFUSED,
         )
     else:
         head = dbc.Alert(
@@ -111,7 +111,7 @@ def render(report: BatchReport) -> Any:
             line.notice_no or "—",
             html.Span(line.message, className="text-success" if line.ok else "text-danger"),
         ],
-        table_id="batch-lines",
+        table_id=ids.BATCH_LINES,
     )
     return html.Div([head, table])
 

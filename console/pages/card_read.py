@@ -10,21 +10,11 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html
 
 from console import components as c
-from console import context
+from console import context, ids
 from console.access import AccessRegistry
 from core.domain.errors import DomainError
 from core.domain.identity import IdentityComparison, Match, PersonFace
 from core.services.card_reads import compare_card_read
-
-PIN, READ, URL, RAW, RESULT, OK, HOLDER = (
-    "issue-pin",
-    "issue-read",
-    "issue-reader-url",
-    "issue-chip",
-    "issue-chip-result",
-    "issue-chip-ok",
-    "issue-holder",
-)
 
 # Runs in the browser: the PIN goes to the agent on 127.0.0.1 only, never to the console server.
 READ_JS = """
@@ -52,35 +42,35 @@ def panel() -> Any:
                 " 住民に暗証番号(4桁)を入力してもらい、カードをリーダーに置いて読み取ります。",
                 className="text-muted",
             ),
-            dcc.Store(id=URL, data=context.context().options.reader_url),
-            dcc.Store(id=RAW),
-            dcc.Store(id=OK),
+            dcc.Store(id=ids.ISSUE_READER_URL, data=context.context().options.reader_url),
+            dcc.Store(id=ids.ISSUE_CHIP),
+            dcc.Store(id=ids.ISSUE_CHIP_OK),
             dbc.InputGroup(
                 [
-                    c.group_label("暗証番号", PIN),
+                    c.group_label("暗証番号", ids.ISSUE_PIN),
                     dbc.Input(
-                        id=PIN,
+                        id=ids.ISSUE_PIN,
                         type="password",
                         inputMode="numeric",
                         maxLength=4,
                         placeholder="暗証番号(4桁)",
                         autoComplete="off",
                     ),
-                    dbc.Button("カード読取", id=READ, color="secondary"),
+                    dbc.Button("カード読取", id=ids.ISSUE_READ, color="secondary"),
                 ],
                 size="sm",
                 className="my-1",
                 style={"maxWidth": "24rem"},
             ),
             html.Div(
-                id=RESULT,
+                id=ids.ISSUE_CHIP_RESULT,
                 children=html.Small(
                     "未読取 / not read (読み取らずに交付することもできます)", className="text-muted"
                 ),
             ),
         ],
         className="md-placeholder p-2 my-2",
-        id="issue-reader",
+        id=ids.ISSUE_READER,
     )
 
 
@@ -105,7 +95,7 @@ def _table(result: IdentityComparison) -> Any:
             f.register,
             html.Span(f.match.label_ja, className=colour.get(f.match, "text-warning")),
         ],
-        table_id="issue-chip-table",
+        table_id=ids.ISSUE_CHIP_TABLE,
     )
     notes = []
     if not result.same_person_likely:
@@ -155,19 +145,19 @@ def register(app: Dash, registry: AccessRegistry, roles: frozenset[Any]) -> None
         app,
         roles,
         READ_JS,
-        Output(RAW, "data"),
-        Output(PIN, "value"),
-        Input(READ, "n_clicks"),
-        State(PIN, "value"),
-        State(URL, "data"),
+        Output(ids.ISSUE_CHIP, "data"),
+        Output(ids.ISSUE_PIN, "value"),
+        Input(ids.ISSUE_READ, "n_clicks"),
+        State(ids.ISSUE_PIN, "value"),
+        State(ids.ISSUE_READER_URL, "data"),
         prevent_initial_call=True,
     )
     registry.callback(
         app,
         roles,
-        Output(RESULT, "children"),
-        Output(OK, "data"),
-        Input(RAW, "data"),
-        State(HOLDER, "data"),
+        Output(ids.ISSUE_CHIP_RESULT, "children"),
+        Output(ids.ISSUE_CHIP_OK, "data"),
+        Input(ids.ISSUE_CHIP, "data"),
+        State(ids.ISSUE_HOLDER, "data"),
         prevent_initial_call=True,
     )(compare)

@@ -8,25 +8,22 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, html
 
 from console import components as c
-from console import context, figures
+from console import context, figures, ids
 from console.access import AccessRegistry, Page
 from core.analytics import queries
 from core.analytics.marts import current_duckdb
 from core.analytics.queries import AnalyticsMissing
+from core.domain.capacity import SHORTFALL_MIN_VISITS
 from core.domain.roles import Role
 from core.services import capacity, forecast
 from core.services.forecast import DemandModel
 
 ROLES = frozenset({Role.MANAGER})
 
-HORIZON, TAKE_UP, EARLY, MINUTES = "fc-horizon", "fc-take-up", "fc-early", "fc-minutes"
-CAPACITY, BREAKDOWN = "fc-capacity", "fc-breakdown"
-WAVES, DEMAND, SPLIT, GAPS, SUMMARY = "fc-waves", "fc-demand", "fc-split", "fc-gaps", "fc-summary"
-
 
 def _missing() -> tuple[Any, ...]:
     """The page without an analytics build: say what to run, leave the charts empty."""
-    return c.no_analytics("fc-no-analytics"), {}, {}, {}, None
+    return c.no_analytics(ids.FC_NO_ANALYTICS), {}, {}, {}, None
 
 
 def _control(label: str, component: Any, width: int = 3) -> dbc.Col:
@@ -40,7 +37,7 @@ def layout(**_: Any) -> Any:
             _control(
                 "期間 / horizon",
                 dbc.RadioItems(
-                    id=HORIZON,
+                    id=ids.FC_HORIZON,
                     value=36,
                     inline=True,
                     options=[{"label": "36か月", "value": 36}, {"label": "10年", "value": 120}],
@@ -50,17 +47,26 @@ def layout(**_: Any) -> Any:
             _control(
                 "来庁率 / take-up (%)",
                 dcc.Slider(
-                    id=TAKE_UP, min=50, max=100, step=5, value=85, marks={50: "50", 75: "75", 100: "100"}
+                    id=ids.FC_TAKE_UP,
+                    min=50,
+                    max=100,
+                    step=5,
+                    value=85,
+                    marks={50: "50", 75: "75", 100: "100"},
                 ),
             ),
             _control(
                 "窓口が開いた月に来る割合 / come early (%)",
-                dcc.Slider(id=EARLY, min=10, max=90, step=5, value=40, marks={10: "10", 50: "50", 90: "90"}),
+                dcc.Slider(
+                    id=ids.FC_EARLY, min=10, max=90, step=5, value=40, marks={10: "10", 50: "50", 90: "90"}
+                ),
             ),
-            _control("1件の処理時間(分)", dbc.Input(id=MINUTES, type="number", min=5, max=120, value=15), 2),
+            _control(
+                "1件の処理時間(分)", dbc.Input(id=ids.FC_MINUTES, type="number", min=5, max=120, value=15), 2
+            ),
             _control(
                 "月の処理能力(空欄=予約枠の設定から)",
-                dbc.Input(id=CAPACITY, type="number", min=0, placeholder="予約枠から計算"),
+                dbc.Input(id=ids.FC_CAPACITY, type="number", min=0, placeholder="予約枠から計算"),
                 2,
             ),
         ],
@@ -69,18 +75,18 @@ def layout(**_: Any) -> Any:
     return html.Div(
         [
             controls,
-            html.Div(id=SUMMARY),
-            dcc.Loading(dcc.Graph(id=WAVES, config=figures.graph_config("expiry-waves"))),
-            dcc.Loading(dcc.Graph(id=DEMAND, config=figures.graph_config("demand-vs-capacity"))),
+            html.Div(id=ids.FC_SUMMARY),
+            dcc.Loading(dcc.Graph(id=ids.FC_WAVES, config=figures.graph_config("expiry-waves"))),
+            dcc.Loading(dcc.Graph(id=ids.FC_DEMAND, config=figures.graph_config("demand-vs-capacity"))),
             dbc.RadioItems(
-                id=BREAKDOWN,
+                id=ids.FC_BREAKDOWN,
                 value="district",
                 inline=True,
                 options=[{"label": "地区別", "value": "district"}, {"label": "年齢別", "value": "age"}],
             ),
-            dcc.Loading(dcc.Graph(id=SPLIT, config=figures.graph_config("expiry-breakdown"))),
+            dcc.Loading(dcc.Graph(id=ids.FC_SPLIT, config=figures.graph_config("expiry-breakdown"))),
             html.H2("処理能力を超える月 / months over capacity", className="h5 mt-3"),
-            html.Div(id=GAPS),
+            html.Div(id=ids.FC_GAPS),
         ]
     )
 
@@ -108,7 +114,7 @@ def compute(
     else:
         caps = int(cap)
     result = forecast.build_forecast(marts.items, today, horizon, model, caps, marts.notices)
-    over = [r for r in result.rows if r.gap >= 0.5]
+    over = [r for r in result.rows if r.gap >= SHORTFALL_MIN_VISITS]
     gaps = (
         c.table(
             ["月", "来庁見込み", "処理能力", "不足件数", "必要な追加窓口時間"],
@@ -120,7 +126,7 @@ def compute(
                 f"{r.gap:,.0f}",
                 f"{result.extra_hours(r):,.1f} 時間",
             ],
-            table_id="fc-gap-table",
+            table_id=ids.FC_GAP_TABLE,
         )
         if over
         else dbc.Alert("期間中、処理能力を超える月はありません", color="success")
@@ -132,14 +138,14 @@ def compute(
             html.P(
                 f"期間中のカード有効期限 {total:,}件、電子証明書 {certs:,}件、能力超過 {len(over)}か月、"
                 f"追加窓口時間 合計 {sum(result.extra_hours(r) for r in over):,.0f} 時間",
-                id="fc-summary-text",
+                id=ids.FC_SUMMARY_TEXT,
                 className="mb-0",
             ),
             html.Small(
                 f"{as_of}。年齢帯は有効期限日時点の年齢(更新に来る時の年齢)です"
                 " / age bands are the age on the expiry date",
                 className="text-muted",
-                id="fc-as-of",
+                id=ids.FC_AS_OF,
             ),
         ]
     )
@@ -165,15 +171,15 @@ def register(app: Dash, registry: AccessRegistry) -> None:
     registry.callback(
         app,
         ROLES,
-        Output(SUMMARY, "children"),
-        Output(WAVES, "figure"),
-        Output(DEMAND, "figure"),
-        Output(SPLIT, "figure"),
-        Output(GAPS, "children"),
-        Input(HORIZON, "value"),
-        Input(TAKE_UP, "value"),
-        Input(EARLY, "value"),
-        Input(MINUTES, "value"),
-        Input(CAPACITY, "value"),
-        Input(BREAKDOWN, "value"),
+        Output(ids.FC_SUMMARY, "children"),
+        Output(ids.FC_WAVES, "figure"),
+        Output(ids.FC_DEMAND, "figure"),
+        Output(ids.FC_SPLIT, "figure"),
+        Output(ids.FC_GAPS, "children"),
+        Input(ids.FC_HORIZON, "value"),
+        Input(ids.FC_TAKE_UP, "value"),
+        Input(ids.FC_EARLY, "value"),
+        Input(ids.FC_MINUTES, "value"),
+        Input(ids.FC_CAPACITY, "value"),
+        Input(ids.FC_BREAKDOWN, "value"),
     )(compute)

@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, dcc, html
 
 from console import components as c
-from console import context
+from console import context, ids
 from console.access import ALL_ROLES, AccessRegistry, Page
 from core.domain.booking import TOKYO
 from core.domain.roles import Role
@@ -24,15 +24,15 @@ def _alerts() -> Any:
     with context.unit_of_work() as s:
         alerts = security_alerts.current_alerts(s, context.now())
     if not alerts:
-        return dbc.Alert("セキュリティ警告はありません(過去7日間)", color="light", id="home-alerts")
+        return dbc.Alert("セキュリティ警告はありません(過去7日間)", color="light", id=ids.HOME_ALERTS)
     return dbc.Alert(
         [
             html.H2(f"セキュリティ警告 {len(alerts)}件", className="h6"),
-            c.table(["日時", "内容", "対象"], alerts, _cells, table_id="home-alert-rows"),
+            c.table(["日時", "内容", "対象"], alerts, _cells, table_id=ids.HOME_ALERT_ROWS),
             dcc.Link("監査ログを開く", href="/admin/audit"),
         ],
         color="danger",
-        id="home-alerts",
+        id=ids.HOME_ALERTS,
     )
 
 
@@ -57,6 +57,6 @@ def register(app: Dash, registry: AccessRegistry) -> None:
         name = staff.display_name if staff else ""
         alerts = [_alerts()] if Role.ADMIN in context.roles() else []
         greeting = html.P(f"{name} さん、お疲れさまです。利用できる機能:")
-        return html.Div([*alerts, greeting, dbc.Row(cards, id="home-pages")])
+        return html.Div([*alerts, greeting, dbc.Row(cards, id=ids.HOME_PAGES)])
 
     registry.page(Page("/", "トップ", ALL_ROLES, layout))

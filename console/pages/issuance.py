@@ -49,7 +49,7 @@ def _pickups() -> Any:
             p.name or "—",
             c.state_badge(p.state) if p.state else "台帳にカードなし" if p.notice_no else "—",
         ],
-        table_id="issue-today",
+        table_id=ids.ISSUE_TODAY,
     )
 
 
@@ -60,7 +60,7 @@ def layout(search: str = "", **_: Any) -> Any:
         [
             dcc.Store(id=ids.ISSUE_CARD),
             dcc.Store(id=ids.ISSUE_BOOKING),
-            dcc.Store(id=card_read.HOLDER),
+            dcc.Store(id=ids.ISSUE_HOLDER),
             dbc.Row(
                 [
                     dbc.Col(
@@ -132,7 +132,7 @@ def _candidate_view(found: Candidate) -> Any:
             dbc.Alert(
                 [html.Strong(found.check.message_ja), html.Br(), html.Small(found.check.message_en)],
                 color=colour,
-                id="issue-register-check",
+                id=ids.ISSUE_REGISTER_CHECK,
             ),
         ]
     )
@@ -194,7 +194,7 @@ def hand_over(
             f"{c.fmt(card.handed_over_at)})",
             "handed over",
         ),
-        id="issue-done",
+        id=ids.ISSUE_DONE,
     )
 
 
@@ -208,7 +208,7 @@ def register(app: Dash, registry: AccessRegistry) -> None:
         Output(ids.ISSUE_CARD, "data"),
         Output(ids.ISSUE_BOOKING, "data"),
         Output(ids.ISSUE_CERTS, "value"),
-        Output(card_read.HOLDER, "data"),
+        Output(ids.ISSUE_HOLDER, "data"),
         Input(ids.ISSUE_FIND, "n_clicks"),
         State(ids.ISSUE_NOTICE, "value"),
     )(lambda _n, text: find(text))
@@ -223,7 +223,7 @@ def register(app: Dash, registry: AccessRegistry) -> None:
         State(ids.ISSUE_DOCUMENT, "value"),
         State(ids.ISSUE_CHECKS, "value"),
         State(ids.ISSUE_CERTS, "value"),
-        State(card_read.OK, "data"),
+        State(ids.ISSUE_CHIP_OK, "data"),
         prevent_initial_call=True,
     )(lambda _n, *values: (hand_over(*values), _pickups()))
     card_read.register(app, registry, ROLES)

@@ -87,9 +87,9 @@ def results(query: str | None, district: str | None = None, age_band: str | None
     except DomainError as err:
         return c.error(err)
     if not found.hits:
-        return dbc.Alert("該当する住民はいません / no one found", color="info", id="ledger-none")
+        return dbc.Alert("該当する住民はいません / no one found", color="info", id=ids.LEDGER_NONE)
     more = "(上位のみ表示。生年月日・地区・年齢で絞り込んでください)" if found.more else ""
-    note = html.P(f"{len(found.hits)}件{more}", id="ledger-count")
+    note = html.P(f"{len(found.hits)}件{more}", id=ids.LEDGER_COUNT)
     return html.Div(
         [
             note,
@@ -106,7 +106,7 @@ def results(query: str | None, district: str | None = None, age_band: str | None
                     h.atena_no,
                     h.juminhyo_code,
                 ],
-                table_id="ledger-hits",
+                table_id=ids.LEDGER_HITS,
             ),
         ]
     )

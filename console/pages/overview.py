@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, html
 
 from console import components as c
-from console import context, figures
+from console import context, figures, ids
 from console.access import AccessRegistry, Page
 from core.analytics.marts import current_duckdb
 from core.analytics.queries import AnalyticsMissing
@@ -19,16 +19,6 @@ from core.domain.roles import Role
 from core.services import overview
 
 ROLES = frozenset({Role.MANAGER})
-TIMER, KPIS, WAITING, TODAY, WEEK, ISSUED, ALERTS = (
-    "ov-timer",
-    "ov-kpis",
-    "ov-waiting",
-    "ov-today",
-    "ov-week",
-    "ov-issued",
-    "ov-alerts",
-)
-WAITING_AS_OF, ISSUED_AS_OF = "ov-waiting-as-of", "ov-issued-as-of"
 LIVE = "データ時点: 現在 / live"
 
 
@@ -60,22 +50,22 @@ def layout(**_: Any) -> Any:
     seconds = context.context().options.refresh_seconds
     return html.Div(
         [
-            dcc.Interval(id=TIMER, interval=seconds * 1000),
+            dcc.Interval(id=ids.OV_TIMER, interval=seconds * 1000),
             html.Small(f"{seconds}秒ごとに自動更新 / refreshes every {seconds} s", className="text-muted"),
-            dbc.Row(id=KPIS, className="g-2 my-2"),
+            dbc.Row(id=ids.OV_KPIS, className="g-2 my-2"),
             dbc.Row(
                 [
                     dbc.Col(
                         [
-                            dcc.Graph(id=WAITING, config=figures.graph_config("waiting-cards")),
-                            _caption("", WAITING_AS_OF),
+                            dcc.Graph(id=ids.OV_WAITING, config=figures.graph_config("waiting-cards")),
+                            _caption("", ids.OV_WAITING_AS_OF),
                         ],
                         lg=6,
                     ),
                     dbc.Col(
                         [
-                            dcc.Graph(id=ISSUED, config=figures.graph_config("issued-per-day")),
-                            _caption("", ISSUED_AS_OF),
+                            dcc.Graph(id=ids.OV_ISSUED, config=figures.graph_config("issued-per-day")),
+                            _caption("", ids.OV_ISSUED_AS_OF),
                         ],
                         lg=6,
                     ),
@@ -84,17 +74,23 @@ def layout(**_: Any) -> Any:
             dbc.Row(
                 [
                     dbc.Col(
-                        [dcc.Graph(id=TODAY, config=figures.graph_config("bookings-today")), _caption(LIVE)],
+                        [
+                            dcc.Graph(id=ids.OV_TODAY, config=figures.graph_config("bookings-today")),
+                            _caption(LIVE),
+                        ],
                         lg=6,
                     ),
                     dbc.Col(
-                        [dcc.Graph(id=WEEK, config=figures.graph_config("bookings-week")), _caption(LIVE)],
+                        [
+                            dcc.Graph(id=ids.OV_WEEK, config=figures.graph_config("bookings-week")),
+                            _caption(LIVE),
+                        ],
                         lg=6,
                     ),
                 ]
             ),
             html.H2("住民記録の取込みからの警告 / alerts from the last register load", className="h5 mt-3"),
-            html.Div(id=ALERTS),
+            html.Div(id=ids.OV_ALERTS),
         ]
     )
 
@@ -117,7 +113,7 @@ def _alerts(data: overview.Overview) -> Any:
                 ["交付停止の理由", "枚数"],
                 data.blocked_reasons,
                 lambda r: [r[0], f"{r[1]:,}"],
-                table_id="ov-blocked",
+                table_id=ids.OV_BLOCKED,
             ),
         ]
     )
@@ -125,11 +121,11 @@ def _alerts(data: overview.Overview) -> Any:
 
 def _waiting_kpis(data: overview.Overview, missing: bool) -> list[Any]:
     if missing:
-        return [dbc.Col(c.no_analytics("ov-no-analytics"), md=6)]
+        return [dbc.Col(c.no_analytics(ids.OV_NO_ANALYTICS), md=6)]
     waiting = sum(sum(bands.values()) for bands in data.waiting.values())
     source = _as_of(data.waiting_as_of)
     return [
-        _kpi("保管中のカード", waiting, kpi_id="kpi-waiting", source=source),
+        _kpi("保管中のカード", waiting, kpi_id=ids.KPI_WAITING, source=source),
         _kpi("通知から90日超(再通知待ち)", data.reminders_due, "warning", "kpi-reminders", source),
         _kpi("未交付廃棄の対象", data.disposal_due, "danger", "kpi-disposal", source),
     ]
@@ -157,7 +153,7 @@ def _live_kpis(data: overview.Overview) -> list[Any]:
     booked = sum(v.booked for v in data.today)
     cap = sum(v.capacity for v in data.today)
     return [
-        _kpi("本日の予約/枠", f"{booked:,}/{cap:,}", kpi_id="kpi-today"),
+        _kpi("本日の予約/枠", f"{booked:,}/{cap:,}", kpi_id=ids.KPI_TODAY),
         _kpi("本日の受付済", sum(v.checked_in for v in data.today), "success", "kpi-checked-in"),
         _kpi("本日の交付", data.issued_today, "success", "kpi-issued-today"),
         _kpi("今週の無断キャンセル", sum(v.no_shows for v in data.week), "danger", "kpi-noshow"),
@@ -195,13 +191,13 @@ def register(app: Dash, registry: AccessRegistry) -> None:
     registry.callback(
         app,
         ROLES,
-        Output(KPIS, "children"),
-        Output(WAITING, "figure"),
-        Output(TODAY, "figure"),
-        Output(WEEK, "figure"),
-        Output(ISSUED, "figure"),
-        Output(ALERTS, "children"),
-        Output(WAITING_AS_OF, "children"),
-        Output(ISSUED_AS_OF, "children"),
-        Input(TIMER, "n_intervals"),
+        Output(ids.OV_KPIS, "children"),
+        Output(ids.OV_WAITING, "figure"),
+        Output(ids.OV_TODAY, "figure"),
+        Output(ids.OV_WEEK, "figure"),
+        Output(ids.OV_ISSUED, "figure"),
+        Output(ids.OV_ALERTS, "children"),
+        Output(ids.OV_WAITING_AS_OF, "children"),
+        Output(ids.OV_ISSUED_AS_OF, "children"),
+        Input(ids.OV_TIMER, "n_intervals"),
     )(refresh)

@@ -54,7 +54,7 @@ def _register(record: PersonRecord) -> Any:
             dbc.Alert(
                 f"住民状態: {c.RESIDENT_STATUS.get(r.resident_status)}(カードは交付できません)",
                 color="danger",
-                id="person-blocked",
+                id=ids.PERSON_BLOCKED,
             )
         )
     return dbc.Card(
@@ -136,7 +136,7 @@ def cards_section(record: PersonRecord) -> Any:
             _storage(v.card),
             _certificates(v),
         ],
-        table_id="person-card-table",
+        table_id=ids.PERSON_CARD_TABLE,
     )
 
 
@@ -160,7 +160,7 @@ def _timeline(record: PersonRecord) -> Any:
         )
         for e in record.events
     ]
-    return html.Ul(items, className="md-timeline", id="person-timeline") if items else html.P("記録なし")
+    return html.Ul(items, className="md-timeline", id=ids.PERSON_TIMELINE) if items else html.P("記録なし")
 
 
 def _bookings(record: PersonRecord) -> Any:
@@ -247,7 +247,7 @@ def layout(parameter: str | None = None, **_: Any) -> Any:
     return html.Div(
         [
             dcc.Store(id=ids.PERSON_ATENA, data=r.atena_no),
-            html.H2(f"{r.name}({r.name_kana})", className="h4", id="person-name"),
+            html.H2(f"{r.name}({r.name_kana})", className="h4", id=ids.PERSON_NAME),
             dbc.Row(
                 [
                     dbc.Col(_register(record), lg=5),
@@ -276,10 +276,7 @@ def target_options(card_id: int | None) -> tuple[list[dict[str, Any]], list[dict
     if card_id is None:
         return [], []
     with context.unit_of_work() as s:
-        card = s.get(Card, card_id)
-        if card is None:
-            return [], []
-        offers = card_actions.offers(card)
+        offers = card_actions.offers_for(s, card_id)
     targets = [
         {
             "label": o.target.label_ja + ("(交付画面で)" if o.via_issuance else ""),

@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, html
 
 from console import components as c
-from console import context
+from console import context, ids
 from console.access import AccessRegistry, Page
 from core.domain.errors import DomainError
 from core.domain.roles import Role
@@ -16,7 +16,6 @@ from core.services import reservations_admin as admin
 from core.services import slots
 
 ROLES = frozenset({Role.BOOKING})
-SAVE, MESSAGE = "rr-save", "rr-message"
 
 
 def _id(name: str) -> str:
@@ -43,8 +42,8 @@ def layout(**_: Any) -> Any:
                 "予約サイトはこの設定を読み取ります(変更は監査ログに記録されます)。", className="text-muted"
             ),
             html.Div(rows, style={"maxWidth": "40rem"}),
-            dbc.Button("保存", id=SAVE, color="primary"),
-            html.Div(id=MESSAGE, className="mt-3"),
+            dbc.Button("保存", id=ids.RR_SAVE, color="primary"),
+            html.Div(id=ids.RR_MESSAGE, className="mt-3"),
         ]
     )
 
@@ -66,8 +65,8 @@ def register(app: Dash, registry: AccessRegistry) -> None:
     registry.callback(
         app,
         ROLES,
-        Output(MESSAGE, "children"),
-        Input(SAVE, "n_clicks"),
+        Output(ids.RR_MESSAGE, "children"),
+        Input(ids.RR_SAVE, "n_clicks"),
         *[State(_id(name), "value") for name in admin.RULE_FIELDS],
         prevent_initial_call=True,
     )(lambda _n, *values: save(list(values)))

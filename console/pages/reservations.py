@@ -9,46 +9,25 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html
-from sqlalchemy import select
 
 from console import components as c
-from console import context, figures
+from console import context, figures, ids
 from console.access import AccessRegistry, Page
-from core.db.models.booking import Venue
 from core.domain.errors import DomainError
 from core.domain.reservations import ReservationStatus
 from core.domain.roles import Role
+from core.services import places
 from core.services import reservation_day as day_ops
 from core.services import reservations_admin as admin
 
 ROLES = frozenset({Role.BOOKING, Role.COUNTER})  # the page, the list, check-in and walk-in
 BOOKING_ROLES = frozenset({Role.BOOKING})  # no-show, change and cancellation on behalf
-VENUE, DAY, LIST, BOOKING, CHECK_IN, NO_SHOW, CANCEL = (
-    "rv-venue",
-    "rv-day",
-    "rv-list",
-    "rv-booking",
-    "rv-check-in",
-    "rv-no-show",
-    "rv-cancel",
-)
-OVERRIDE, REASON, BOOKING_ONLY = "rv-override", "rv-override-reason", "rv-booking-only"
-MOVE_SLOT, MOVE, WALK_SLOT, WALK_NAME, WALK_NOTICE, WALK, MESSAGE, CALENDAR = (
-    "rv-move-slot",
-    "rv-move",
-    "rv-walk-slot",
-    "rv-walk-name",
-    "rv-walk-notice",
-    "rv-walk",
-    "rv-message",
-    "rv-cal",
-)
 
 
 def venue_options() -> list[dict[str, Any]]:
     """Active venues for a dropdown."""
     with context.unit_of_work() as s:
-        venues = s.scalars(select(Venue).where(Venue.active.is_(True)).order_by(Venue.id)).all()
+        venues = places.venues(s, active_only=True)
     return [{"label": v.name_ja, "value": v.id} for v in venues]
 
 
@@ -62,13 +41,15 @@ def layout(**_: Any) -> Any:
             [
                 dbc.InputGroup(
                     [
-                        c.group_label("予約番号", BOOKING),
-                        dbc.Input(id=BOOKING),
-                        dbc.Button("受付", id=CHECK_IN, color="primary"),
+                        c.group_label("予約番号", ids.RV_BOOKING),
+                        dbc.Input(id=ids.RV_BOOKING),
+                        dbc.Button("受付", id=ids.RV_CHECK_IN, color="primary"),
                         dbc.Button(
-                            "無断キャンセル", id=NO_SHOW, color="warning", style=_shown(booking_clerk)
+                            "無断キャンセル", id=ids.RV_NO_SHOW, color="warning", style=_shown(booking_clerk)
                         ),
-                        dbc.Button("取消(代理)", id=CANCEL, color="danger", style=_shown(booking_clerk)),
+                        dbc.Button(
+                            "取消(代理)", id=ids.RV_CANCEL, color="danger", style=_shown(booking_clerk)
+                        ),
                     ],
                     className="mb-2",
                 ),
@@ -76,33 +57,35 @@ def layout(**_: Any) -> Any:
                     [
                         dbc.InputGroupText(
                             dbc.Checkbox(
-                                id=OVERRIDE, label="日付違いを承知で処理する / override the day", value=False
+                                id=ids.RV_OVERRIDE,
+                                label="日付違いを承知で処理する / override the day",
+                                value=False,
                             )
                         ),
-                        dbc.Input(id=REASON, placeholder="理由(日付違いのとき必須) / reason"),
+                        dbc.Input(id=ids.RV_OVERRIDE_REASON, placeholder="理由(日付違いのとき必須) / reason"),
                     ],
                     className="mb-2",
                 ),
                 html.Div(
                     dbc.InputGroup(
                         [
-                            c.group_label("変更先の枠", MOVE_SLOT),
-                            dbc.Select(id=MOVE_SLOT),
-                            dbc.Button("変更(代理)", id=MOVE, color="secondary"),
+                            c.group_label("変更先の枠", ids.RV_MOVE_SLOT),
+                            dbc.Select(id=ids.RV_MOVE_SLOT),
+                            dbc.Button("変更(代理)", id=ids.RV_MOVE, color="secondary"),
                         ],
                         className="mb-2",
                     ),
-                    id=BOOKING_ONLY,
+                    id=ids.RV_BOOKING_ONLY,
                     hidden=not booking_clerk,
                 ),
                 dbc.InputGroup(
                     [
-                        c.group_label("窓口受付の枠", WALK_SLOT),
-                        dbc.Select(id=WALK_SLOT),
-                        c.hidden_label("窓口受付の氏名", WALK_NAME),
-                        dbc.Input(id=WALK_NAME, placeholder="氏名"),
-                        dbc.Input(id=WALK_NOTICE, placeholder="交付通知書番号(任意)"),
-                        dbc.Button("登録", id=WALK, color="success"),
+                        c.group_label("窓口受付の枠", ids.RV_WALK_SLOT),
+                        dbc.Select(id=ids.RV_WALK_SLOT),
+                        c.hidden_label("窓口受付の氏名", ids.RV_WALK_NAME),
+                        dbc.Input(id=ids.RV_WALK_NAME, placeholder="氏名"),
+                        dbc.Input(id=ids.RV_WALK_NOTICE, placeholder="交付通知書番号(任意)"),
+                        dbc.Button("登録", id=ids.RV_WALK, color="success"),
                     ]
                 ),
             ]
@@ -118,18 +101,18 @@ def layout(**_: Any) -> Any:
                 [
                     dbc.Col(
                         [
-                            dbc.Label("会場", html_for=VENUE),
+                            dbc.Label("会場", html_for=ids.RV_VENUE),
                             dcc.Dropdown(
-                                id=VENUE, options=venues, value=venues[0]["value"] if venues else None
+                                id=ids.RV_VENUE, options=venues, value=venues[0]["value"] if venues else None
                             ),
                         ],
                         md=3,
                     ),
                     dbc.Col(
                         [
-                            dbc.Label("日付", html_for=DAY),
+                            dbc.Label("日付", html_for=ids.RV_DAY),
                             dcc.DatePickerSingle(
-                                id=DAY, date=context.today().isoformat(), display_format="YYYY-MM-DD"
+                                id=ids.RV_DAY, date=context.today().isoformat(), display_format="YYYY-MM-DD"
                             ),
                         ],
                         md=3,
@@ -142,10 +125,10 @@ def layout(**_: Any) -> Any:
                 ],
                 className="mb-2",
             ),
-            html.Div(id=MESSAGE),
+            html.Div(id=ids.RV_MESSAGE),
             actions,
-            dcc.Loading(html.Div(id=LIST)),
-            dcc.Graph(id=CALENDAR, config=figures.graph_config("capacity-calendar")),
+            dcc.Loading(html.Div(id=ids.RV_LIST)),
+            dcc.Graph(id=ids.RV_CAL, config=figures.graph_config("capacity-calendar")),
         ]
     )
 
@@ -191,7 +174,7 @@ def refresh(venue_id: int | None, day_text: str | None, message: Any = None) -> 
                 c.BOOKING_STATUS.get(r[0].status, r[0].status),
                 c.CHANNEL.get(r[0].channel, r[0].channel),
             ],
-            table_id="rv-rows",
+            table_id=ids.RV_ROWS,
         )
         if rows
         else html.P("この日の予約はありません / no bookings", className="text-muted")
@@ -216,9 +199,9 @@ def refresh(venue_id: int | None, day_text: str | None, message: Any = None) -> 
 
 
 _STATUS_OF_BUTTON = {
-    CHECK_IN: ReservationStatus.CHECKED_IN,
-    NO_SHOW: ReservationStatus.NO_SHOW,
-    CANCEL: ReservationStatus.CANCELLED,
+    ids.RV_CHECK_IN: ReservationStatus.CHECKED_IN,
+    ids.RV_NO_SHOW: ReservationStatus.NO_SHOW,
+    ids.RV_CANCEL: ReservationStatus.CANCELLED,
 }
 
 
@@ -254,7 +237,7 @@ def counter_act(
 ) -> tuple[Any, ...]:
     """Check in or register a walk-in (窓口 and 予約担当), then refresh the list."""
     try:
-        if trigger == CHECK_IN:
+        if trigger == ids.RV_CHECK_IN:
             message = _set_status(trigger, booking, override, reason)
         else:
             if not walk_slot:
@@ -278,7 +261,7 @@ def booking_act(
 ) -> tuple[Any, ...]:
     """Mark a no-show, change or cancel on behalf (予約担当), then refresh the list."""
     try:
-        if trigger in (NO_SHOW, CANCEL):
+        if trigger in (ids.RV_NO_SHOW, ids.RV_CANCEL):
             message = _set_status(trigger, booking, override, reason)
         else:
             if not move_slot:
@@ -295,44 +278,44 @@ def register(app: Dash, registry: AccessRegistry) -> None:
     """Register the page and its callbacks, each with the roles that may fire it."""
     registry.page(Page("/reservations", "予約管理", ROLES, layout))
     outputs = (
-        Output(MESSAGE, "children"),
-        Output(LIST, "children"),
-        Output(MOVE_SLOT, "options"),
-        Output(WALK_SLOT, "options"),
-        Output(CALENDAR, "figure"),
+        Output(ids.RV_MESSAGE, "children"),
+        Output(ids.RV_LIST, "children"),
+        Output(ids.RV_MOVE_SLOT, "options"),
+        Output(ids.RV_WALK_SLOT, "options"),
+        Output(ids.RV_CAL, "figure"),
     )
     again = [Output(o.component_id, o.component_property, allow_duplicate=True) for o in outputs]
-    registry.callback(app, ROLES, *outputs, Input(VENUE, "value"), Input(DAY, "date"))(
+    registry.callback(app, ROLES, *outputs, Input(ids.RV_VENUE, "value"), Input(ids.RV_DAY, "date"))(
         lambda venue, day: refresh(venue, day)
     )
     registry.callback(
         app,
         ROLES,
         *again,
-        Input(CHECK_IN, "n_clicks"),
-        Input(WALK, "n_clicks"),
-        State(VENUE, "value"),
-        State(DAY, "date"),
-        State(BOOKING, "value"),
-        State(WALK_SLOT, "value"),
-        State(WALK_NAME, "value"),
-        State(WALK_NOTICE, "value"),
-        State(OVERRIDE, "value"),
-        State(REASON, "value"),
+        Input(ids.RV_CHECK_IN, "n_clicks"),
+        Input(ids.RV_WALK, "n_clicks"),
+        State(ids.RV_VENUE, "value"),
+        State(ids.RV_DAY, "date"),
+        State(ids.RV_BOOKING, "value"),
+        State(ids.RV_WALK_SLOT, "value"),
+        State(ids.RV_WALK_NAME, "value"),
+        State(ids.RV_WALK_NOTICE, "value"),
+        State(ids.RV_OVERRIDE, "value"),
+        State(ids.RV_OVERRIDE_REASON, "value"),
         prevent_initial_call=True,
     )(lambda _a, _b, *values: counter_act(str(ctx.triggered_id), *values))
     registry.callback(
         app,
         BOOKING_ROLES,
         *again,
-        Input(NO_SHOW, "n_clicks"),
-        Input(CANCEL, "n_clicks"),
-        Input(MOVE, "n_clicks"),
-        State(VENUE, "value"),
-        State(DAY, "date"),
-        State(BOOKING, "value"),
-        State(MOVE_SLOT, "value"),
-        State(OVERRIDE, "value"),
-        State(REASON, "value"),
+        Input(ids.RV_NO_SHOW, "n_clicks"),
+        Input(ids.RV_CANCEL, "n_clicks"),
+        Input(ids.RV_MOVE, "n_clicks"),
+        State(ids.RV_VENUE, "value"),
+        State(ids.RV_DAY, "date"),
+        State(ids.RV_BOOKING, "value"),
+        State(ids.RV_MOVE_SLOT, "value"),
+        State(ids.RV_OVERRIDE, "value"),
+        State(ids.RV_OVERRIDE_REASON, "value"),
         prevent_initial_call=True,
     )(lambda _a, _b, _c, *values: booking_act(str(ctx.triggered_id), *values))

@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from console import components as c
-from console import context, figures
+from console import context, figures, ids
 from console.access import AccessRegistry, Page
 from core.analytics import queries
 from core.analytics.marts import current_duckdb
@@ -21,17 +21,6 @@ from core.services import statistics
 from core.services.statistics import StatsQuery
 
 ROLES = frozenset({Role.ANALYST, Role.MANAGER})
-AS_OF = "st-as-of"
-MEASURE, DIMENSION, PERIOD, RANGE, SHOW, CSV, XLSX = (
-    "st-measure",
-    "st-dimension",
-    "st-period",
-    "st-range",
-    "st-show",
-    "st-csv",
-    "st-xlsx",
-)
-TABLE, CHART, DOWNLOAD = "st-table", "st-chart", "st-download"
 
 
 def _choice(label: str, component_id: str, labels: dict[str, str], value: str) -> Any:
@@ -53,14 +42,14 @@ def layout(**_: Any) -> Any:
         [
             dbc.Row(
                 [
-                    _choice("集計項目", MEASURE, statistics.MEASURES, "issued"),
-                    _choice("内訳", DIMENSION, statistics.DIMENSIONS, "none"),
-                    _choice("単位", PERIOD, statistics.PERIODS, "month"),
+                    _choice("集計項目", ids.ST_MEASURE, statistics.MEASURES, "issued"),
+                    _choice("内訳", ids.ST_DIMENSION, statistics.DIMENSIONS, "none"),
+                    _choice("単位", ids.ST_PERIOD, statistics.PERIODS, "month"),
                     dbc.Col(
                         [
-                            dbc.Label("期間", html_for=RANGE),
+                            dbc.Label("期間", html_for=ids.ST_RANGE),
                             dcc.DatePickerRange(
-                                id=RANGE,
+                                id=ids.ST_RANGE,
                                 start_date=(today - timedelta(days=365)).isoformat(),
                                 end_date=today.isoformat(),
                                 display_format="YYYY-MM-DD",
@@ -70,9 +59,9 @@ def layout(**_: Any) -> Any:
                     ),
                     dbc.Col(
                         [
-                            dbc.Button("集計", id=SHOW, color="primary", className="mt-4 me-2"),
-                            dbc.Button("CSV", id=CSV, color="secondary", className="mt-4 me-2"),
-                            dbc.Button("Excel", id=XLSX, color="secondary", className="mt-4"),
+                            dbc.Button("集計", id=ids.ST_SHOW, color="primary", className="mt-4 me-2"),
+                            dbc.Button("CSV", id=ids.ST_CSV, color="secondary", className="mt-4 me-2"),
+                            dbc.Button("Excel", id=ids.ST_XLSX, color="secondary", className="mt-4"),
                         ],
                         md=3,
                     ),
@@ -85,10 +74,10 @@ def layout(**_: Any) -> Any:
                 "予約数・無断キャンセルは予約の日で数え、年齢は交付日時点の年齢です。",
                 className="text-muted",
             ),
-            html.Div(id=AS_OF, className="small fw-bold mt-1"),
-            dcc.Download(id=DOWNLOAD),
-            dcc.Loading(html.Div(id=TABLE, className="mt-2")),
-            dcc.Graph(id=CHART, config=figures.graph_config("statistics")),
+            html.Div(id=ids.ST_AS_OF, className="small fw-bold mt-1"),
+            dcc.Download(id=ids.ST_DOWNLOAD),
+            dcc.Loading(html.Div(id=ids.ST_TABLE, className="mt-2")),
+            dcc.Graph(id=ids.ST_CHART, config=figures.graph_config("statistics")),
         ]
     )
 
@@ -107,7 +96,7 @@ def show(query: StatsQuery) -> tuple[Any, Any, figures.Fig]:
         frame = statistics.table(_marts(), query)
         as_of = queries.as_of_text(queries.build_time(_marts()))
     except AnalyticsMissing:
-        return "", c.no_analytics("st-no-analytics"), figures.blank()
+        return "", c.no_analytics(ids.ST_NO_ANALYTICS), figures.blank()
     except DomainError as err:
         return "", c.error(err), figures.blank()
     if frame.empty:
@@ -123,15 +112,17 @@ def show(query: StatsQuery) -> tuple[Any, Any, figures.Fig]:
     caption = html.Small(
         "(途中)の行は期間の一部だけを数えています: " + "、".join(notes),
         className="text-muted",
-        id="st-partial",
+        id=ids.ST_PARTIAL,
     )
-    table = html.Div([c.table(headers, rows, lambda row: row, table_id="st-rows"), caption if notes else ""])
+    table = html.Div(
+        [c.table(headers, rows, lambda row: row, table_id=ids.ST_ROWS), caption if notes else ""]
+    )
     return as_of, table, fig
 
 
 def download(which: str, query: StatsQuery) -> Any:
     """CSV or XLSX of the suppressed table (the export is audited)."""
-    fmt = "csv" if which == CSV else "xlsx"
+    fmt = "csv" if which == ids.ST_CSV else "xlsx"
     try:
         with context.unit_of_work() as s:
             name, data = statistics.export(s, _marts(), query, fmt, context.actor())
@@ -144,27 +135,27 @@ def register(app: Dash, registry: AccessRegistry) -> None:
     """Register the statistics page and its callbacks."""
     registry.page(Page("/statistics", "統計", ROLES, layout))
     states = (
-        State(MEASURE, "value"),
-        State(DIMENSION, "value"),
-        State(PERIOD, "value"),
-        State(RANGE, "start_date"),
-        State(RANGE, "end_date"),
+        State(ids.ST_MEASURE, "value"),
+        State(ids.ST_DIMENSION, "value"),
+        State(ids.ST_PERIOD, "value"),
+        State(ids.ST_RANGE, "start_date"),
+        State(ids.ST_RANGE, "end_date"),
     )
     registry.callback(
         app,
         ROLES,
-        Output(AS_OF, "children"),
-        Output(TABLE, "children"),
-        Output(CHART, "figure"),
-        Input(SHOW, "n_clicks"),
+        Output(ids.ST_AS_OF, "children"),
+        Output(ids.ST_TABLE, "children"),
+        Output(ids.ST_CHART, "figure"),
+        Input(ids.ST_SHOW, "n_clicks"),
         *states,
     )(lambda _n, *values: show(_query(*values)))
     registry.callback(
         app,
         ROLES,
-        Output(DOWNLOAD, "data"),
-        Input(CSV, "n_clicks"),
-        Input(XLSX, "n_clicks"),
+        Output(ids.ST_DOWNLOAD, "data"),
+        Input(ids.ST_CSV, "n_clicks"),
+        Input(ids.ST_XLSX, "n_clicks"),
         *states,
         prevent_initial_call=True,
     )(lambda _a, _b, *values: download(str(ctx.triggered_id), _query(*values)))

@@ -1,6 +1,6 @@
 """The resident register extract as a contract (spec: resident-extract.md): columns, codes, dates, file names.
 
-Shared by the synthetic data generator (etl.synth) and the loader, so both read the spec the same way.
+Shared by the synthetic data generator (demo.synth) and the loader, so both read the spec the same way.
 """
 
 from __future__ import annotations

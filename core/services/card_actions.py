@@ -42,6 +42,12 @@ def offers(card: Card) -> list[Offer]:
     return result
 
 
+def offers_for(session: Session, card_id: int) -> list[Offer]:
+    """The changes offered for the card with CARD_ID (none when there is no such card)."""
+    card = session.get(Card, card_id)
+    return [] if card is None else offers(card)
+
+
 def apply_change(
     session: Session,
     card_id: int,

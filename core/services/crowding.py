@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from core.db.models.booking import Venue, VenueProcedure
 from core.domain.booking import Mark, day_mark
+from core.services.places import VenueRow
 from core.services.slots import SlotView
 
 
@@ -26,18 +23,7 @@ class VenueDay:
     mark: Mark
 
 
-def venues_offering(session: Session, procedure_id: int) -> list[Venue]:
-    """The active venues offering the procedure, in the city's order."""
-    query = (
-        select(Venue)
-        .join(VenueProcedure, VenueProcedure.venue_id == Venue.id)
-        .where(VenueProcedure.procedure_id == procedure_id, Venue.active)
-        .order_by(Venue.id)
-    )
-    return list(session.scalars(query))
-
-
-def venue_day(venue: Venue, slots: Sequence[SlotView], ratio: float) -> VenueDay:
+def venue_day(venue: VenueRow, slots: Sequence[SlotView], ratio: float) -> VenueDay:
     """VENUE's day from its SLOTS as the day page lists them (`day_view`), marked by `day_mark`."""
     return VenueDay(
         venue.id,

@@ -19,7 +19,7 @@ move, walk-in and cancellation (core.services.reservations_admin) and the worker
   booking moved in) and a system hold would count against their own walk-in; staff also cancel after the
   online deadline, when the visit is near and a seat is worth most to the people at the counter.
 
-One exception, on purpose: the demo history (core.services.demo_bookings) adds its seats in one bulk
+One exception, on purpose: the demo history (demo.bookings) adds its seats in one bulk
 INSERT … UPDATE over slots that have no reservation yet, run once from the CLI before the site is open.
 """
 

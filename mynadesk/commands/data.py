@@ -43,7 +43,7 @@ def data_generate(
         ) from error
     if encoding not in ("cp932", "utf-8"):
         raise _fail(ValueError("--encoding は cp932 か utf-8 / --encoding must be cp932 or utf-8"), 2)
-    from etl.synth import generate
+    from demo.synth import generate
 
     try:
         with progress.bar(console) as report:

@@ -31,8 +31,8 @@ def seed(
     ] = False,
 ) -> None:
     """藤沢市の会場・手続き・受付時間と枠を登録 / create Fujisawa's venues, procedures, slots (idempotent)."""
-    from core.services.demo_bookings import seed_demo_bookings
-    from core.services.seed import seed_fujisawa
+    from demo.bookings import seed_demo_bookings
+    from demo.seed import seed_fujisawa
 
     factory = session_factory(Settings.from_env(), "owner")
     now = system_clock()

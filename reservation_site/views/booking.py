@@ -19,12 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from core.db.models.booking import Procedure, Reservation, Slot, Venue, VenueProcedure
+from core.db.models.booking import Procedure, Reservation, Slot
 from core.domain.booking import TOKYO, BookingError, BookingRules, HoldExpired, SlotTaken
 from core.domain.reservations import ReservationStatus
 from core.services import booking as service
-from core.services import crowding
+from core.services import crowding, places
 from core.services import slots as slot_service
+from core.services.places import ProcedureRow, VenueRow
 from reservation_site import visit, web
 from reservation_site.details import details_page
 from reservation_site.forms import ConfirmForm, HoldForm
@@ -35,14 +36,14 @@ from reservation_site.slip import render_slip
 bp = Blueprint("booking", __name__)
 
 
-def _procedure(db: Session, code: str) -> Procedure:
+def _procedure(db: Session, code: str) -> ProcedureRow:
     procedure = web.procedure_by_code(db, code)
     if procedure is None:
         abort(404)
     return procedure
 
 
-def _venue(db: Session, procedure: Procedure, code: str) -> Venue:
+def _venue(db: Session, procedure: ProcedureRow, code: str) -> VenueRow:
     venue = web.venue_for(db, procedure.id, code)
     if venue is None:
         abort(404)
@@ -62,7 +63,7 @@ def index() -> str:
 class VenueChoice:
     """A venue on the venues page: the largest party it serves and whether this party fits."""
 
-    venue: Venue
+    venue: VenueRow
     most: int
     fits: bool
 
@@ -74,12 +75,7 @@ def venues(code: str) -> str | Response:
         current = visit.current(procedure)
         if procedure.needs_notice_no and (current is None or current.holding is None):
             return redirect(url_for("pickup.notice", code=procedure.code))
-        rows = db.scalars(
-            select(Venue)
-            .join(VenueProcedure, VenueProcedure.venue_id == Venue.id)
-            .where(VenueProcedure.procedure_id == procedure.id, Venue.active)
-            .order_by(Venue.id)
-        )
+        rows = places.venues_offering(db, procedure.id)
         party = visit.requested_party(current)
         choices = []
         for venue in rows:
@@ -110,7 +106,7 @@ def _month(raw: str | None, today: date, last_open: date) -> date:
     return asked if this_month <= asked <= last_open else this_month
 
 
-def _allowed(db: Session, procedure: Procedure, venue: Venue) -> tuple[BookingRules, int]:
+def _allowed(db: Session, procedure: ProcedureRow, venue: VenueRow) -> tuple[BookingRules, int]:
     """The rules for this visitor at VENUE and the party size asked for (404 when the venue is not theirs,
     e.g. a pickup away from the card; the venues page when the party cannot be seated there)."""
     current = visit.current(procedure)
@@ -155,8 +151,8 @@ def calendar(code: str, venue_code: str) -> str:
 
 def _day_page(
     db: Session,
-    procedure: Procedure,
-    venue: Venue,
+    procedure: ProcedureRow,
+    venue: VenueRow,
     day: date,
     form: HoldForm,
     rules: BookingRules,
@@ -208,7 +204,7 @@ def day_page(code: str, venue_code: str, day: str) -> str | Response | tuple[str
     return _hold(procedure, venue.id, int(form.slot_id.data or 0), party, rules)
 
 
-def _claim(db: Session, procedure: Procedure, venue_id: int, party: int) -> service.Claim:
+def _claim(db: Session, procedure: ProcedureRow, venue_id: int, party: int) -> service.Claim:
     """What this visitor asks of a slot: a change what its booking may (service.change_claim), a new booking
     the procedure and venue of the page and, for a pickup, the notice numbers checked at the first step."""
     change_id = session.get("change_id")
@@ -223,7 +219,7 @@ def _claim(db: Session, procedure: Procedure, venue_id: int, party: int) -> serv
 
 
 def _hold(
-    procedure: Procedure, venue_id: int, slot_id: int, party: int, rules: BookingRules
+    procedure: ProcedureRow, venue_id: int, slot_id: int, party: int, rules: BookingRules
 ) -> Response | tuple[str, int]:
     if not hold_allowed():
         return render_template("error.html", message_key="too_many_tries"), 429

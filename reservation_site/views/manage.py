@@ -8,10 +8,11 @@ from flask import Blueprint, make_response, redirect, render_template, session, 
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from core.db.models.booking import Procedure, Reservation, Slot
+from core.db.models.booking import Reservation, Slot
 from core.domain.booking import TOKYO, BookingError, HoldExpired, SlotTaken, change_deadline
 from core.domain.reservations import ReservationStatus
 from core.services import booking as service
+from core.services import places
 from core.services.mail import booking_ics
 from core.services.pickup import NoticeAnswer
 from reservation_site import visit, web
@@ -154,7 +155,7 @@ def change_start() -> Response | tuple[str, int]:
         reservation = _load(db)
         if reservation is None:
             return render_template("error.html", message_key="not_found"), 404
-        procedure = db.get(Procedure, reservation.procedure_id)
+        procedure = places.procedure(db, reservation.procedure_id)
         slot = db.get(Slot, reservation.slot_id)
         assert procedure is not None
         assert slot is not None
@@ -199,7 +200,7 @@ def change_confirm() -> str | Response | tuple[str, int]:
                     new_party=ticket.party_size,
                     **_context(db, reservation),
                 )
-            procedure = db.get(Procedure, reservation.procedure_id)
+            procedure = places.procedure(db, reservation.procedure_id)
             assert procedure is not None
             started = visit.current(procedure)  # the holding venue asked when the change started
             holding = started.holding if started and started.change else None

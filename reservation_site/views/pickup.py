@@ -11,9 +11,9 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from core.db.models.booking import Procedure
 from core.domain.booking import normalise_notice_no
 from core.services import pickup
+from core.services.places import ProcedureRow
 from reservation_site import visit, web
 from reservation_site.forms import NoticeForm, parse_birth_date
 from reservation_site.limits import notice_blocked, notice_failed
@@ -22,7 +22,7 @@ from reservation_site.notices import ask_notice
 bp = Blueprint("pickup", __name__)
 
 
-def _procedure(db: Session, code: str) -> Procedure:
+def _procedure(db: Session, code: str) -> ProcedureRow:
     procedure = web.procedure_by_code(db, code)
     if procedure is None or not procedure.needs_notice_no:
         abort(404)
@@ -73,7 +73,7 @@ def _check(form: NoticeForm) -> int | None:
     return venues.pop()
 
 
-def _party(procedure: Procedure) -> int:
+def _party(procedure: ProcedureRow) -> int:
     try:
         return max(1, min(int(request.args.get("n") or 1), procedure.max_party_size))
     except ValueError:

@@ -38,7 +38,7 @@ from core.clock import system_clock
 from core.db.embedded import start_embedded, stop_embedded
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
-from core.services.seed import seed_fujisawa
+from demo.seed import seed_fujisawa
 from tests.bench import loadgen
 from tests.bench.database import role_env
 from tests.bench.proc_cpu import machine_busy, self_cpu, tree_cpu

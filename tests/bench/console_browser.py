@@ -8,8 +8,8 @@ Target: p95 ≤ 1 s for every page and action, or ≤ 2 × the floor's p95 where
 BENCH_BROWSER_RUNS (default 5) timed runs per row after one untimed warm-up; BENCH_CONSOLE_WORKERS (default 1,
 as `make demo` serves it) the console's gunicorn workers.
 
-The city: Fujisawa's venues and demo bookings as `make demo` makes them (core.services.seed,
-core.services.demo_bookings), 443,283 residents with 81 % holding a card and two years of bookings at three
+The city: Fujisawa's venues and demo bookings as `make demo` makes them (demo.seed,
+demo.bookings), 443,283 residents with 81 % holding a card and two years of bookings at three
 more venues (console_seed.sql, as the server-side console benchmark), today's pickups at the first venue for
 the check-in runs, the analytics build of `mynadesk etl analytics`. The console runs as `mynadesk console`
 (gunicorn) in its own process; the card agent on the staff PC is answered by the browser itself (a canned
@@ -52,13 +52,13 @@ from core.db.models.staff import User
 from core.domain.booking import TOKYO
 from core.domain.roles import Role
 from core.services.audit import Actor
-from core.services.demo_bookings import seed_demo_bookings
-from core.services.seed import seed_fujisawa
 from core.services.staff import create_user
+from demo.bookings import seed_demo_bookings
+from demo.seed import seed_fujisawa
 from etl.analytics.build import build_analytics
 from tests.bench.database import role_env
+from tests.browser import chromium  # the same Debian chromium as the browser tests
 from tests.conftest import libpq
-from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS  # the same Debian chromium as the browser tests
 
 RUNS = int(os.environ.get("BENCH_BROWSER_RUNS", "5"))
 WORKERS = int(os.environ.get("BENCH_CONSOLE_WORKERS", "1"))
@@ -446,18 +446,12 @@ def _floor(browser: Any, base: str) -> list[Row]:
 
 
 def browse(console_base: str, floor_base: str, city: City) -> list[Row]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            floor = _floor(browser, floor_base)
-            pages = {role: _log_in(browser, console_base, role) for role in Role}
-            rows = [*floor, *_pages(pages, console_base, city), *_actions(pages, console_base, city)]
-            rows += _floor(browser, floor_base)  # again at the end: how steady the machine was
-            rows[-1].name += " (again, after)"
-        finally:
-            browser.close()
+    with chromium() as browser:
+        floor = _floor(browser, floor_base)
+        pages = {role: _log_in(browser, console_base, role) for role in Role}
+        rows = [*floor, *_pages(pages, console_base, city), *_actions(pages, console_base, city)]
+        rows += _floor(browser, floor_base)  # again at the end: how steady the machine was
+        rows[-1].name += " (again, after)"
     return rows
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.engine import URL, make_url
 from core.config import APP_ROLE, SITE_ROLE
 from core.db.embedded import role_password, start_embedded, stop_embedded
 from core.db.migrate import upgrade
-from etl.synth import generate
+from demo.synth import generate
 from tests.conftest import libpq, recreate_database
 
 AS_OF = date(2026, 11, 26)

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from core.domain.register import COLUMNS
-from etl.synth import generate
+from demo.synth import generate
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1.0"))
 

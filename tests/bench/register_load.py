@@ -31,9 +31,9 @@ from core.db.engine import make_engine, make_session_factory
 from core.db.migrate import upgrade
 from core.domain.register import extract_file_name
 from core.services.audit import Actor
+from demo.synth import generate
 from etl.extract import decode
 from etl.load import load_file
-from etl.synth import generate
 
 AS_OF = date(2026, 11, 26)
 ACTOR = Actor("bench")

@@ -4,7 +4,6 @@ cards, the app, a live server on 127.0.0.1 and a real Chromium driven by Playwri
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -18,7 +17,6 @@ from playwright.sync_api import expect
 from sqlalchemy import Engine, update
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from console import create_app
 from console.context import ConsoleOptions
@@ -26,7 +24,7 @@ from core.clock import Clock, system_clock, today
 from core.config import APP_ROLE, Settings
 from core.db.engine import make_engine, role_url
 from core.db.migrate import upgrade
-from core.db.models.booking import Procedure, Reservation, Slot, SlotTemplate, Venue
+from core.db.models.booking import SlotTemplate
 from core.db.models.cards import Certificate
 from core.db.models.staff import User
 from core.domain.expiry import card_expiry, user_certificate_expiry
@@ -34,24 +32,14 @@ from core.domain.roles import Role
 from core.services import staff
 from core.services.audit import Actor
 from etl.analytics.build import build_analytics
+from tests.browser import CHROMIUM, INSTALL, chromium_profile, serve
 from tests.conftest import recreate_database, role_password
-from tests.factories import JST, add_card, add_resident
+from tests.factories import JST, add_booking, add_card, add_place, add_resident
 
 PASSWORD = "console test password"
 PERSON_BOX = "B-2026-0142"  # the seeded person's card waits in this box until it is handed over
 USERS = {role: f"T{role.value.upper()[:3]}1" for role in Role}
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @dataclass(frozen=True)
@@ -70,75 +58,23 @@ def _today() -> date:
 
 
 def _seed_booking(session: Session, notice_no: str) -> None:
-    venue = Venue(code="HQ", name_ja="本庁舎", name_en="City Hall")
-    procedure = Procedure(
-        code="PICKUP", name_ja="カード受取", name_en="Card pickup", duration_minutes=15, needs_notice_no=True
+    venue, procedure = add_place(session, "HQ", "PICKUP", needs_notice_no=True)
+    bookings = (  # (time, booking number, seats, secret, the reservation's other columns), in this order
+        (
+            time(10, 30),
+            "R-TEST-0001",
+            3,
+            "x",
+            {"notice_no": notice_no, "name": "辻堂 海子", "channel": "web"},
+        ),
+        (time(9, 0), "R-TEST-0002", 2, "y", {"status": "no_show", "name": "欠席 者", "channel": "phone"}),
+        (time(15, 0), "R-TEST-0003", 2, "z", {"name": "取消 予定", "channel": "web"}),
     )
-    session.add_all([venue, procedure])
-    session.flush()
-    start = datetime.combine(_today(), time(10, 30), JST)
-    slot = Slot(
-        venue_id=venue.id,
-        procedure_id=procedure.id,
-        starts_at=start,
-        ends_at=start.replace(minute=45),
-        capacity=3,
-        booked=1,
-    )
-    session.add(slot)
-    session.flush()
-    session.add(
-        Reservation(
-            booking_no="R-TEST-0001",
-            secret_hash="x" * 64,
-            slot_id=slot.id,
-            procedure_id=procedure.id,
-            notice_no=notice_no,
-            name="辻堂 海子",
-            channel="web",
+    for at, booking_no, seats, secret, fields in bookings:
+        start = datetime.combine(_today(), at, JST)
+        add_booking(
+            session, venue.id, procedure.id, start, booking_no, seats, secret_hash=secret * 64, **fields
         )
-    )
-    early = Slot(
-        venue_id=venue.id,
-        procedure_id=procedure.id,
-        starts_at=start.replace(hour=9, minute=0),
-        ends_at=start.replace(hour=9, minute=15),
-        capacity=2,
-        booked=1,
-    )
-    session.add(early)
-    session.flush()
-    session.add(
-        Reservation(
-            booking_no="R-TEST-0002",
-            secret_hash="y" * 64,
-            slot_id=early.id,
-            procedure_id=procedure.id,
-            status="no_show",
-            name="欠席 者",
-            channel="phone",
-        )
-    )
-    late = Slot(
-        venue_id=venue.id,
-        procedure_id=procedure.id,
-        starts_at=start.replace(hour=15, minute=0),
-        ends_at=start.replace(hour=15, minute=15),
-        capacity=2,
-        booked=1,
-    )
-    session.add(late)
-    session.flush()
-    session.add(
-        Reservation(
-            booking_no="R-TEST-0003",
-            secret_hash="z" * 64,
-            slot_id=late.id,
-            procedure_id=procedure.id,
-            name="取消 予定",
-            channel="web",
-        )
-    )
     for weekday in range(5):
         session.add(
             SlotTemplate(
@@ -280,11 +216,8 @@ def login(client: FlaskClient, staff_code: str, password: str = PASSWORD) -> Any
 @pytest.fixture(scope="session")
 def live_server(console: Flask) -> Iterator[str]:
     """The console served on a free port of 127.0.0.1 (threaded, stopped after the session)."""
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, console, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serve(console) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -292,21 +225,10 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Debian's Chromium, headless, with a fresh profile (never a downloaded browser); per module, so the
     Playwright event loop is gone before other packages' browser tests start theirs."""
     if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is missing: run `bash scripts/debian-packages.sh test`")
-    from playwright.sync_api import sync_playwright
-
+        pytest.fail(f"Debian chromium is missing: {INSTALL}")
     profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1400, "height": 900},
-            locale="ja-JP",
-        )
+    with chromium_profile(profile, viewport={"width": 1400, "height": 900}, locale="ja-JP") as context:
         yield context
-        context.close()
 
 
 @pytest.fixture

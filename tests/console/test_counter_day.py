@@ -14,22 +14,20 @@ from playwright.sync_api import expect
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from console import ids
 from console.access import AccessRegistry
-from console.pages import reservations
 from core.clock import today
 from core.db.models.audit import AuditEntry
-from core.db.models.booking import Procedure, Venue
 from core.domain.roles import Role
 from tests.console.conftest import USERS, Seed, log_in, login, open_page, shot
 from tests.console.test_access import _fire
-from tests.factories import JST, add_booking
+from tests.factories import JST, add_booking, find_place
 
 LATER_DAYS = 6
 
 
 def _book(session: Session, booking_no: str, days_ahead: int) -> None:
-    venue = session.scalars(select(Venue).where(Venue.code == "HQ")).one()
-    procedure = session.scalars(select(Procedure).where(Procedure.code == "PICKUP")).one()
+    venue, procedure = find_place(session, "HQ", "PICKUP")
     start = datetime.combine(today() + timedelta(days=days_ahead), time(11, 15), JST)
     add_booking(session, venue.id, procedure.id, start, booking_no, name="窓口 確認", channel="web")
 
@@ -114,12 +112,10 @@ def test_the_server_refuses_setup_rules_and_on_behalf_callbacks_to_the_counter(c
     registry = _registry(console)
     booking_only = [key for key, roles in registry.callbacks.items() if roles == {Role.BOOKING}]
     setup = [key for key in booking_only if "rs-message" in key or "rr-message" in key]
-    on_behalf = [key for key in booking_only if reservations.MESSAGE in key]
+    on_behalf = [key for key in booking_only if ids.RV_MESSAGE in key]
     assert setup
     assert len(on_behalf) == 1
-    day = [
-        key for key, roles in registry.callbacks.items() if reservations.LIST in key and Role.COUNTER in roles
-    ]
+    day = [key for key, roles in registry.callbacks.items() if ids.RV_LIST in key and Role.COUNTER in roles]
     assert len(day) == 2  # the list itself, check-in and walk-in
     with console.test_client() as client:
         login(client, USERS[Role.COUNTER])

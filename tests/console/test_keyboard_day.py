@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from core.clock import today
-from core.db.models.booking import Procedure, Reservation, Venue
+from core.db.models.booking import Reservation
 from core.db.models.cards import Card
 from core.domain.roles import Role
 from reader.agent import AgentSettings
@@ -31,7 +31,7 @@ from reader.tlv import CardInfo
 from tests.console.axe import describe, settle, violations
 from tests.console.conftest import USERS, Seed, log_in, make_console
 from tests.console.conftest import shot as save_shot
-from tests.factories import JST, add_booking, add_card, add_resident
+from tests.factories import JST, add_booking, add_card, add_resident, find_place
 from tests.waitress_thread import served
 
 BOOKING = "R-KBD-0001"
@@ -65,8 +65,7 @@ def holder(console_db: tuple[Engine, Engine, Seed]) -> str:
             s, name=NAME, name_kana="ケンバン\u3000ソウコ", birth_date=BIRTH, address=ADDRESS
         )
         add_card(s, person, "reserved", notice_no=NOTICE)
-        venue = s.scalars(select(Venue).where(Venue.code == "HQ")).one()
-        procedure = s.scalars(select(Procedure).where(Procedure.code == "PICKUP")).one()
+        venue, procedure = find_place(s, "HQ", "PICKUP")
         start = datetime.combine(today(), time(13, 0), JST)
         add_booking(s, venue.id, procedure.id, start, BOOKING, notice_no=NOTICE, name=NAME, channel="web")
         return person.atena_no

@@ -14,11 +14,11 @@ from core.analytics import queries
 from core.analytics.marts import MARTS, current_duckdb
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
-from core.db.models.booking import Procedure, Reservation, Slot, Venue
+from core.db.models.booking import Reservation, Slot
 from core.db.models.cards import Certificate
 from etl.analytics.build import build_analytics
 from tests.conftest import recreate_database
-from tests.factories import add_card, add_resident
+from tests.factories import add_card, add_place, add_resident
 
 AS_OF = date(2026, 11, 26)
 JST = timezone(timedelta(hours=9))
@@ -56,10 +56,9 @@ def _dataset(session: Session) -> None:
     ):
         session.add(Certificate(card_id=card.id, kind=kind, state="valid", issued_on=card.issued_on,
                                 expires_on=expires))  # fmt: skip
-    venue = Venue(code="T-HQ", name_ja="テスト本庁", name_en="Test HQ")
-    procedure = Procedure(code="T-PICKUP", name_ja="テスト受取", name_en="Test pickup", duration_minutes=15)
-    session.add_all([venue, procedure])
-    session.flush()
+    venue, procedure = add_place(
+        session, "T-HQ", "T-PICKUP", ("テスト本庁", "Test HQ"), ("テスト受取", "Test pickup")
+    )
     starts = datetime(2026, 12, 1, 9, 0, tzinfo=JST)
     slots = [
         Slot(venue_id=venue.id, procedure_id=procedure.id, starts_at=starts + timedelta(minutes=15 * i),

@@ -111,7 +111,7 @@ def register_indexes_and_keys(engine: Engine) -> list[tuple[str, str]]:
 def test_a_load_killed_in_the_middle_leaves_nothing_half_applied(
     committing_url: URL, committing_engine: Engine, tmp_path: Path
 ) -> None:
-    from etl.synth import generate
+    from demo.synth import generate
 
     schema = sorted(register_indexes_and_keys(committing_engine))
     generate(tmp_path, scale=0.003, seed=3, as_of=date(2026, 11, 26))

@@ -97,7 +97,7 @@ def test_a_first_load_writes_what_the_merge_writes(
     monkeypatch: pytest.MonkeyPatch,
     block_chars: int,
 ) -> None:
-    from etl.synth import generate
+    from demo.synth import generate
 
     monkeypatch.setattr(first_load_stream, "BLOCK_CHARS", block_chars)
     monkeypatch.setattr(first_load_stream, "FIRST_BLOCK_CHARS", 1_000)  # blocks of 1,000, 2,000, … on

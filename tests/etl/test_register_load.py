@@ -312,7 +312,7 @@ def test_foreign_resident_fields_are_required_and_refused_for_japanese(
 
 
 def test_loads_a_generated_extract_end_to_end(session: Session, tmp_path: Path) -> None:
-    from etl.synth import generate
+    from demo.synth import generate
 
     summary = generate(tmp_path, scale=0.005, seed=7, as_of=date(2026, 11, 26))
     path = tmp_path / "resident_20261126_full.csv"

@@ -13,16 +13,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from reader.agent import AgentSettings, create_app
 from reader.pcsc import PcscReader
+from tests.browser import CHROMIUM, INSTALL, chromium_profile
 from tests.pcsc_stack import VIRTUAL_READER, pcscd_running, require_stack, virtual_card
 from tests.waitress_thread import served
 
 pytestmark = pytest.mark.pcsc
 
-CHROMIUM = Path("/usr/bin/chromium")
 PAGE = Path(__file__).with_name("browser_page.html")
 CARD = {
     "info": {
@@ -32,15 +32,6 @@ CARD = {
         "sex": "1",
     }
 }
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _serve_page(agent: dict[str, str]) -> tuple[http.server.ThreadingHTTPServer, int]:
@@ -80,10 +71,10 @@ def page_and_agent(*, allowed: bool) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def stack() -> Iterator[None]:
     require_stack()
-    if not CHROMIUM.exists():
-        reason = "chromium がありません / /usr/bin/chromium missing (Debian: chromium)"
+    if not Path(CHROMIUM).exists():
+        reason = f"chromium がありません / {CHROMIUM} missing (Debian: chromium)"
         if os.geteuid() == 0 or os.environ.get("CI"):
-            pytest.fail(f"{reason}: run `bash scripts/debian-packages.sh test`")
+            pytest.fail(f"{reason}: {INSTALL}")
         pytest.skip(f"{reason} (not root: cannot install it here)")
     with pcscd_running():
         yield
@@ -91,12 +82,8 @@ def stack() -> Iterator[None]:
 
 @pytest.fixture
 def browser_page(tmp_path: Path) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=str(CHROMIUM), args=ARGS, headless=True
-        )
+    with chromium_profile(tmp_path / "profile") as context:
         yield context.new_page()
-        context.close()
 
 
 @pytest.mark.usefixtures("stack")

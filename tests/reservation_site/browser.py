@@ -1,58 +1,17 @@
-"""Helpers for the browser tests: the app on a loopback port, Debian's Chromium, axe-core, screenshots."""
+"""Helpers for the site's browser tests: pages, axe-core, screenshots (Chromium itself: tests/browser.py)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
-from playwright.sync_api import Browser, Page, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import Browser, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "site"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-@contextmanager
-def serve(app: Flask) -> Iterator[str]:
-    """Run APP on a free loopback port in a thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    """Debian's Chromium through Playwright (no browser download). Playwright refuses --user-data-dir on
-    launch() and instead gives every launch a fresh temporary profile, which is what we want."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def open_page(browser: Browser, viewport: dict[str, int], javascript: bool) -> Page:

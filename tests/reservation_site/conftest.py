@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from core.clock import fixed_clock
 from core.config import Settings
 from core.domain.booking import TOKYO
-from core.services.seed import seed_fujisawa
+from demo.seed import seed_fujisawa
 from reservation_site import create_app
-from tests.reservation_site.browser import chromium, serve
+from tests.browser import chromium, serve
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TOKYO)  # a Tuesday
 NOTICE_NO = "A1B-123456"

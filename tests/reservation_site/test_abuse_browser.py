@@ -8,7 +8,6 @@ import email
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -21,12 +20,13 @@ from core.clock import fixed_clock
 from core.config import Settings
 from core.services.outbox import send_due
 from reservation_site import create_app
+from tests.browser import needs_chromium, serve
 from tests.reservation_site import flow
-from tests.reservation_site.browser import PHONE, Recorder, give_notice, open_page, serve
+from tests.reservation_site.browser import PHONE, Recorder, give_notice, open_page
 from tests.reservation_site.conftest import BIRTH, NOTICE_NO, NOW
 from tests.reservation_site.test_mail import Inbox, _config, _free_port
 
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is missing")
+pytestmark = needs_chromium
 WIDE = {"width": 1366, "height": 768}
 
 

@@ -4,17 +4,17 @@ on and off; axe-core finds no violation on any page; screenshots of each step go
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, text
 
+from tests.browser import needs_chromium
 from tests.reservation_site import flow
 from tests.reservation_site.browser import DESKTOP, PHONE, Recorder, fill_notice, give_notice, open_page
 from tests.reservation_site.conftest import BIRTH, NOTICE_NO
 
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is missing")
+pytestmark = needs_chromium
 
 
 def _book(page: Page, rec: Recorder, base_url: str, day: str, english: bool) -> str:

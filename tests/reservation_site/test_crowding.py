@@ -6,17 +6,17 @@ deadlines read 2026年12月7日(月) / 12月6日(日) 23:59 (Mon 7 Dec 2026 / Su
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, text
 
+from tests.browser import needs_chromium
 from tests.reservation_site import flow
 from tests.reservation_site.browser import ARTIFACTS, PHONE, axe_violations, open_page
 
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is missing")
+pytestmark = needs_chromium
 
 LAPTOP = {"width": 1366, "height": 768}
 # The fixtures' clock stands at Tuesday 2026-12-01; these are days inside the booking window.

@@ -21,11 +21,12 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, text
 
 from core.domain.booking import TOKYO
+from tests.browser import needs_chromium
 from tests.reservation_site import flow
 from tests.reservation_site.browser import ARTIFACTS, PHONE, axe_violations, give_notice, open_page
 from tests.reservation_site.conftest import BIRTH, NOTICE_NO
 
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is missing")
+pytestmark = needs_chromium
 
 LAPTOP = {"width": 1366, "height": 768}
 DAY = "2026-12-07"  # a Monday; the fixtures' clock stands at 2026-12-01

@@ -4,17 +4,16 @@ name each field (family members' too) in the page's language only; screenshots g
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine
 
+from tests.browser import needs_chromium
 from tests.reservation_site import flow
 from tests.reservation_site.browser import PHONE, Recorder, fill_notice, give_notice, open_page
 from tests.reservation_site.conftest import FAMILY_NOTICE_NO, NOTICE_NO
 
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is missing")
+pytestmark = needs_chromium
 
 HIRAGANA = re.compile(r"[\u3040-\u309f]")  # every Japanese message has some; English ones quote only katakana
 LATIN = re.compile(r"[A-Za-z]")

@@ -4,16 +4,15 @@ refused with what was typed kept (16). Screenshots go to tests/artifacts/site/."
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine
 
+from tests.browser import needs_chromium
 from tests.reservation_site import flow
 from tests.reservation_site.browser import ARTIFACTS, PHONE, open_page
 
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is missing")
+pytestmark = needs_chromium
 LAPTOP = {"width": 1366, "height": 768}
 VIEWPORTS = {"phone": PHONE, "laptop": LAPTOP}
 

@@ -5,7 +5,6 @@ a party that cannot fit is told so (real Chromium, Japanese and English, 1366×7
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -17,11 +16,12 @@ from core.domain.booking import SlotTaken
 from core.domain.parties import PartyTooLarge
 from core.services import booking
 from core.services.slots import load_rules
+from tests.browser import needs_chromium
 from tests.reservation_site import flow
 from tests.reservation_site.browser import PHONE, Recorder, open_page
 from tests.reservation_site.conftest import NOW
 
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is missing")
+pytestmark = needs_chromium
 WIDE = {"width": 1366, "height": 768}
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -16,6 +15,7 @@ from playwright.sync_api import Browser, expect
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import ProgrammingError
 
+from tests.browser import needs_chromium
 from tests.reservation_site import flow
 from tests.reservation_site.browser import PHONE, Recorder, fill_notice, open_page
 from tests.reservation_site.conftest import (
@@ -29,7 +29,7 @@ from tests.reservation_site.conftest import (
     SHONANDAI_NOTICE_NO,
 )
 
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is missing")
+pytestmark = needs_chromium
 WIDE = {"width": 1366, "height": 768}
 SHONANDAI = (SHONANDAI_NOTICE_NO, SHONANDAI_BIRTH.isoformat())
 

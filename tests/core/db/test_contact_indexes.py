@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from core.services.booking import _ACTIVE_BY_CONTACT
-from core.services.seed import seed_fujisawa
+from demo.seed import seed_fujisawa
 
 MANY = """
 INSERT INTO booking.reservations (booking_no, secret_hash, slot_id, procedure_id, name, phone, email)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.db.models.booking import Closure, Procedure, Slot, SlotTemplate, Venue
 from core.services.capacity import monthly_capacity
 from core.services.slots import generate_slots
-from tests.factories import JST
+from tests.factories import JST, add_place
 
 
 def test_capacity_counts_template_days_less_closures_holidays_and_the_year_end(session: Session) -> None:
@@ -55,10 +55,9 @@ def test_capacity_counts_template_days_less_closures_holidays_and_the_year_end(s
 
 
 def test_capacity_equals_the_seats_of_the_generated_slots(session: Session) -> None:
-    venue = Venue(code="C-EQ", name_ja="容量照合", name_en="Check")
-    procedure = Procedure(code="C-EQP", name_ja="受取", name_en="Pickup", duration_minutes=20)
-    session.add_all([venue, procedure])
-    session.flush()
+    venue, procedure = add_place(
+        session, "C-EQ", "C-EQP", ("容量照合", "Check"), ("受取", "Pickup"), duration_minutes=20
+    )
     template = partial(SlotTemplate, venue_id=venue.id, procedure_id=procedure.id)
     templates = [
         *(template(weekday=weekday, starts_at=time(8, 30), ends_at=time(17, 15), slot_minutes=20, capacity=3)

@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core.db.models.booking import Procedure, Reservation, Slot, Venue
+from core.db.models.booking import Procedure, Reservation
 from core.db.models.cards import Card, Certificate
 from core.domain.cards import CardState
 from core.domain.errors import DomainError
 from core.services import card_actions, issuance
 from core.services.audit import Actor
 from core.services.issuance import CertificateChoice, IdentityCheck
-from tests.factories import JST, add_card, add_resident
+from tests.factories import JST, add_booking, add_card, add_place, add_resident
 
 CLERK = Actor("C0001", role="counter", client_addr="10.0.0.5")
 CHECKED = IdentityCheck("交付通知書+運転免許証", face_matches=True, pins_set=True, receipt_signed=True)
@@ -24,34 +24,18 @@ NOW = datetime.combine(TODAY, time(10, 5), JST)  # the clock the counter works a
 
 
 def _book(session: Session, notice_no: str, day: date = TODAY) -> Reservation:
-    venue = Venue(code=f"V{notice_no[-4:]}", name_ja="本庁舎", name_en="City Hall")
-    procedure = Procedure(
-        code=f"P{notice_no[-4:]}", name_ja="カード受取", name_en="Card pickup", duration_minutes=15
-    )
-    session.add_all([venue, procedure])
-    session.flush()
+    venue, procedure = add_place(session, f"V{notice_no[-4:]}", f"P{notice_no[-4:]}")
     start = datetime.combine(day, time(10, 0), JST)
-    slot = Slot(
-        venue_id=venue.id,
-        procedure_id=procedure.id,
-        starts_at=start,
-        ends_at=start.replace(minute=15),
-        capacity=2,
-        booked=1,
-    )
-    session.add(slot)
-    session.flush()
-    reservation = Reservation(
-        booking_no=f"R{notice_no[-6:]}",
+    return add_booking(
+        session,
+        venue.id,
+        procedure.id,
+        start,
+        f"R{notice_no[-6:]}",
         secret_hash=f"h{notice_no}",
-        slot_id=slot.id,
-        procedure_id=procedure.id,
         notice_no=notice_no,
         name="辻堂 海子",
     )
-    session.add(reservation)
-    session.flush()
-    return reservation
 
 
 def test_a_reserved_card_is_handed_over_with_its_certificates(session: Session) -> None:

@@ -7,15 +7,13 @@ from datetime import date, time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.db.models.booking import Procedure, Slot, SlotTemplate, Venue
+from core.db.models.booking import Slot, SlotTemplate
 from core.services.slots import generate_slots
+from tests.factories import add_place
 
 
 def test_generating_twice_from_a_template_without_a_counter_adds_nothing(session: Session) -> None:
-    venue = Venue(code="TEST-HQ", name_ja="本庁舎", name_en="City Hall")
-    procedure = Procedure(code="test-pickup", name_ja="受取", name_en="Pickup", duration_minutes=15)
-    session.add_all([venue, procedure])
-    session.flush()
+    venue, procedure = add_place(session, "TEST-HQ", "test-pickup", procedure_names=("受取", "Pickup"))
     session.add(
         SlotTemplate(
             venue_id=venue.id,

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 from core.analytics.marts import current_duckdb
 from core.analytics.queries import AnalyticsMissing
 from core.db.models.audit import AuditEntry
-from core.db.models.booking import Procedure, Reservation, Slot, Venue
+from core.db.models.booking import Reservation
 from core.services import statistics
 from core.services.audit import Actor
 from core.services.statistics import StatisticsError, StatsQuery
 from etl.analytics.build import build_analytics
-from tests.factories import JST, add_card, add_resident
+from tests.factories import JST, add_card, add_place, add_resident, add_slot
 
 ANALYST = Actor("N0001", role="analyst")
 DAY = date(2026, 10, 15)
@@ -30,15 +30,8 @@ QUERY = StatsQuery("issued", "district", "month", date(2026, 10, 1), date(2026, 
 
 
 def _bookings(session: Session) -> None:
-    venue = Venue(code="S-HQ", name_ja="統計本庁", name_en="Stats HQ")
-    procedure = Procedure(code="S-PICK", name_ja="統計受取", name_en="Pickup", duration_minutes=15)
-    session.add_all([venue, procedure])
-    session.flush()
-    start = datetime(2026, 10, 20, 9, 0, tzinfo=JST)
-    slot = Slot(venue_id=venue.id, procedure_id=procedure.id, starts_at=start,
-                ends_at=start + timedelta(minutes=15), capacity=20, booked=9)  # fmt: skip
-    session.add(slot)
-    session.flush()
+    venue, procedure = add_place(session, "S-HQ", "S-PICK", ("統計本庁", "Stats HQ"), ("統計受取", "Pickup"))
+    slot = add_slot(session, venue.id, procedure.id, datetime(2026, 10, 20, 9, 0, tzinfo=JST), 20, booked=9)
     statuses = ["completed"] * 6 + ["no_show"] * 3 + ["cancelled"] * 2
     for n, status in enumerate(statuses):
         session.add(Reservation(booking_no=f"S{n}", secret_hash=f"s{n:063d}", slot_id=slot.id,

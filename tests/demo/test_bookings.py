@@ -11,8 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from core.clock import system_clock
-from core.services.demo_bookings import give_notice_numbers, seed_demo_bookings
-from core.services.seed import seed_fujisawa
+from demo.bookings import give_notice_numbers, seed_demo_bookings
+from demo.seed import seed_fujisawa
 from tests.factories import add_card, add_resident
 
 AWAITING = ("notified", "reserved", "reminded")

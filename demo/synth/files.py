@@ -7,18 +7,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.domain.register import COLUMNS, ERAS
-from etl.synth import dates
-from etl.synth import foreign_data as fd
-from etl.synth import templates as tp
-from etl.synth.certificates import CERT_STATES, Certificates
-from etl.synth.dates import DateText
-from etl.synth.foreign import Foreigners
-from etl.synth.geography import Addresses
-from etl.synth.ledger import HOLD_REASONS, KINDS, OFFICES, REASONS, SOURCES, STATES, CardBatch, Finish
-from etl.synth.moves import CODES, Moves
-from etl.synth.names import Names
-from etl.synth.population import Population
-from etl.synth.sampling import Ints, uniform_int
+from demo.synth import dates
+from demo.synth import foreign_data as fd
+from demo.synth import templates as tp
+from demo.synth.certificates import CERT_STATES, Certificates
+from demo.synth.dates import DateText
+from demo.synth.foreign import Foreigners
+from demo.synth.geography import Addresses
+from demo.synth.ledger import HOLD_REASONS, KINDS, OFFICES, REASONS, SOURCES, STATES, CardBatch, Finish
+from demo.synth.moves import CODES, Moves
+from demo.synth.names import Names
+from demo.synth.population import Population
+from demo.synth.sampling import Ints, uniform_int
 
 LEDGER_COLUMNS: tuple[str, ...] = (
     "card_id", "atena_no", "juminhyo_code", "application_kind", "source", "state", "revoke_reason",

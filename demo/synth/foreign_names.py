@@ -6,7 +6,7 @@ Taiwanese names are written in kanji (Japanese forms, as the register does); the
 
 from __future__ import annotations
 
-from etl.synth.sampling import NameRow, parse_table
+from demo.synth.sampling import NameRow, parse_table
 
 NameTables = tuple[tuple[NameRow, ...], tuple[NameRow, ...], tuple[NameRow, ...]]
 

@@ -7,8 +7,8 @@ from datetime import date
 
 import numpy as np
 
-from etl.synth import templates as tp
-from etl.synth.sampling import Bools, Floats, Ints, add_years, day, exact_counts, mixture, uniform_int
+from demo.synth import templates as tp
+from demo.synth.sampling import Bools, Floats, Ints, add_years, day, exact_counts, mixture, uniform_int
 
 CITY_RESIDENTS = 443_283
 CITY_HOUSEHOLDS = 205_914

@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 
 from core.domain.register import DateStyle, RegisterDate, format_date
-from etl.synth.sampling import Ints, to_ymd
+from demo.synth.sampling import Ints, to_ymd
 
 STYLES: tuple[DateStyle, ...] = (DateStyle.ISO, DateStyle.COMPACT, DateStyle.ERA)
 ISO, COMPACT, ERA = range(3)

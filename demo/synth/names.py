@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.domain.register import NAME_SEPARATOR
-from etl.synth import foreign_data as fd
-from etl.synth import names_data as nd
-from etl.synth import templates as tp
-from etl.synth.foreign import Foreigners
-from etl.synth.population import FEMALE, Population
-from etl.synth.sampling import Bools, Ints, NameRow, to_ymd
+from demo.synth import foreign_data as fd
+from demo.synth import names_data as nd
+from demo.synth import templates as tp
+from demo.synth.foreign import Foreigners
+from demo.synth.population import FEMALE, Population
+from demo.synth.sampling import Bools, Ints, NameRow, to_ymd
 
 GAIJI_HOUSEHOLD_SHARE = 0.0002
 GAIJI_GIVEN_SHARE = 0.0001

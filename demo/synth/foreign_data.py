@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from etl.synth.foreign_names import NAMES
-from etl.synth.sampling import NameRow
+from demo.synth.foreign_names import NAMES
+from demo.synth.sampling import NameRow
 
 
 class Nation(NamedTuple):

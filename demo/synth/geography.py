@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from core.domain.city import DISTRICTS
-from etl.synth.sampling import Bools, Ints, exact_counts
+from demo.synth.sampling import Bools, Ints, exact_counts
 
 PREFIX = "神奈川県藤沢市"
 

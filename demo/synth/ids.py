@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from etl.synth.sampling import Ints
+from demo.synth.sampling import Ints
 
 _WEIGHTS = np.array([2 + (i % 6) for i in range(10)][::-1], dtype=np.int64)  # for digits left to right
 

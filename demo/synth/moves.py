@@ -8,11 +8,11 @@ from datetime import date
 import numpy as np
 
 from core.domain.register import MoveReason
-from etl.synth import templates as tp
-from etl.synth.foreign import Foreigners
-from etl.synth.population import Population
-from etl.synth.removed import REASONS, Removed
-from etl.synth.sampling import Ints, add_years, day, to_weekday, uniform_int
+from demo.synth import templates as tp
+from demo.synth.foreign import Foreigners
+from demo.synth.population import Population
+from demo.synth.removed import REASONS, Removed
+from demo.synth.sampling import Ints, add_years, day, to_weekday, uniform_int
 
 CODES: tuple[MoveReason, ...] = tuple(MoveReason)
 _I = {reason.value: i for i, reason in enumerate(CODES)}

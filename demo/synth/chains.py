@@ -8,9 +8,9 @@ from datetime import date
 import numpy as np
 
 from core.domain.cards import CardState, RevokeReason
-from etl.synth.issuance import Rules, application_lag, pickup_lag, sample_issue_days
-from etl.synth.ledger import NEW, RENEWAL, SOURCES, CardBatch, S, revoke
-from etl.synth.sampling import Ints, day, uniform_int
+from demo.synth.issuance import Rules, application_lag, pickup_lag, sample_issue_days
+from demo.synth.ledger import NEW, RENEWAL, SOURCES, CardBatch, S, revoke
+from demo.synth.sampling import Ints, day, uniform_int
 
 APPLICATIONS_OPENED = day(date(2015, 10, 5))
 MAX_RENEWALS = 4

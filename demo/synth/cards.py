@@ -14,8 +14,8 @@ import numpy as np
 
 from core.domain.cards import CardState, RevokeReason
 from core.domain.undelivered import disposal_due_on
-from etl.synth import pending
-from etl.synth.chains import (
+from demo.synth import pending
+from demo.synth.chains import (
     APPLICATIONS_OPENED,
     Context,
     expired_on_end,
@@ -23,13 +23,13 @@ from etl.synth.chains import (
     histories,
     moved_in_cards,
 )
-from etl.synth.foreign import Foreigners, long_term
-from etl.synth.issuance import issue_window, sample_issue_days
-from etl.synth.ledger import NEW, REISSUE, RENEWAL, CardBatch, S, destroy_old, revoke
-from etl.synth.moves import Moves
-from etl.synth.population import Population
-from etl.synth.removed import Removed
-from etl.synth.sampling import Bools, Ints, day, pick_weighted, uniform_int
+from demo.synth.foreign import Foreigners, long_term
+from demo.synth.issuance import issue_window, sample_issue_days
+from demo.synth.ledger import NEW, REISSUE, RENEWAL, CardBatch, S, destroy_old, revoke
+from demo.synth.moves import Moves
+from demo.synth.population import Population
+from demo.synth.removed import Removed
+from demo.synth.sampling import Bools, Ints, day, pick_weighted, uniform_int
 
 HELD_CARDS = 359_679  # cards in use, city figure for 443,283 residents
 # Relative chance of holding a card by age (national, mid-2023: 0-4 about 54%, 75-79 about 82%, 80+ 65%).

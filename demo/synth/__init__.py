@@ -19,15 +19,15 @@ import numpy.typing as npt
 
 from core.domain.cards import CardState
 from core.domain.register import COLUMNS, ExtractKind, end_file_name, extract_file_name, has_gaiji
-from etl.synth import cards as card_stage
-from etl.synth import certificates, foreign, geography, ids, ledger, moves, names, population, removed
-from etl.synth import templates as tp
-from etl.synth.chains import Context
-from etl.synth.dates import DateText
-from etl.synth.files import LEDGER_COLUMNS, Register, ledger_columns, register_columns
-from etl.synth.issuance import Rules
-from etl.synth.sampling import day
-from etl.synth.writer import write_csv
+from demo.synth import cards as card_stage
+from demo.synth import certificates, foreign, geography, ids, ledger, moves, names, population, removed
+from demo.synth import templates as tp
+from demo.synth.chains import Context
+from demo.synth.dates import DateText
+from demo.synth.files import LEDGER_COLUMNS, Register, ledger_columns, register_columns
+from demo.synth.issuance import Rules
+from demo.synth.sampling import day
+from demo.synth.writer import write_csv
 
 __all__ = ["GenerateSummary", "cards_file_name", "generate"]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from core.domain.cards import CardState, RevokeReason
-from etl.synth.sampling import Bools, Ints, to_ymd
+from demo.synth.sampling import Bools, Ints, to_ymd
 
 STATES: tuple[CardState, ...] = tuple(CardState)
 REASONS: tuple[RevokeReason, ...] = tuple(RevokeReason)

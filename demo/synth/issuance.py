@@ -16,10 +16,10 @@ from core.domain.expiry import (
     signature_issued_by_default,
     user_certificate_expiry,
 )
-from etl.synth.foreign import Foreigners, long_term
-from etl.synth.foreign_data import STATUSES
-from etl.synth.population import Population
-from etl.synth.sampling import Bools, Ints, day, from_ymd, uniform_int
+from demo.synth.foreign import Foreigners, long_term
+from demo.synth.foreign_data import STATUSES
+from demo.synth.population import Population
+from demo.synth.sampling import Bools, Ints, day, from_ymd, uniform_int
 
 FIRST_CARD_DAY = day(date(2016, 1, 12))  # counters started handing cards over
 # National cumulative share of the population issued a card, at the end of each month: the facts page's

@@ -7,10 +7,10 @@ from datetime import date
 
 import numpy as np
 
-from etl.synth import foreign_data as fd
-from etl.synth import templates as tp
-from etl.synth.population import Population
-from etl.synth.sampling import Bools, Floats, Ints, add_years, day, uniform_int
+from demo.synth import foreign_data as fd
+from demo.synth import templates as tp
+from demo.synth.population import Population
+from demo.synth.sampling import Bools, Floats, Ints, add_years, day, uniform_int
 
 FOREIGN_SHARE = 0.02  # of residents (fujisawa-facts.md, assumption)
 MIXED_SHARE = 0.0014  # of residents: foreign wives of Japanese heads (part of the 2%)

@@ -25,8 +25,8 @@ from core.domain.register import (
     parse_end_line,
     parse_register_date,
 )
-from etl.synth import GenerateSummary, generate
-from etl.synth.files import LEDGER_COLUMNS
+from demo.synth import GenerateSummary, generate
+from demo.synth.files import LEDGER_COLUMNS
 
 AS_OF = date(2026, 11, 26)
 SCALE = 0.01

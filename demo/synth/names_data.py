@@ -5,7 +5,7 @@ Given names follow the fashion of the person's birth years (five generations), f
 
 from __future__ import annotations
 
-from etl.synth.sampling import parse_table
+from demo.synth.sampling import parse_table
 
 SURNAMES = parse_table(
     """

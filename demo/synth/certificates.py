@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.domain.cards import CardState, CertificateState
-from etl.synth.chains import Context
-from etl.synth.ledger import SOURCES, CardBatch, S
-from etl.synth.sampling import Bools, Ints, uniform_int
+from demo.synth.chains import Context
+from demo.synth.ledger import SOURCES, CardBatch, S
+from demo.synth.sampling import Bools, Ints, uniform_int
 
 CERT_STATES: tuple[CertificateState, ...] = tuple(CertificateState)
 C = {state: i for i, state in enumerate(CERT_STATES)}

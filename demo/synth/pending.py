@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from core.domain.cards import CardState
-from etl.synth.ledger import CardBatch, S
-from etl.synth.sampling import Ints, exact_counts, uniform_int
+from demo.synth.ledger import CardBatch, S
+from demo.synth.sampling import Ints, exact_counts, uniform_int
 
 PENDING: tuple[CardState, ...] = (
     CardState.PRODUCED,

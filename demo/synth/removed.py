@@ -12,9 +12,9 @@ from datetime import date
 
 import numpy as np
 
-from etl.synth import templates as tp
-from etl.synth.population import FEMALE, MALE, Population
-from etl.synth.sampling import Bools, Ints, day, mixture, uniform_int
+from demo.synth import templates as tp
+from demo.synth.population import FEMALE, MALE, Population
+from demo.synth.sampling import Bools, Ints, day, mixture, uniform_int
 
 WINDOW_DAYS = 400
 # Removals a year in a city of 443,283 (assumption from national rates): 転出 ~18,000, 死亡 ~4,500.
