@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +16,8 @@ from console.access import ALL_ROLES, AccessRegistry
 from console.context import ConsoleContext, ConsoleOptions
 from core.clock import Clock, system_clock
 from core.config import Settings
-from core.db.engine import app_url, locate_database, make_engine, make_session_factory
+from core.db.engine import engine_for, make_session_factory
+from core.paths import private_file
 from core.services.audit import record
 
 HERE = Path(__file__).resolve().parent
@@ -32,13 +32,7 @@ def _secret_key(settings: Settings) -> str:
     """The configured secret key, else one kept under the data dir (shared by every gunicorn worker)."""
     if settings.secret_key:
         return settings.secret_key
-    path = settings.data_dir / "run" / "console-secret-key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-    return path.read_text(encoding="utf-8").strip()
+    return private_file(settings.layout.console_secret_key, lambda: secrets.token_urlsafe(48))
 
 
 def _navbar(registry: AccessRegistry, pathname: str) -> dbc.Navbar:
@@ -127,7 +121,7 @@ def create_app(
     """The console: a Flask server (flask-login) carrying the Dash app; every asset is served locally."""
     settings = settings or Settings.from_env()
     if engine is None:
-        engine = make_engine(app_url(settings, locate_database(settings).owner_url))
+        engine = engine_for(settings, "app")
     server = Flask("console", template_folder=str(HERE / "templates"), static_folder=None)
     server.config.update(
         SECRET_KEY=_secret_key(settings),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.domain.errors import DomainError
+from core.paths import DataLayout
 
 APP_ROLE = "mynadesk_app"
 SITE_ROLE = "mynadesk_site"
@@ -159,11 +160,6 @@ class Settings:
         return self.database_url is None
 
     @property
-    def register_dir(self) -> Path:
-        """Where pulled extracts are kept: inbox/, loaded/ and errors/ (rejected files with their report)."""
-        return self.data_dir / "register"
-
-    @property
-    def pgdata_dir(self) -> Path:
-        """Where the embedded PostgreSQL keeps its files."""
-        return self.data_dir / "pg"
+    def layout(self) -> DataLayout:
+        """Where each thing lives under the data dir (core.paths)."""
+        return DataLayout(self.data_dir)

@@ -31,6 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from core.db.engine import psycopg_connection
 from core.domain.register import STORED_COLUMNS
 from core.services.register import LoadSummary
 from core.services.register_staging import create_diff
@@ -51,12 +52,6 @@ RESIDENT_COLUMNS = (
     "recorded_by",
 )
 HOUSEHOLD_COLUMNS = ("household_no", "head_atena_no")
-
-
-def _driver(session: Session) -> psycopg.Connection:
-    driver = session.connection().connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
-    return driver
 
 
 def register_is_empty(session: Session) -> bool:
@@ -214,7 +209,9 @@ def _write_residents(session: Session, parts: Iterable[pa.Table]) -> list[tuple[
     ).scalar()
     if not referenced:  # empty already: the TRUNCATE lets the COPY write the rows frozen
         session.execute(text("TRUNCATE register.residents"))
-    copy_parts(_driver(session), "register.residents", RESIDENT_COLUMNS, parts, freeze=not referenced)
+    copy_parts(
+        psycopg_connection(session), "register.residents", RESIDENT_COLUMNS, parts, freeze=not referenced
+    )
     return deferred
 
 
@@ -226,7 +223,7 @@ def _restore(session: Session, deferred: list[tuple[str, str]]) -> None:
 
 def _complete_register(session: Session, homes: pa.Table) -> None:
     """The households, and the diff table for the card effects."""
-    copy_parts(_driver(session), "register.households", HOUSEHOLD_COLUMNS, homes.to_batches())
+    copy_parts(psycopg_connection(session), "register.households", HOUSEHOLD_COLUMNS, homes.to_batches())
     _diff_of_leavers(session)
 
 

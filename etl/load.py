@@ -18,6 +18,7 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db.engine import psycopg_connection
 from core.db.models.register import LoadAlert
 from core.domain.errors import DomainError
 from core.domain.register import parse_extract_file_name
@@ -157,8 +158,7 @@ def load_file(
 def _tune(session: Session) -> None:
     """Memory for this transaction's sorts, hashes and temporary tables (a whole register is ~100 MB)."""
     session.execute(text("SET LOCAL work_mem = '256MB'"))
-    driver = session.connection().connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
+    driver = psycopg_connection(session)
     try:
         # refused once the session has used a temporary table: then the default stays
         with driver.transaction():

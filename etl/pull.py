@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.config import FtpSettings
 from core.domain.errors import DomainError
 from core.domain.register import END_SUFFIX, InvalidEndLine, parse_end_line
+from core.paths import DataLayout, private_dir
 from core.services.audit import Actor
 from core.services.register import find_loaded
 from etl.load import LoadOutcome, Progress, load_extract, sort_by_extract_date
@@ -90,7 +91,7 @@ def _read_remote_end(ftp: ftplib.FTP, name: str) -> tuple[int, str] | None:
 
 
 def _download(ftp: ftplib.FTP, name: str, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     for remote in (name, name + END_SUFFIX):  # the flag last, as the server side does
         partial = folder / (remote + ".part")
         with partial.open("wb") as out:
@@ -110,7 +111,7 @@ def _rejected_before(errors_dir: Path, name: str, digest: str | None) -> bool:
 
 
 def _file_away(path: Path, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     for source in (path, path.with_name(path.name + END_SUFFIX)):
         if source.exists():
             source.replace(folder / source.name)
@@ -119,7 +120,7 @@ def _file_away(path: Path, folder: Path) -> Path:
 
 def write_report(outcome: LoadOutcome, folder: Path) -> Path:
     """The rejection report beside the rejected file: every error, Japanese and English."""
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     report = folder / (outcome.path.name + REPORT_SUFFIX)
     lines = [f"{outcome.path.name}: 拒否 / rejected ({len(outcome.errors)} 件 / errors)", ""]
     lines += [str(error) for error in outcome.errors]
@@ -129,7 +130,7 @@ def write_report(outcome: LoadOutcome, folder: Path) -> Path:
 
 def pull(
     settings: FtpSettings,
-    register_dir: Path,
+    layout: DataLayout,
     factory: sessionmaker[Session],
     actor: Actor,
     *,
@@ -137,10 +138,11 @@ def pull(
     on_file: Callable[[LoadOutcome], None] | None = None,
     owner_factory: sessionmaker[Session] | None = None,
 ) -> PullResult:
-    """Fetch and load every new, complete extract on the server, oldest first (each by etl.load's
-    load_extract, in its own transaction; OWNER_FACTORY as there)."""
+    """Fetch and load every new, complete extract on the server into LAYOUT's register folders, oldest first
+    (each by etl.load's load_extract, in its own transaction; OWNER_FACTORY as there)."""
     result = PullResult()
-    inbox, errors_dir, loaded_dir = register_dir / "inbox", register_dir / "errors", register_dir / "loaded"
+    private_dir(layout.register)
+    inbox, errors_dir, loaded_dir = layout.register_inbox, layout.register_errors, layout.register_loaded
     with connect(settings) as ftp:
         ready, uploading = ready_files(ftp.nlst())
         result.skipped += [

@@ -8,6 +8,7 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from core.db.engine import psycopg_connection
 from core.domain.errors import DomainError
 from core.domain.register import COLUMNS
 from core.services import register_staging as staging
@@ -36,8 +37,7 @@ def copy_raw(session: Session, raw: RawExtract) -> int:
     """COPY the rows as text into RAW (PostgreSQL parses the CSV); return the row count."""
     names = [_raw_name(column, i) for i, column in enumerate(raw.header)]
     staging.create_raw(session, names)
-    driver = session.connection().connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
+    driver = psycopg_connection(session)
     try:
         with driver.transaction(), driver.cursor() as cursor:
             with cursor.copy(f"COPY {RAW} ({', '.join(names)}) FROM STDIN (FORMAT csv, HEADER true)") as copy:
@@ -60,8 +60,7 @@ def _map_lines(session: Session, text_: str, rows: int) -> None:
     newlines = text_.count("\n") + (0 if text_.endswith("\n") else 1)
     if newlines == rows + 1:
         return
-    driver = session.connection().connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
+    driver = psycopg_connection(session)
     with driver.cursor() as cursor, cursor.copy(f"COPY {LINES} (row_no, line) FROM STDIN") as copy:
         for row_no, line in enumerate(record_lines(text_), start=1):
             copy.write_row((row_no, line))
@@ -76,8 +75,7 @@ def _stage_dates(session: Session, header: list[str]) -> None:
     distinct = " UNION ".join(f"SELECT DISTINCT {t} FROM {RAW} r" for t in texts)
     found = [t for (t,) in session.execute(text(f"SELECT * FROM ({distinct}) d(t) WHERE t IS NOT NULL"))]
     staging.create_dates(session)
-    driver = session.connection().connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
+    driver = psycopg_connection(session)
     with driver.cursor() as cursor, cursor.copy(f"COPY {DATES} FROM STDIN") as copy:
         for row in parse_dates(found):
             copy.write_row(row)

@@ -90,7 +90,6 @@ def create_app(
 
 
 def _site_engine(settings: Settings) -> Engine:
-    from core.db.engine import locate_database, make_engine, site_url
+    from core.db.engine import engine_for
 
-    owner = locate_database(settings).owner_url
-    return make_engine(site_url(settings, owner), pool_size=10, max_overflow=20)
+    return engine_for(settings, "site", pool_size=10, max_overflow=20)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.domain.expiry import RENEWAL_WINDOW_MONTHS
+from core.paths import DataLayout
 
-ANALYTICS_DIR = "analytics"
 BUILDS_DIR = "builds"
 CURRENT_LINK = "current"
 DUCKDB_FILE = "mynadesk.duckdb"
@@ -257,8 +257,8 @@ MARTS: dict[str, Mart] = {
 
 
 def analytics_root(data_dir: Path) -> Path:
-    """`<data dir>/analytics`."""
-    return data_dir / ANALYTICS_DIR
+    """`<data dir>/analytics` (core.paths names it)."""
+    return DataLayout(data_dir).analytics
 
 
 def current_duckdb(data_dir: Path) -> Path:

@@ -14,6 +14,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from core.paths import DataLayout, private_file
+
 _log = logging.getLogger(__name__)
 
 
@@ -37,26 +39,12 @@ MANAGED_HBA = (
 
 def secrets_dir(pgdata: Path) -> Path:
     """Where the embedded server's role passwords are kept: DATA/secrets beside DATA/pg, 0700."""
-    return pgdata.parent / "secrets"
-
-
-def _password_file(pgdata: Path, role: str) -> Path:
-    return secrets_dir(pgdata) / f"db-{role}.password"
+    return DataLayout(pgdata.parent).secrets
 
 
 def _password(pgdata: Path, role: str) -> str:
-    """ROLE's password for the embedded server: read from its 0600 file, made (random, 256 bits) on first use.
-    Two processes starting at once agree: the file is created exclusively and the loser reads the winner's."""
-    path = _password_file(pgdata, role)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    password = secrets.token_urlsafe(32)
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write(password + "\n")
-    return password
+    """ROLE's password for the embedded server: from its 0600 file, made (random, 256 bits) on first use."""
+    return private_file(DataLayout(pgdata.parent).db_password(role), lambda: secrets.token_urlsafe(32))
 
 
 def _with_password(uri: str, password: str) -> str:

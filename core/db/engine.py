@@ -1,16 +1,26 @@
-"""Where the database is and how to connect to it, as the owner, the app role or the site role."""
+"""Where the database is and how to connect to it, as the owner, the app role or the site role.
+
+Every entry point (the CLI, the console, the site, the worker) gets its sessions from
+`session_factory(settings, role)` (or its engine from `engine_for`); code that needs psycopg itself (COPY,
+driver-level settings) asks `psycopg_connection(session)` for the connection under the current transaction.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Engine, create_engine
+import psycopg
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import APP_ROLE, DEFAULT_DATABASE, SITE_ROLE, Settings
 from core.db.embedded import ensure_database, role_password, start_embedded
+
+Role = Literal["owner", "app", "site"]
+"""owner: the schema owner (migrations, seeding, staff accounts, a first register load); app: the console, ETL
+and the site's worker; site: the reservation site (booking schema only)."""
 
 
 @dataclass(frozen=True)
@@ -32,10 +42,11 @@ def locate_database(settings: Settings) -> DatabaseLocation:
         url = _psycopg(make_url(settings.database_url))
         where = url.render_as_string()
         return DatabaseLocation(url, False, f"外部 PostgreSQL / external server: {where}")
-    admin_uri = start_embedded(settings.pgdata_dir)
+    pgdata = settings.layout.pg
+    admin_uri = start_embedded(pgdata)
     ensure_database(admin_uri, DEFAULT_DATABASE)
     url = _psycopg(make_url(admin_uri)).set(database=DEFAULT_DATABASE)
-    return DatabaseLocation(url, True, f"組込み PostgreSQL / embedded server in {settings.pgdata_dir}")
+    return DatabaseLocation(url, True, f"組込み PostgreSQL / embedded server in {pgdata}")
 
 
 def role_url(owner_url: URL, role: str, password: str | None, override: str | None = None) -> URL:
@@ -53,18 +64,18 @@ def libpq_uri(url: URL) -> str:
 def _login(settings: Settings, owner_url: URL, role: str, password: str | None, override: str | None) -> URL:
     """ROLE's URL; on the embedded server without a configured password, the role's generated one."""
     if password is None and override is None and not settings.database_url:
-        password = role_password(settings.pgdata_dir, libpq_uri(owner_url), role)
+        password = role_password(settings.layout.pg, libpq_uri(owner_url), role)
     return role_url(owner_url, role, password, override)
 
 
-def app_url(settings: Settings, owner_url: URL) -> URL:
-    """URL of the console/ETL role."""
-    return _login(settings, owner_url, APP_ROLE, settings.app_db_password, settings.app_database_url)
-
-
-def site_url(settings: Settings, owner_url: URL) -> URL:
-    """URL of the reservation-site role (booking schema only)."""
-    return _login(settings, owner_url, SITE_ROLE, settings.site_db_password, settings.site_database_url)
+def database_url(settings: Settings, role: Role) -> URL:
+    """The URL ROLE logs in with on the configured (or embedded, started if needed) database."""
+    owner = locate_database(settings).owner_url
+    if role == "owner":
+        return owner
+    if role == "app":
+        return _login(settings, owner, APP_ROLE, settings.app_db_password, settings.app_database_url)
+    return _login(settings, owner, SITE_ROLE, settings.site_db_password, settings.site_database_url)
 
 
 def make_engine(url: URL, **kwargs: Any) -> Engine:
@@ -76,10 +87,24 @@ def make_engine(url: URL, **kwargs: Any) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """A session factory; callers own the transaction (`with factory.begin() as s:`)."""
+    """A session factory on ENGINE; callers own the transaction (`with factory.begin() as s:`)."""
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def app_engine(settings: Settings) -> Engine:
-    """An engine logged in as the console/ETL role on the configured (or embedded) database."""
-    return make_engine(app_url(settings, locate_database(settings).owner_url))
+def engine_for(settings: Settings, role: Role, **kwargs: Any) -> Engine:
+    """An engine logged in as ROLE (KWARGS: pool options); for callers that dispose of it or share it."""
+    return make_engine(database_url(settings, role), **kwargs)
+
+
+def session_factory(settings: Settings, role: Role) -> sessionmaker[Session]:
+    """Sessions logged in as ROLE: the one way an entry point gets them."""
+    return make_session_factory(engine_for(settings, role))
+
+
+def psycopg_connection(db: Session | Connection) -> psycopg.Connection[Any]:
+    """The psycopg connection under DB's current transaction, for COPY and driver-level statements."""
+    connection = db.connection() if isinstance(db, Session) else db
+    driver = connection.connection.driver_connection
+    if not isinstance(driver, psycopg.Connection):
+        raise TypeError(f"MynaDesk connects through psycopg, not {type(driver).__name__}")
+    return driver

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
 
-import psycopg
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from core.db.engine import psycopg_connection
 from core.db.models.cards import LedgerMigration
 from core.domain.cards import PRE_ISSUE_STATES, CardState
 from core.domain.errors import DomainError
@@ -107,10 +106,6 @@ ORDER BY r.line
 """
 
 
-def _raw(session: Session) -> psycopg.Connection[Any]:
-    return cast("psycopg.Connection[Any]", session.connection().connection.driver_connection)
-
-
 def _stage_ddl() -> str:
     columns = [f"{c} text" for c in _TEXT_COLUMNS]
     columns += [f"{c} date" for c in DATE_COLUMNS]
@@ -123,7 +118,7 @@ def _stage_ddl() -> str:
 
 def stage_ledger(session: Session, header: Sequence[str], chunks: Iterable[bytes]) -> int:
     """COPY the UTF-8 CSV (header line included, columns in HEADER order) into a temporary table."""
-    conn = _raw(session)
+    conn = psycopg_connection(session)
     conn.execute(f"DROP TABLE IF EXISTS {STAGE}")
     conn.execute(_stage_ddl())
     names = ", ".join(header)

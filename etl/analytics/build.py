@@ -30,6 +30,7 @@ from core.analytics.marts import (
     analytics_root,
 )
 from core.clock import Clock, system_clock
+from core.paths import private_dir
 from core.services.audit import Actor, record
 from etl.analytics import rules, transform, transform_booking
 from etl.analytics.extract import Extract, extract
@@ -117,8 +118,8 @@ def publish(root: Path, folder: Path) -> None:
 
 def _new_build_folder(root: Path, now: datetime) -> tuple[Path, Path]:
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    builds = root / BUILDS_DIR
-    builds.mkdir(parents=True, exist_ok=True)
+    private_dir(root)
+    builds = private_dir(root / BUILDS_DIR)
     return builds / f".building-{stamp}-{os.getpid()}", builds / stamp
 
 

@@ -13,6 +13,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from sqlalchemy import Connection
 
+from core.db.engine import psycopg_connection
+
 D, S, INT, B, BOOL = pa.date32(), pa.string(), pa.int32(), pa.int64(), pa.bool_()
 
 CARDS_SQL = """
@@ -106,8 +108,7 @@ def copy_to_arrow(conn: psycopg.Connection[object], query: str, schema: pa.Schem
 
 def extract(connection: Connection) -> Extract:
     """Read every source table the marts need, in one snapshot (REPEATABLE READ, read only)."""
-    raw = connection.connection.driver_connection
-    assert isinstance(raw, psycopg.Connection)
+    raw = psycopg_connection(connection)
     return Extract(
         cards=copy_to_arrow(raw, CARDS_SQL, CARDS_SCHEMA),
         certificates=copy_to_arrow(raw, CERTIFICATES_SQL, CERTIFICATES_SCHEMA),

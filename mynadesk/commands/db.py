@@ -58,5 +58,5 @@ def db_stop() -> None:
         error = ValueError("外部サーバーは停止しません / an external server is not ours to stop")
         console.print(f"[bold red]エラー / error:[/] {error}")
         raise typer.Exit(2)
-    stopped = stop_embedded(settings.pgdata_dir)
+    stopped = stop_embedded(settings.layout.pg)
     console.print("停止しました / stopped" if stopped else "起動していません / not running")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import as_of_day
 from core.config import Settings
+from core.db.engine import engine_for, session_factory
 from core.db.models.register import LoadAlert
 from core.domain.register import MoveReason
 from core.services.audit import Actor
@@ -31,21 +32,6 @@ def etl_actor() -> Actor:
     return Actor(f"etl:{getpass.getuser()}", role="etl", terminal="cli")
 
 
-def session_factory() -> sessionmaker[Session]:
-    """Sessions as the ETL role on the configured (or embedded) database."""
-    from core.db.engine import app_engine, make_session_factory
-
-    settings = Settings.from_env()
-    return make_session_factory(app_engine(settings))
-
-
-def owner_session_factory() -> sessionmaker[Session]:
-    """Sessions as the schema owner: etl.load.load_extract uses them only while the register is empty."""
-    from core.db.engine import locate_database, make_engine, make_session_factory
-
-    return make_session_factory(make_engine(locate_database(Settings.from_env()).owner_url))
-
-
 @app.command("load")
 def etl_load(
     files: Annotated[
@@ -61,7 +47,8 @@ def etl_load(
         for path in missing:
             console.print(f"[bold red]ファイルがありません / no such file:[/] {path}")
         raise typer.Exit(EXIT_USAGE)
-    factory, owner_factory = session_factory(), owner_session_factory()
+    settings = Settings.from_env()
+    factory, owner_factory = session_factory(settings, "app"), session_factory(settings, "owner")
     ordered = sort_by_extract_date(files)
     for position, path in enumerate(ordered):
         if load_one(factory, owner_factory, path, dry_run=dry_run) == EXIT_REJECTED:
@@ -166,7 +153,7 @@ def etl_alerts() -> None:
     """前回の読込の要対応一覧 / alerts from the last register load."""
     from core.services.register_effects import load_alerts
 
-    with session_factory()() as session:
+    with session_factory(Settings.from_env(), "app")() as session:
         print_alerts(load_alerts(session))
 
 
@@ -183,11 +170,11 @@ def etl_pull() -> None:
         with progress.bar(console) as report:
             result = pull(
                 settings.ftp,
-                settings.register_dir,
-                session_factory(),
+                settings.layout,
+                session_factory(settings, "app"),
                 etl_actor(),
                 progress=report,
-                owner_factory=owner_session_factory(),
+                owner_factory=session_factory(settings, "owner"),
             )
     except PullError as error:
         console.print(f"[bold red]エラー / error:[/] {error}")
@@ -200,9 +187,7 @@ def etl_pull() -> None:
     for name in result.waiting:
         console.print(f"[yellow]保留(前のファイルが拒否されたため)/ waiting for the rejected file: {name}[/]")
     if result.rejected:
-        console.print(
-            f"拒否したファイルと報告 / rejected file and report: {settings.register_dir / 'errors'}"
-        )
+        console.print(f"拒否したファイルと報告 / rejected file and report: {settings.layout.register_errors}")
     raise typer.Exit(EXIT_REJECTED if result.rejected else EXIT_LOADED)
 
 
@@ -215,7 +200,6 @@ def etl_analytics(
 ) -> None:
     """分析データを作り直す / rebuild the analytics marts and swap them in atomically."""
     from core.analytics.marts import current_duckdb
-    from core.db.engine import app_engine
     from etl.analytics.build import build_analytics
 
     try:
@@ -224,7 +208,7 @@ def etl_analytics(
         console.print(f"[red]--as-of は YYYY-MM-DD で指定してください / use YYYY-MM-DD: {as_of}[/]")
         raise typer.Exit(2) from error
     settings = Settings.from_env()
-    engine = app_engine(settings)
+    engine = engine_for(settings, "app")
     try:
         with progress.bar(console) as report:
             actor = Actor(f"analytics:{getpass.getuser()}", role="etl")

@@ -71,30 +71,25 @@ def _fill(
     kind: FormKind, atena_no: str, staff: str, card_face: PersonFace | None, outcome: str | None, out: Path
 ) -> str:
     from core.clock import system_clock
-    from core.db.engine import app_engine, make_session_factory
+    from core.db.engine import session_factory
     from core.services.audit import Actor, record_card_read
     from reports.filling import fill_form
 
-    settings = Settings.from_env()
-    engine = app_engine(settings)
     terminal = socket.gethostname()
-    try:
-        with make_session_factory(engine).begin() as session:
-            if outcome is not None:
-                record_card_read(session, Actor(staff, terminal=terminal), outcome, subject_atena_no=atena_no)
-            result = fill_form(
-                session,
-                kind,
-                atena_no,
-                actor=staff,
-                card_face=card_face,
-                terminal=terminal,
-                now=system_clock(),
-            )
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(result.pdf)  # inside the transaction: no record without its file
-    finally:
-        engine.dispose()
+    with session_factory(Settings.from_env(), "app").begin() as session:
+        if outcome is not None:
+            record_card_read(session, Actor(staff, terminal=terminal), outcome, subject_atena_no=atena_no)
+        result = fill_form(
+            session,
+            kind,
+            atena_no,
+            actor=staff,
+            card_face=card_face,
+            terminal=terminal,
+            now=system_clock(),
+        )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(result.pdf)  # inside the transaction: no record without its file
     return result.reference
 
 
@@ -108,13 +103,11 @@ def forms_reprint(
 ) -> None:
     """保存済みの帳票を再印刷 / print a stored form again from its record (audited)."""
     from core.clock import system_clock
-    from core.db.engine import app_engine, make_session_factory
+    from core.db.engine import session_factory
     from reports.filling import reprint_form
 
-    settings = Settings.from_env()
-    engine = app_engine(settings)
     try:
-        with make_session_factory(engine).begin() as session:
+        with session_factory(Settings.from_env(), "app").begin() as session:
             result = reprint_form(
                 session, reference, actor=staff, now=system_clock(), terminal=socket.gethostname()
             )
@@ -123,8 +116,6 @@ def forms_reprint(
     except DomainError as error:
         err_console.print(f"[bold red]エラー / error:[/] {error}")
         raise typer.Exit(2) from error
-    finally:
-        engine.dispose()
     console.print(f"[green]再印刷しました / written:[/] {out} ({result.reference})")
 
 
@@ -136,23 +127,18 @@ def forms_list(
     """記入済み帳票の一覧 / the person's filled forms, newest first (audited)."""
     from rich.table import Table
 
-    from core.db.engine import app_engine, make_session_factory
+    from core.db.engine import session_factory
     from core.domain.forms import FormSource, form_reference
     from core.services.forms import forms_of
 
-    settings = Settings.from_env()
-    engine = app_engine(settings)
     table = Table(title=f"記入済み帳票 / filled forms: {person}")
     for column in ("番号 / reference", "帳票 / form", "記入元 / source", "作成 / created", "担当 / staff"):
         table.add_column(column)
-    try:
-        with make_session_factory(engine).begin() as session:
-            for form in forms_of(session, person.strip(), actor=staff, terminal=socket.gethostname()):
-                created = f"{form.created_at.astimezone(TOKYO):%Y-%m-%d %H:%M}"
-                source = FormSource(form.source).label_ja
-                table.add_row(
-                    form_reference(form.id), FormKind(form.kind).label_ja, source, created, form.created_by
-                )
-    finally:
-        engine.dispose()
+    with session_factory(Settings.from_env(), "app").begin() as session:
+        for form in forms_of(session, person.strip(), actor=staff, terminal=socket.gethostname()):
+            created = f"{form.created_at.astimezone(TOKYO):%Y-%m-%d %H:%M}"
+            source = FormSource(form.source).label_ja
+            table.add_row(
+                form_reference(form.id), FormKind(form.kind).label_ja, source, created, form.created_by
+            )
     console.print(table)

@@ -12,9 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import Settings
+from core.db.engine import session_factory
 from core.domain.cards import CardState, ResidentStatus
 from core.domain.ledger import COLUMN_LABELS_JA
 from core.domain.spreadsheet import neutralise
@@ -28,14 +28,6 @@ SHOWN_ERRORS = 50
 SHOWN_UNMATCHED = 30
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
-
-
-def app_session_factory() -> sessionmaker[Session]:
-    """A session factory logged in as the console/ETL role (embedded server started if needed)."""
-    from core.db.engine import app_engine, make_session_factory
-
-    settings = Settings.from_env()
-    return make_session_factory(app_engine(settings))
 
 
 def _label(state: str) -> str:
@@ -161,7 +153,7 @@ def migrate_cards_command(
         raise typer.Exit(EXIT_USAGE)
     actor = Actor(f"migrate:{getpass.getuser()}", role="etl")
     started = time.perf_counter()
-    factory = app_session_factory()
+    factory = session_factory(Settings.from_env(), "app")
     with factory() as session:
         try:
             with progress.bar(console) as report_step:

@@ -77,24 +77,19 @@ def _audit_and_compare(
     atena_no: str, staff: str, info: CardInfo | None, outcome: str
 ) -> IdentityComparison | None:
     """Record the read (or the refusal) in the audit log; compare with the register when the card was read."""
-    from core.db.engine import app_engine, make_session_factory
+    from core.db.engine import session_factory
     from core.services.audit import Actor
     from core.services.card_reads import compare_card_read
 
-    settings = Settings.from_env()
-    engine = app_engine(settings)
     card = None if info is None else PersonFace(info.name, info.address, info.birth_date, info.sex)
-    try:
-        with make_session_factory(engine).begin() as session:
-            return compare_card_read(
-                session,
-                atena_no,
-                card,
-                actor=Actor(staff, role=CLI_ROLE, terminal=socket.gethostname()),
-                outcome=outcome,
-            )
-    finally:
-        engine.dispose()
+    with session_factory(Settings.from_env(), "app").begin() as session:
+        return compare_card_read(
+            session,
+            atena_no,
+            card,
+            actor=Actor(staff, role=CLI_ROLE, terminal=socket.gethostname()),
+            outcome=outcome,
+        )
 
 
 def _print_comparison(comparison: IdentityComparison) -> None:

@@ -5,30 +5,19 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from core.clock import day_of, system_clock
 from core.config import Settings
+from core.db.engine import session_factory
 
 app = typer.Typer(
     help="予約サイト / reservation site: seed, serve, worker.", no_args_is_help=True, rich_markup_mode="rich"
 )
 console = Console()
-
-
-def _owner_session_factory(settings: Settings) -> Any:
-    from core.db.engine import locate_database, make_engine, make_session_factory
-
-    return make_session_factory(make_engine(locate_database(settings).owner_url))
-
-
-def _app_session_factory(settings: Settings) -> Any:
-    from core.db.engine import app_engine, make_session_factory
-
-    return make_session_factory(app_engine(settings))
 
 
 @app.command("seed")
@@ -45,7 +34,7 @@ def seed(
     from demo.bookings import seed_demo_bookings
     from demo.seed import seed_fujisawa
 
-    factory = _owner_session_factory(Settings.from_env())
+    factory = session_factory(Settings.from_env(), "owner")
     now = system_clock()
     with factory.begin() as session:
         created = seed_fujisawa(session, day_of(now))
@@ -110,7 +99,7 @@ def worker(
     from core.services.site_worker import run_round
 
     settings = Settings.from_env()
-    factory = _app_session_factory(settings)  # the site's role may not make slots, send mail or anonymise
+    factory = session_factory(settings, "app")  # the site's role may not make slots, send mail or anonymise
     smtp = SmtpConfig.from_settings(settings)
     while True:
         counts = run_round(factory, smtp, system_clock())

@@ -11,16 +11,11 @@ from rich.table import Table
 
 from core.clock import system_clock
 from core.config import Settings
+from core.db.engine import session_factory
 from core.domain.errors import DomainError
 
 app = typer.Typer(help="職員アカウント / console users: add, passwd, roles, list.", no_args_is_help=True)
 out = Console()
-
-
-def _session_factory() -> Any:
-    from core.db.engine import locate_database, make_engine, make_session_factory
-
-    return make_session_factory(make_engine(locate_database(Settings.from_env()).owner_url))
 
 
 def _password(given: Path | None) -> str:
@@ -54,7 +49,7 @@ def staff_add(
     try:
         roles = staff.parse_roles(role)
         password = _password(password_file)
-        with _session_factory().begin() as s:
+        with session_factory(Settings.from_env(), "owner").begin() as s:
             user = staff.create_user(s, staff_code, name, password, roles, _cli_actor())
     except DomainError as error:
         out.print(f"[bold red]エラー / error:[/] {error}")
@@ -74,7 +69,7 @@ def staff_passwd(
 
     try:
         password = _password(password_file)
-        with _session_factory().begin() as s:
+        with session_factory(Settings.from_env(), "owner").begin() as s:
             staff.reset_password(s, staff_code, password, _cli_actor(), system_clock())
     except DomainError as error:
         out.print(f"[bold red]エラー / error:[/] {error}")
@@ -93,7 +88,7 @@ def staff_roles(
     from core.services import staff
 
     try:
-        with _session_factory().begin() as s:
+        with session_factory(Settings.from_env(), "owner").begin() as s:
             staff.set_roles(s, staff_code, staff.parse_roles(role), _cli_actor(), system_clock())
     except DomainError as error:
         out.print(f"[bold red]エラー / error:[/] {error}")
@@ -106,7 +101,7 @@ def staff_list() -> None:
     """職員の一覧 / list console users."""
     from core.services import staff
 
-    with _session_factory().begin() as s:
+    with session_factory(Settings.from_env(), "owner").begin() as s:
         users = staff.list_users(s)
     table = Table(title="職員 / staff users")
     for column in ("職員番号", "氏名", "役割", "状態", "最終ログイン"):

@@ -12,7 +12,7 @@ from core.config import ConfigError, Settings
 def test_without_a_url_the_database_is_embedded_under_the_data_dir(tmp_path: Path) -> None:
     settings = Settings.from_env({"MYNADESK_DATA_DIR": str(tmp_path)})
     assert settings.embedded
-    assert settings.pgdata_dir == tmp_path / "pg"
+    assert settings.layout.pg == tmp_path / "pg"
 
 
 def test_a_url_points_at_an_external_server(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ def test_reads_every_ftp_setting_and_the_password_from_a_file(tmp_path: Path) ->
     assert ftp.tls is True
     assert ftp.delete_after_load is False
     assert "s3cret" not in repr(settings)
-    assert settings.register_dir == tmp_path.resolve() / "register"
+    assert settings.layout.register == tmp_path.resolve() / "register"
 
 
 @pytest.mark.parametrize(("name", "value"), [("MYNADESK_FTP_PORT", "ftp"), ("MYNADESK_FTP_TLS", "maybe")])

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import Connection, text
 
+from core.db.engine import psycopg_connection
 from etl import arrow_copy
 from etl.arrow_copy import copy_parts
 
@@ -44,12 +45,6 @@ EXPECTED = [
 COLUMNS = ("code", "name", "born", "seen", "gaiji", "line")
 
 
-def _driver(connection: Connection) -> psycopg.Connection:
-    driver = connection.connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
-    return driver
-
-
 def _rows(connection: Connection, columns: str = ", ".join(COLUMNS)) -> list[tuple[Any, ...]]:
     connection.execute(text("SET LOCAL TIME ZONE 'UTC'"))
     return [tuple(row) for row in connection.execute(text(f"SELECT {columns} FROM copied ORDER BY line"))]
@@ -62,8 +57,8 @@ def test_parts_go_in_binary_cast_to_the_column_types(connection: Connection) -> 
             " gaiji boolean, line integer)"
         )
     )
-    assert arrow_copy.binary_types(_driver(connection), "copied", list(COLUMNS)) is not None
-    copy_parts(_driver(connection), "copied", COLUMNS, iter(PARTS))
+    assert arrow_copy.binary_types(psycopg_connection(connection), "copied", list(COLUMNS)) is not None
+    copy_parts(psycopg_connection(connection), "copied", COLUMNS, iter(PARTS))
     assert _rows(connection) == EXPECTED
 
 
@@ -74,8 +69,8 @@ def test_a_column_type_not_mapped_sends_csv(connection: Connection) -> None:
             " gaiji boolean, line integer)"
         )
     )
-    assert arrow_copy.binary_types(_driver(connection), "copied", list(COLUMNS)) is None
-    copy_parts(_driver(connection), "copied", COLUMNS, iter(PARTS))
+    assert arrow_copy.binary_types(psycopg_connection(connection), "copied", list(COLUMNS)) is None
+    copy_parts(psycopg_connection(connection), "copied", COLUMNS, iter(PARTS))
     expected = [(None if c is None else Decimal(c), *rest) for c, *rest in EXPECTED]
     assert _rows(connection) == expected
 
@@ -85,7 +80,7 @@ def test_a_value_that_does_not_cast_stops_the_copy(connection: Connection) -> No
     bad = pa.table({"code": ["1", "男"], "line": pa.array([2, 3], pa.int32())})
     savepoint = connection.begin_nested()
     with pytest.raises(pa.ArrowInvalid):
-        copy_parts(_driver(connection), "copied", ("code", "line"), [bad])
+        copy_parts(psycopg_connection(connection), "copied", ("code", "line"), [bad])
     savepoint.rollback()  # the COPY was cancelled: the transaction is in error until then
     assert connection.scalar(text("SELECT count(*) FROM copied")) == 0
 
@@ -95,5 +90,5 @@ def test_a_value_too_long_for_its_column_is_refused_by_postgresql(connection: Co
     long = pa.table({"name": ["藤沢市役所"], "line": pa.array([2], pa.int32())})
     savepoint = connection.begin_nested()
     with pytest.raises(psycopg.errors.StringDataRightTruncation):
-        copy_parts(_driver(connection), "copied", ("name", "line"), [long])
+        copy_parts(psycopg_connection(connection), "copied", ("name", "line"), [long])
     savepoint.rollback()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.config import APP_ROLE, FtpSettings
 from core.db.engine import make_session_factory
 from core.db.models.register import ExtractFile, Resident
+from core.paths import DataLayout
 from core.services.audit import Actor
 from etl import first_load
 from etl.pull import pull
@@ -114,7 +116,7 @@ def test_pull_loads_complete_files_in_date_order_and_skips_one_still_uploading(
     write_extract(remote, [person(1), person(2)], name="resident_20261101_full.csv")
     write_extract(remote, [person(3)], name="resident_20261102_delta.csv")
     write_extract(remote, [person(4)], name="resident_20261103_delta.csv", end=False)  # .end not there yet
-    result = pull(ftp, tmp_path / "register", etl_factory, ETL)
+    result = pull(ftp, DataLayout(tmp_path), etl_factory, ETL)
     assert [o.path.name for o in result.loaded] == [
         "resident_20261101_full.csv",
         "resident_20261102_delta.csv",
@@ -122,9 +124,11 @@ def test_pull_loads_complete_files_in_date_order_and_skips_one_still_uploading(
     assert [name for name, _ in result.skipped] == ["resident_20261103_delta.csv"]
     assert residents(etl_factory) == 3
     assert (tmp_path / "register" / "loaded" / "resident_20261102_delta.csv").is_file()
+    for folder in ("register", "register/inbox", "register/loaded"):  # extracts hold personal data
+        assert stat.S_IMODE((tmp_path / folder).stat().st_mode) == 0o700
     assert (remote / "resident_20261101_full.csv").is_file()  # nothing deleted on the server
 
-    again = pull(ftp, tmp_path / "register", etl_factory, ETL)
+    again = pull(ftp, DataLayout(tmp_path), etl_factory, ETL)
     assert again.loaded == []
     assert again.rejected == []
     assert sorted(name for name, why in again.skipped if "already loaded" in why) == [
@@ -138,7 +142,7 @@ def test_a_rejected_file_stays_in_the_error_folder_with_its_report(
 ) -> None:
     write_extract(remote, [person(1), person(2, sex="7")], name="resident_20261101_full.csv")
     write_extract(remote, [person(3)], name="resident_20261102_delta.csv")
-    result = pull(ftp, tmp_path / "register", etl_factory, ETL)
+    result = pull(ftp, DataLayout(tmp_path), etl_factory, ETL)
     [rejected] = result.rejected
     errors = tmp_path / "register" / "errors"
     assert rejected.path == errors / "resident_20261101_full.csv"
@@ -149,7 +153,7 @@ def test_a_rejected_file_stays_in_the_error_folder_with_its_report(
     assert residents(etl_factory) == 0
     with etl_factory() as session:
         assert session.scalar(select(func.count()).select_from(ExtractFile)) == 0
-    skipped = pull(ftp, tmp_path / "register", etl_factory, ETL).skipped
+    skipped = pull(ftp, DataLayout(tmp_path), etl_factory, ETL).skipped
     assert skipped[0][1].startswith("前回拒否")
 
 
@@ -160,7 +164,7 @@ def test_pull_deletes_on_the_server_only_when_configured(
     settings = FtpSettings(
         host=ftp.host, port=ftp.port, user=ftp.user, password=ftp.password, delete_after_load=True
     )
-    assert len(pull(settings, tmp_path / "register", etl_factory, ETL).loaded) == 1
+    assert len(pull(settings, DataLayout(tmp_path), etl_factory, ETL).loaded) == 1
     assert sorted(p.name for p in remote.iterdir()) == []
 
 
@@ -172,7 +176,7 @@ def test_pull_over_ftps(remote: Path, tmp_path: Path, etl_factory: sessionmaker[
         settings = FtpSettings(
             host="127.0.0.1", port=server.port, user="city", password="s3cret", tls=True, ca_file=certfile
         )
-        result = pull(settings, tmp_path / "register", etl_factory, ETL)
+        result = pull(settings, DataLayout(tmp_path), etl_factory, ETL)
     finally:
         server.close()
     assert [o.status for o in result.loaded] == ["loaded"]
@@ -198,7 +202,7 @@ def test_pull_loads_into_an_empty_register_as_the_owner_by_the_first_load_path_a
     write_extract(remote, [person(1), person(2)], name="resident_20261101_full.csv")
     write_extract(remote, [person(3)], name="resident_20261102_delta.csv")
     owner = make_session_factory(committing_engine)
-    result = pull(ftp, tmp_path / "register", etl_factory, ETL, owner_factory=owner)
+    result = pull(ftp, DataLayout(tmp_path), etl_factory, ETL, owner_factory=owner)
     assert [o.status for o in result.loaded] == ["loaded", "loaded"]
     assert residents(etl_factory) == 3
     owner_role = committing_engine.url.username

@@ -11,7 +11,7 @@ from sqlalchemy.engine import URL
 from core.config import Settings
 from core.db import models  # noqa: F401  (registers every table on Base.metadata)
 from core.db.base import Base
-from core.db.engine import locate_database, make_engine
+from core.db.engine import database_url, make_engine
 
 config = context.config
 if config.config_file_name and not config.attributes.get("quiet"):
@@ -20,7 +20,7 @@ if config.config_file_name and not config.attributes.get("quiet"):
 
 def _url() -> URL:
     url: URL | None = config.attributes.get("url")
-    return url if url is not None else locate_database(Settings.from_env()).owner_url
+    return url if url is not None else database_url(Settings.from_env(), "owner")
 
 
 def _run(connection: Connection) -> None:

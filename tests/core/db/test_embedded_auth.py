@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from core.config import APP_ROLE, SITE_ROLE, Settings
 from core.db.embedded import MANAGED_HBA, OWNER, secrets_dir, start_embedded, stop_embedded
-from core.db.engine import app_url, libpq_uri, locate_database, make_engine, site_url
+from core.db.engine import database_url, libpq_uri, locate_database, make_engine
 from core.db.migrate import upgrade
 
 
@@ -46,7 +46,7 @@ def test_a_new_data_dir_asks_every_role_for_its_password(data_dir: Path) -> None
     assert "no password supplied" in _refused(_without_password(libpq_uri(owner)))
     assert "password authentication failed" in _refused(libpq_uri(owner.set(password="guess")))
 
-    for url in (app_url(settings, owner), site_url(settings, owner)):
+    for url in (database_url(settings, "app"), database_url(settings, "site")):
         engine = make_engine(url)
         with engine.connect() as conn:
             assert conn.execute(text("SELECT current_user")).scalar_one() == url.username
