@@ -61,8 +61,9 @@ class ClusterState:
         return tuple(node for node in self.nodes if node.name != self.primary)
 
     def with_node(self, node: Node) -> ClusterState:
-        """This state with NODE added."""
-        return replace(self, nodes=(*self.nodes, node))
+        """This state with NODE added, or put in place of the node of the same name."""
+        others = tuple(known for known in self.nodes if known.name != node.name)
+        return replace(self, nodes=(*others, node))
 
 
 def node_name(port: int) -> str:

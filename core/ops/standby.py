@@ -124,9 +124,10 @@ def follow(node: Node, primary: Node, password: str) -> None:
     pgbin.write_server_file(node.pgdata / "standby.signal", "")
 
 
-def start_node(node: Node, action: str = "start") -> None:
+def start_node(node: Node, action: str = "start", also_listen_in: Path | None = None) -> None:
     """Start (or restart) NODE's server on its own socket dir and port, TCP off, waiting until it answers."""
-    options = f"-h '' -k '{node.socket_dir}' -p {node.port}"
+    sockets = f"{also_listen_in},{node.socket_dir}" if also_listen_in else str(node.socket_dir)
+    options = f"-h '' -k '{sockets}' -p {node.port}"
     pgbin.run(
         "pg_ctl",
         "-D",
@@ -193,8 +194,14 @@ def _set_synchronous(primary: Node, password: str, standby: str | None) -> None:
         conn.execute("SELECT pg_reload_conf()")
 
 
-def _prepare_primary(primary: Node, password: str) -> None:
-    """wal_log_hints (pg_rewind needs it, or data checksums) and wal_keep_size; restart if hints were off."""
+def socket_dir(settings: Settings, name: str) -> Path:
+    """Where node NAME listens: DATA/run/NAME, outside every data dir (pg_rewind cannot copy sockets)."""
+    return settings.data_dir / "run" / name
+
+
+def _prepare_primary(settings: Settings, primary: Node, password: str) -> Node:
+    """wal_log_hints (pg_rewind needs it, or data checksums) and wal_keep_size; restart if hints were off or
+    the server does not listen in its run dir yet (pgserver's socket, in the data dir, stays as well)."""
     with _connect(primary, password) as conn:
         hints = conn.execute("SHOW wal_log_hints").fetchone()
         checksums = conn.execute("SHOW data_checksums").fetchone()
@@ -203,18 +210,23 @@ def _prepare_primary(primary: Node, password: str) -> None:
         needs_restart = (hints and hints[0]) == "off" and (checksums and checksums[0]) == "off"
         if needs_restart:
             _alter_system(conn, "wal_log_hints", "on")
-    if needs_restart:
+    ready = replace(primary, socket_dir=socket_dir(settings, primary.name))
+    if ready.socket_dir != primary.socket_dir:
+        _make_dir(ready.socket_dir)
+        start_node(ready, "restart", also_listen_in=primary.socket_dir)
+    elif needs_restart:
         start_node(primary, "restart")
+    return ready
 
 
-def _check_new_node(state: ClusterState, port: int, target: Path) -> None:
+def _check_new_node(settings: Settings, state: ClusterState, port: int, target: Path) -> None:
     if any(node.port == port for node in state.nodes):
         raise StandbyError(
             f"ポート {port} は使用中です", f"port {port} is already used by a node of the cluster"
         )
     if target.exists() and any(target.iterdir()):
         raise StandbyError(f"{target} は空ではありません", f"{target} is not empty: choose a new directory")
-    if len(str(target / f".s.PGSQL.{port}").encode()) > SOCKET_PATH_MAX:
+    if len(str(socket_dir(settings, node_name(port)) / f".s.PGSQL.{port}").encode()) > SOCKET_PATH_MAX:
         raise StandbyError(
             f"{target} はソケットのパスとして長すぎます",
             f"{target} is too long for a Unix socket path: use a shorter --dir",
@@ -237,7 +249,7 @@ def create_standby(
     with SYNCHRONOUS the primary then waits for it to apply each commit (synchronous_commit=remote_apply)."""
     state = current_state(settings)
     target = (target or settings.data_dir / f"standby-{port}").resolve()
-    _check_new_node(state, port, target)
+    _check_new_node(settings, state, port, target)
     primary = state.primary_node
     password = owner_password(settings.pgdata_dir)
     if _in_recovery(primary, password) is not False:
@@ -245,9 +257,11 @@ def create_standby(
             f"プライマリ {primary.name} ({primary.pgdata}) が書き込み可能な状態で動いていません",
             f"the primary {primary.name} ({primary.pgdata}) is not running as a writable server",
         )
-    _prepare_primary(primary, password)
-    node = Node(node_name(port), target, port, target)
+    primary = _prepare_primary(settings, primary, password)
+    state = state.with_node(primary)
+    node = Node(node_name(port), target, port, socket_dir(settings, node_name(port)))
     _make_dir(target)
+    _make_dir(node.socket_dir)
     passfile = _write_replication_passfile(primary.pgdata, password)
     source = make_conninfo(**primary.conninfo(OWNER), application_name=node.name)
     pgbin.run(
@@ -306,13 +320,19 @@ def rejoin(settings: Settings) -> Node:
         )
     primary = state.primary_node
     streaming = _streaming_to(primary, password)
-    waiting = [node for node in state.others if node.name not in streaming]
+    # The fenced old primary may stream for a moment before its diverged timeline stops it: with one other
+    # node, rewind that one (pg_rewind says when nothing needs rewinding).
+    waiting = list(state.others)
+    if len(waiting) > 1:
+        waiting = [node for node in waiting if node.name not in streaming]
     if not waiting:
         raise StandbyError(
             "復帰させるノードがありません", "every other node already streams from the primary"
         )
     node = waiting[0]
     stop_node(node)
+    for stale in node.pgdata.glob(".s.PGSQL.*"):  # pgserver's socket; the node now listens in DATA/run
+        stale.unlink()
     # pg_rewind finishes a crashed target's recovery in single-user mode, which refuses standby mode;
     # single-user mode accepts no connections, and the fence is written again whatever happens.
     (node.pgdata / "standby.signal").unlink(missing_ok=True)
