@@ -67,9 +67,25 @@ def _lock_down(pgdata: Path, trusting_uri: str, owner_password: str) -> None:
     _log.info("embedded server in %s now asks every connection for a password", pgdata)
 
 
+class EmbeddedIsStandby(RuntimeError):  # noqa: N818 - named for the state it reports
+    """The embedded data dir is a standby (or a fenced old primary): pgserver must not start it."""
+
+
+def owner_password(pgdata: Path) -> str:
+    """The superuser's password for the embedded server in PGDATA (its 0600 file in the secrets folder)."""
+    return _password(pgdata, OWNER)
+
+
 def start_embedded(pgdata: Path) -> str:
     """Start (or reuse) the embedded server in PGDATA and return the owner's libpq URI (password included) for
     the `postgres` database."""
+    if (pgdata / "standby.signal").exists():
+        # After `mynadesk db failover` the old primary is fenced as a standby of the new one
+        # (core/ops/standby.py); pgserver would wait forever for it to become a writable primary.
+        raise EmbeddedIsStandby(
+            f"{pgdata} はスタンバイです。`mynadesk db standby status` で現在のプライマリを確認してください / "
+            f"{pgdata} is a standby; see `mynadesk db standby status` for the current primary"
+        )
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: the server outlives this process, so the next command reuses it.
     server = _pgserver().get_server(pgdata, cleanup_mode=None)

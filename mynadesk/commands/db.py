@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -60,3 +61,122 @@ def db_stop() -> None:
         raise typer.Exit(2)
     stopped = stop_embedded(settings.layout.pg)
     console.print("停止しました / stopped" if stopped else "起動していません / not running")
+
+
+standby_app = typer.Typer(help="スタンバイ / streaming standby of the embedded server.", no_args_is_help=True)
+app.add_typer(standby_app, name="standby")
+
+
+def _embedded_settings() -> Settings:
+    settings = Settings.from_env()
+    if not settings.embedded:
+        console.print(
+            "[bold red]エラー / error:[/] 外部サーバーの冗長化はそのサーバー側で行います"
+            " / an external server's replication is configured on that server"
+        )
+        raise typer.Exit(2)
+    return settings
+
+
+def _refuse(error: Exception) -> typer.Exit:
+    console.print(f"[bold red]エラー / error:[/] {error}")
+    return typer.Exit(2)
+
+
+@standby_app.command("create")
+def standby_create(
+    port: Annotated[
+        int, typer.Option(help="スタンバイのポート (ソケット名) / the standby's port (socket name)")
+    ],
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="データディレクトリ / data dir (default DATA/standby-PORT)")
+    ] = None,
+    sync: Annotated[
+        bool, typer.Option("--sync", help="同期レプリケーション (remote_apply) / synchronous (remote_apply)")
+    ] = False,
+) -> None:
+    """スタンバイを作成して起動する / build and start a streaming standby (pg_basebackup)."""
+    from core.ops.standby import StandbyError, create_standby
+
+    settings = _embedded_settings()
+    try:
+        node = create_standby(settings, port, directory, synchronous=sync)
+    except StandbyError as error:
+        raise _refuse(error) from error
+    mode = "同期 / synchronous (remote_apply)" if sync else "非同期 / asynchronous"
+    console.print(
+        f"[green]スタンバイ {node.name} を起動しました / standby started[/]: {node.pgdata} ({mode})"
+    )
+
+
+@standby_app.command("status")
+def standby_status() -> None:
+    """各ノードの状態 / every node of the cluster and its role now."""
+    from core.ops.standby import cluster_status
+
+    rows = cluster_status(_embedded_settings())
+    if not rows:
+        console.print("スタンバイはありません / no standby (`mynadesk db standby create`)")
+        return
+    table = Table(title="MynaDesk クラスター / cluster")
+    for column in (
+        "ノード / node",
+        "データ / data dir",
+        "ポート / port",
+        "役割 / role",
+        "送信先 / streams to",
+    ):
+        table.add_column(column)
+    for row in rows:
+        role = {None: "停止 / down", True: "スタンバイ / standby", False: "プライマリ / primary"}[
+            row.in_recovery
+        ]
+        mark = " *" if row.primary_in_state else ""
+        table.add_row(row.node.name + mark, str(row.node.pgdata), str(row.node.port), role, row.replication)
+    console.print(table)
+
+
+@standby_app.command("url")
+def standby_url(
+    role: Annotated[str, typer.Option(help="ログインロール / login role")] = "postgres",
+    database: Annotated[str, typer.Option(help="データベース / database")] = "mynadesk",
+) -> None:
+    """アプリ用の複数ホスト URL / the multi-host URL for the apps (password in a passfile)."""
+    from core.ops.cluster_state import load_state, multi_host_url
+    from core.ops.standby import write_client_passfile
+
+    settings = _embedded_settings()
+    state = load_state(settings.data_dir)
+    if state is None:
+        raise _refuse(ValueError("スタンバイはありません / no standby yet"))
+    console.print(multi_host_url(state, role, database, write_client_passfile(settings)), soft_wrap=True)
+
+
+@app.command("failover")
+def db_failover() -> None:
+    """スタンバイを昇格し旧プライマリを隔離する / promote the standby, fence the old primary."""
+    from core.ops.standby import StandbyError, failover
+
+    try:
+        report = failover(_embedded_settings())
+    except StandbyError as error:
+        raise _refuse(error) from error
+    console.print(
+        f"[green]{report.new_primary.name} がプライマリになりました / is now the primary[/] "
+        f"({report.seconds:.1f} s); {report.old_primary.name} は停止・隔離済み / stopped and fenced"
+    )
+
+
+@app.command("rejoin")
+def db_rejoin() -> None:
+    """旧プライマリを pg_rewind でスタンバイに戻す / bring the old primary back as a standby (pg_rewind)."""
+    from core.ops.pgbin import PgToolFailed
+    from core.ops.standby import StandbyError, rejoin
+
+    try:
+        node = rejoin(_embedded_settings())
+    except (StandbyError, PgToolFailed) as error:
+        raise _refuse(error) from error
+    console.print(
+        f"[green]{node.name} はスタンバイとして復帰しました / rejoined as a standby[/]: {node.pgdata}"
+    )

@@ -1,0 +1,1 @@
+"""Operations on the database cluster: standby, failover, rejoin."""
