@@ -161,10 +161,10 @@ def stop_node(node: Node) -> bool:
 
 def _embedded_primary(settings: Settings) -> Node:
     """The embedded server as the cluster's first node, from the postmaster.pid pgserver wrote."""
-    start_embedded(settings.pgdata_dir)
-    lines = (settings.pgdata_dir / "postmaster.pid").read_text(encoding="utf-8").splitlines()
+    start_embedded(settings.layout.pg)
+    lines = (settings.layout.pg / "postmaster.pid").read_text(encoding="utf-8").splitlines()
     port, socket_dir = int(lines[3]), Path(lines[4])
-    return Node(node_name(port), settings.pgdata_dir, port, socket_dir)
+    return Node(node_name(port), settings.layout.pg, port, socket_dir)
 
 
 def current_state(settings: Settings) -> ClusterState:
@@ -196,7 +196,7 @@ def _set_synchronous(primary: Node, password: str, standby: str | None) -> None:
 
 def socket_dir(settings: Settings, name: str) -> Path:
     """Where node NAME listens: DATA/run/NAME, outside every data dir (pg_rewind cannot copy sockets)."""
-    return settings.data_dir / "run" / name
+    return settings.layout.run / name
 
 
 def _prepare_primary(settings: Settings, primary: Node, password: str) -> Node:
@@ -251,7 +251,7 @@ def create_standby(
     target = (target or settings.data_dir / f"standby-{port}").resolve()
     _check_new_node(settings, state, port, target)
     primary = state.primary_node
-    password = owner_password(settings.pgdata_dir)
+    password = owner_password(settings.layout.pg)
     if _in_recovery(primary, password) is not False:
         raise StandbyError(
             f"プライマリ {primary.name} ({primary.pgdata}) が書き込み可能な状態で動いていません",
@@ -287,7 +287,7 @@ def failover(settings: Settings) -> FailoverReport:
     synchronous_standby_names on the new primary so that its commits do not wait for a standby it lacks."""
     started = time.monotonic()
     state = load_state(settings.data_dir)
-    password = owner_password(settings.pgdata_dir)
+    password = owner_password(settings.layout.pg)
     standbys = [node for node in (state.others if state else ()) if _in_recovery(node, password) is True]
     if state is None or not standbys:
         raise StandbyError(
@@ -312,7 +312,7 @@ def failover(settings: Settings) -> FailoverReport:
 def rejoin(settings: Settings) -> Node:
     """Bring the fenced old primary back as a standby of the current primary: pg_rewind, then stream."""
     state = load_state(settings.data_dir)
-    password = owner_password(settings.pgdata_dir)
+    password = owner_password(settings.layout.pg)
     if state is None or _in_recovery(state.primary_node, password) is not False:
         raise StandbyError(
             "稼働中のプライマリがありません。何も変更していません",
@@ -357,7 +357,7 @@ def cluster_status(settings: Settings) -> list[NodeStatus]:
     state = load_state(settings.data_dir)
     if state is None:
         return []
-    password = owner_password(settings.pgdata_dir)
+    password = owner_password(settings.layout.pg)
     result = []
     for node in state.nodes:
         in_recovery = _in_recovery(node, password)
@@ -374,7 +374,7 @@ def cluster_status(settings: Settings) -> list[NodeStatus]:
 def write_client_passfile(settings: Settings) -> Path:
     """DATA/secrets/cluster.pgpass: every role's password (from its file in DATA/secrets), for the apps'
     multi-host URL (`passfile=`); 0600 like the files it is made from."""
-    folder = secrets_dir(settings.pgdata_dir)
+    folder = secrets_dir(settings.layout.pg)
     lines = []
     for file in sorted(folder.glob("db-*.password")):
         role = file.name.removeprefix("db-").removesuffix(".password")
