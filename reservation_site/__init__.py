@@ -53,7 +53,7 @@ def create_app(
         PERMANENT_SESSION_LIFETIME=timedelta(hours=2),
         WTF_CSRF_TIME_LIMIT=3600,
         # Every page says Referrer-Policy: no-referrer, so browsers send no Referer: over TLS the token (and
-        # the SameSite cookie) protect the forms, not Flask-WTF's Referer check, which would refuse every post.
+        # the SameSite cookie) protect the forms, not Flask-WTF's Referer check (it would refuse them all).
         WTF_CSRF_SSL_STRICT=False,
         PROXIES=settings.site_proxies,
         SITE_BASE_URL=settings.site_base_url,  # the links residents are given: never from the Host header
