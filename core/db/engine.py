@@ -16,7 +16,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import APP_ROLE, DEFAULT_DATABASE, SITE_ROLE, Settings
-from core.db.embedded import ensure_database, role_password, start_embedded
+from core.db.embedded import OWNER, ensure_database, owner_password, role_password, start_embedded
+from core.ops.cluster_state import load_state, multi_host_url
 
 Role = Literal["owner", "app", "site"]
 """owner: the schema owner (migrations, seeding, staff accounts, a first register load); app: the console, ETL
@@ -37,12 +38,21 @@ def _psycopg(url: URL) -> URL:
 
 
 def locate_database(settings: Settings) -> DatabaseLocation:
-    """The owner URL; without a configured one, start the embedded server and create its database."""
+    """The owner URL; without a configured one, start the embedded server and create its database. Once the
+    embedded server has a standby (`mynadesk db standby create`, DATA/cluster.json), the URL names every
+    node and libpq connects to whichever accepts writes: after a failover the apps' pools (pre-ping) reach
+    the new primary without a restart, and nothing starts a fenced old primary."""
     if settings.database_url:
         url = _psycopg(make_url(settings.database_url))
         where = url.render_as_string()
         return DatabaseLocation(url, False, f"外部 PostgreSQL / external server: {where}")
     pgdata = settings.layout.pg
+    cluster = load_state(settings.data_dir)
+    if cluster is not None:
+        url = _psycopg(make_url(multi_host_url(cluster, OWNER, DEFAULT_DATABASE)))
+        url = url.set(password=owner_password(pgdata))
+        names = ", ".join(node.name for node in cluster.nodes)
+        return DatabaseLocation(url, True, f"組込み PostgreSQL クラスタ / embedded cluster: {names}")
     admin_uri = start_embedded(pgdata)
     ensure_database(admin_uri, DEFAULT_DATABASE)
     url = _psycopg(make_url(admin_uri)).set(database=DEFAULT_DATABASE)

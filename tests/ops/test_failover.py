@@ -12,13 +12,13 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 
-from core.config import Settings
+from core.config import APP_ROLE, DEFAULT_DATABASE, Settings
 from core.db.embedded import OWNER, EmbeddedIsStandby, owner_password, start_embedded
-from core.db.engine import make_engine
+from core.db.engine import database_url, engine_for
+from core.db.migrate import upgrade
 from core.ops import pgbin
-from core.ops.cluster_state import Node, load_state, multi_host_url
+from core.ops.cluster_state import Node, load_state
 from core.ops.standby import (
     StandbyError,
     create_standby,
@@ -26,7 +26,6 @@ from core.ops.standby import (
     rejoin,
     start_node,
     stop_node,
-    write_client_passfile,
 )
 
 CLIENTS = 8
@@ -38,22 +37,22 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
     settings = Settings.from_env({"MYNADESK_DATA_DIR": str(tmp_path / "data")})
     yield settings
     state = load_state(settings.data_dir)
-    nodes = state.nodes if state else (Node("primary", settings.pgdata_dir, 0, settings.pgdata_dir),)
+    nodes = state.nodes if state else (Node("primary", settings.layout.pg, 0, settings.layout.pg),)
     for node in nodes:
         stop_node(node)
 
 
-def _owner(settings: Settings, node: Node) -> psycopg.Connection[tuple[object, ...]]:
-    conninfo = make_conninfo(**node.conninfo(OWNER), password=owner_password(settings.pgdata_dir))
+def _owner(
+    settings: Settings, node: Node, dbname: str = "postgres"
+) -> psycopg.Connection[tuple[object, ...]]:
+    conninfo = make_conninfo(**node.conninfo(OWNER, dbname), password=owner_password(settings.layout.pg))
     return psycopg.connect(conninfo, autocommit=True)
 
 
 def _multi_host_engine(settings: Settings) -> Engine:
-    """What the apps should use: every node's socket, read-write target, 2 s connect timeout, pre-ping."""
-    state = load_state(settings.data_dir)
-    assert state is not None
-    url = multi_host_url(state, OWNER, "postgres", write_client_passfile(settings))
-    return make_engine(make_url(url).set(drivername="postgresql+psycopg"), pool_size=CLIENTS)
+    """What the apps use (core.db.engine): once DATA/cluster.json exists, a URL naming every node's socket,
+    read-write target, 2 s connect timeout, pre-ping; logged in as the app role, as the console is."""
+    return engine_for(settings, "app", pool_size=CLIENTS)
 
 
 class Writers:
@@ -99,12 +98,14 @@ def _wait_for(condition: object, timeout: float) -> None:
 def test_failover_under_load_loses_no_acknowledged_write_and_the_old_primary_rejoins(
     settings: Settings,
 ) -> None:
+    upgrade(database_url(settings, "owner"))  # MynaDesk's database and its login roles, as `db upgrade` makes
     create_standby(settings, 5433, synchronous=True)
     state = load_state(settings.data_dir)
     assert state is not None
     old, standby = state.primary_node, state.node("node5433")
-    with _owner(settings, old) as conn:
+    with _owner(settings, old, DEFAULT_DATABASE) as conn:
         conn.execute("CREATE TABLE acks (client int, seq int, PRIMARY KEY (client, seq))")
+        conn.execute(f"GRANT INSERT, SELECT ON acks TO {APP_ROLE}")
     engine = _multi_host_engine(settings)
     with Writers(engine) as writers:
         _wait_for(lambda: len(writers.acked) >= 200, 30)
@@ -124,7 +125,7 @@ def test_failover_under_load_loses_no_acknowledged_write_and_the_old_primary_rej
         f" failover command {report.seconds:.2f} s"
     )
 
-    with _owner(settings, standby) as conn:
+    with _owner(settings, standby, DEFAULT_DATABASE) as conn:
         assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (False,)
         assert conn.execute("SHOW synchronous_standby_names").fetchone() == ("",)
         stored = set(conn.execute("SELECT client, seq FROM acks").fetchall())
@@ -137,25 +138,25 @@ def test_failover_under_load_loses_no_acknowledged_write_and_the_old_primary_rej
 
     # The fenced old primary, started by hand, comes up as a read-only standby; pgserver refuses it.
     with pytest.raises(EmbeddedIsStandby):
-        start_embedded(settings.pgdata_dir)
+        start_embedded(settings.layout.pg)
     start_node(old)
-    with _owner(settings, old) as conn:
+    with _owner(settings, old, DEFAULT_DATABASE) as conn:
         assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
             conn.execute("INSERT INTO acks VALUES (-1, -1)")
 
     rejoin(settings)
-    with _owner(settings, standby) as conn:
+    with _owner(settings, standby, DEFAULT_DATABASE) as conn:
         conn.execute(
             "INSERT INTO acks VALUES (-2, -2)"
         )  # synchronous again: applied on the standby on commit
-    with _owner(settings, old) as conn:
+    with _owner(settings, old, DEFAULT_DATABASE) as conn:
         assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
         assert conn.execute("SELECT count(*) FROM acks WHERE client = -2").fetchone() == (1,)
 
 
 def test_failover_refuses_without_a_running_standby_and_changes_nothing(settings: Settings) -> None:
-    start_embedded(settings.pgdata_dir)
+    start_embedded(settings.layout.pg)
     with pytest.raises(StandbyError, match="no running standby"):
         failover(settings)
     assert load_state(settings.data_dir) is None
@@ -169,14 +170,14 @@ def test_failover_refuses_without_a_running_standby_and_changes_nothing(settings
     assert state.primary == "node5432"
     with _owner(settings, state.primary_node) as conn:
         assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (False,)
-    assert not (settings.pgdata_dir / "standby.signal").exists()
+    assert not (settings.layout.pg / "standby.signal").exists()
 
 
 def test_switchover_stops_and_fences_a_running_primary(settings: Settings) -> None:
     create_standby(settings, 5433)
     report = failover(settings)
     assert report.old_was_running
-    assert pgbin.postmaster(settings.pgdata_dir) is None
+    assert pgbin.postmaster(settings.layout.pg) is None
     start_node(report.old_primary)
     with _owner(settings, report.old_primary) as conn:
         assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
