@@ -1,0 +1,211 @@
+"""The backup jobs as the CLI and the nightly run them: settings in, records written, results out."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from psycopg.conninfo import conninfo_to_dict
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.clock import Clock
+from core.config import Settings
+from core.db.embedded import start_embedded, stop_embedded
+from core.db.engine import libpq_uri, locate_database, make_engine, make_session_factory
+from core.ops import pgtools, records
+from core.ops.archive import archiving_into, needs_restart, switch_and_wait
+from core.ops.backup import (
+    BackupError,
+    exclusive,
+    new_name,
+    prune,
+    remove_partials,
+    take_backup,
+    verify_folder,
+)
+from core.ops.drill import DrillResult, run_drill
+from core.ops.layout import BackupInfo, BackupRoot
+from core.ops.restore import Copy, Target, choose, lay_down, refuse_live, socket_dir, start_and_wait
+
+
+@dataclass
+class Live:
+    """The live server: its owner URI (MynaDesk's database), the owner's password and a session factory."""
+
+    owner_uri: str
+    password: str
+    embedded: bool
+    factory: sessionmaker[Session]
+
+
+def connect(settings: Settings) -> Live:
+    """Reach the live server (starting the embedded one if needed)."""
+    location = locate_database(settings)
+    uri = libpq_uri(location.owner_url)
+    password = str(conninfo_to_dict(uri).get("password") or "")
+    return Live(uri, password, location.embedded, make_session_factory(make_engine(location.owner_url)))
+
+
+@dataclass
+class BackupOutcome:
+    """A finished backup run: the backup, what retention deleted, and anything the operator should know."""
+
+    info: BackupInfo
+    pruned: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def ensure_archiving(settings: Settings, live: Live, root: BackupRoot) -> list[str]:
+    """Archive the embedded server's WAL into ROOT/wal (restarting it once when archive_mode was off); on an
+    external server, only say what its DBA must set."""
+    if live.embedded:
+        if needs_restart(live.owner_uri, root.wal):
+            stop_embedded(settings.pgdata_dir)
+            start_embedded(settings.pgdata_dir)
+            return [
+                "WAL アーカイブを有効にし、組込みサーバーを再起動しました"
+                " / turned WAL archiving on (restarted the embedded server)"
+            ]
+        return []
+    if str(root.wal) in (archiving_into(live.owner_uri) or ""):
+        return []
+    return [
+        f"外部サーバーの WAL は {root.wal} にアーカイブされていません。"
+        "時点復元には archive_command の設定が必要です"
+        f" / the external server does not archive its WAL into {root.wal}: set its archive_command for PITR"
+    ]
+
+
+def run_backup(
+    settings: Settings, clock: Clock, fmt: str = "plain", wal_method: str = "stream"
+) -> BackupOutcome:
+    """Take, verify and record one base backup, then apply retention."""
+    root = BackupRoot(settings.backup_dir).prepare()
+    live = connect(settings)
+    notes = ensure_archiving(settings, live, root)
+    with exclusive(root):
+        remove_partials(root)
+        name = new_name(clock())
+        with live.factory.begin() as session:
+            records.backup_started(session, name, clock(), fmt, wal_method)
+        try:
+            info = take_backup(root, live.owner_uri, name, clock, fmt, wal_method)
+        except (pgtools.ToolFailed, BackupError) as error:
+            pgtools.remove_tree(root.partial(name))
+            with live.factory.begin() as session:
+                records.backup_failed(session, name, clock(), str(error))
+            raise
+        with live.factory.begin() as session:
+            records.backup_finished(session, info, clock())
+        pruned, _ = prune(
+            root, settings.backup.keep_daily, settings.backup.keep_weekly, settings.backup.keep_monthly
+        )
+        with live.factory.begin() as session:
+            records.backups_pruned(session, pruned)
+    return BackupOutcome(info, pruned, notes)
+
+
+def newest(root: BackupRoot) -> BackupInfo:
+    """The newest finished backup."""
+    backups = root.finished()
+    if not backups:
+        raise BackupError(
+            "バックアップがありません。`mynadesk backup run` で作成してください",
+            "there is no backup yet; take one with `mynadesk backup run`",
+        )
+    return backups[-1]
+
+
+def verify(settings: Settings, clock: Clock, name: str | None = None) -> BackupInfo:
+    """pg_verifybackup over backup NAME (default: the newest); the result is recorded either way."""
+    root = BackupRoot(settings.backup_dir)
+    info = choose(root, None, name) if name else newest(root)
+    live = connect(settings)
+    try:
+        verify_folder(root.folder(info.name), info.format)
+    except BackupError as error:
+        with live.factory.begin() as session:
+            records.verified(session, info.name, clock(), False, str(error))
+        raise
+    with live.factory.begin() as session:
+        records.verified(session, info.name, clock(), True, None)
+    return info
+
+
+def drill(settings: Settings, clock: Clock) -> DrillResult:
+    """Restore drill of the newest backup against the live server; recorded whatever its outcome."""
+    root = BackupRoot(settings.backup_dir)
+    info = newest(root)
+    live = connect(settings)
+    started = clock()
+    point = f"mynadesk-drill-{new_name(started)}"
+    try:
+        result = run_drill(root, info, live.owner_uri, live.password, point)
+    except Exception as error:  # recorded as a failed drill, then raised
+        result = DrillResult(info.name, f"restore point {point}", problems=[str(error)])
+        _record_drill(live, result, started, clock())
+        raise
+    _record_drill(live, result, started, clock())
+    return result
+
+
+def _record_drill(live: Live, result: DrillResult, started: datetime, finished: datetime) -> None:
+    message = "; ".join(result.problems) if result.problems else None
+    with live.factory.begin() as session:
+        records.drill_done(
+            session,
+            result.backup_name,
+            started,
+            finished,
+            result.ok,
+            result.target,
+            result.rto_seconds,
+            result.rpo_seconds,
+            message,
+            result.detail(),
+        )
+
+
+def restore(
+    settings: Settings, to: Path, at: datetime | None, name: str | None = None
+) -> tuple[BackupInfo, float]:
+    """Restore backup NAME (or the one that covers AT, or the newest) into the new data dir TO, replayed to AT
+    (or the end of the archive) and promoted, then stopped for a human to switch over; return it and the
+    seconds it took."""
+    root = BackupRoot(settings.backup_dir)
+    live_pgdata = settings.pgdata_dir if settings.embedded else None
+    refuse_live(to, live_pgdata)
+    password = _owner_password(settings)
+    _archive_latest(settings, root)
+    info = choose(root, at, name)
+    started = time.monotonic()
+    lay_down(root, info, to, Target(at=at), "promote")
+    copy = Copy(to, socket_dir(), pgtools.free_port())
+    try:
+        start_and_wait(copy, password)
+    finally:
+        pgtools.stop_server(to)
+        pgtools.remove_tree(copy.socket_dir)
+    return info, time.monotonic() - started
+
+
+def _owner_password(settings: Settings) -> str:
+    if settings.embedded:
+        from core.db.embedded import OWNER, secrets_dir
+
+        return (secrets_dir(settings.pgdata_dir) / f"db-{OWNER}.password").read_text(encoding="ascii").strip()
+    return str(conninfo_to_dict(settings.database_url or "").get("password") or "")
+
+
+def _archive_latest(settings: Settings, root: BackupRoot) -> None:
+    """Ship the live server's current WAL segment if it still runs (a dead server is why one restores)."""
+    if settings.embedded and not (settings.pgdata_dir / "postmaster.pid").exists():
+        return
+    try:
+        live = connect(settings)
+        if str(root.wal) in (archiving_into(live.owner_uri) or ""):
+            switch_and_wait(live.owner_uri, root.wal, timeout=30)
+    except Exception:
+        return
