@@ -67,10 +67,17 @@ def remove_partials(root: BackupRoot) -> list[str]:
 
 
 def take_backup(
-    root: BackupRoot, owner_uri: str, name: str, clock: Clock, fmt: str = "plain", wal_method: str = "stream"
+    root: BackupRoot,
+    owner_uri: str,
+    name: str,
+    clock: Clock,
+    fmt: str = "plain",
+    wal_method: str = "stream",
+    max_rate: str | None = None,
 ) -> BackupInfo:
     """Take base backup NAME of the server behind OWNER_URI into ROOT (lock held by the caller): into
-    base/.partial-NAME, verified, then renamed base/NAME."""
+    base/.partial-NAME, verified, then renamed base/NAME. MAX_RATE (e.g. '50M' per second) spares the live
+    server's disk during opening hours."""
     if fmt not in FORMATS or wal_method not in WAL_METHODS:
         raise BackupError(
             f"形式は {'/'.join(FORMATS)}、WAL は {'/'.join(WAL_METHODS)} です",
@@ -81,6 +88,8 @@ def take_backup(
     conninfo, env = libpq_env(owner_uri)
     args = ["-D", str(partial / "data"), "-F", fmt[0], "-X", wal_method, "--manifest-checksums=SHA256"]
     args += ["-c", "fast", "-l", f"mynadesk {name}", "-d", conninfo, "--no-password"]
+    if max_rate:
+        args += ["--max-rate", max_rate]
     pgtools.run("pg_basebackup", args, env=env, timeout=BACKUP_TIMEOUT)
     verify_folder(partial, fmt)
     with psycopg.connect(owner_uri, autocommit=True) as conn:

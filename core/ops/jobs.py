@@ -29,6 +29,8 @@ from core.ops.drill import DrillResult, run_drill
 from core.ops.layout import BackupInfo, BackupRoot
 from core.ops.restore import Copy, Target, choose, lay_down, refuse_live, socket_dir, start_and_wait
 
+PGSERVER_HANDLES = ".handle_pids.json"
+
 
 @dataclass
 class Live:
@@ -61,6 +63,11 @@ def ensure_archiving(settings: Settings, live: Live, root: BackupRoot) -> list[s
     """Archive the embedded server's WAL into ROOT/wal (restarting it once when archive_mode was off); on an
     external server, only say what its DBA must set."""
     if live.embedded:
+        # pgserver's own bookkeeping file in the data dir is written by this process (maybe root, umask 077):
+        # the server must be able to read it, or pg_basebackup stops at it
+        handles = settings.pgdata_dir / PGSERVER_HANDLES
+        if handles.exists():
+            pgtools.give_to_server(handles)
         if needs_restart(live.owner_uri, root.wal):
             stop_embedded(settings.pgdata_dir)
             start_embedded(settings.pgdata_dir)
@@ -79,7 +86,11 @@ def ensure_archiving(settings: Settings, live: Live, root: BackupRoot) -> list[s
 
 
 def run_backup(
-    settings: Settings, clock: Clock, fmt: str = "plain", wal_method: str = "stream"
+    settings: Settings,
+    clock: Clock,
+    fmt: str = "plain",
+    wal_method: str = "stream",
+    max_rate: str | None = None,
 ) -> BackupOutcome:
     """Take, verify and record one base backup, then apply retention."""
     root = BackupRoot(settings.backup_dir).prepare()
@@ -91,7 +102,7 @@ def run_backup(
         with live.factory.begin() as session:
             records.backup_started(session, name, clock(), fmt, wal_method)
         try:
-            info = take_backup(root, live.owner_uri, name, clock, fmt, wal_method)
+            info = take_backup(root, live.owner_uri, name, clock, fmt, wal_method, max_rate)
         except (pgtools.ToolFailed, BackupError) as error:
             pgtools.remove_tree(root.partial(name))
             with live.factory.begin() as session:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from core.clock import system_clock
@@ -22,7 +23,7 @@ EXIT_USAGE = 2
 
 
 def _fail(error: Exception, code: int = EXIT_FAILED) -> typer.Exit:
-    console.print(f"[bold red]エラー / error:[/] {error}", soft_wrap=True, markup=False, highlight=False)
+    console.print(f"[bold red]エラー / error:[/] {escape(str(error))}", soft_wrap=True, highlight=False)
     return typer.Exit(code)
 
 
@@ -40,13 +41,16 @@ def backup_run(
         str, typer.Option("--format", help="plain(既定)か tar / plain (default) or tar")
     ] = "plain",
     wal: Annotated[str, typer.Option("--wal", help="stream(既定)か fetch / WAL method")] = "stream",
+    max_rate: Annotated[
+        str | None, typer.Option("--max-rate", help="読み出し速度の上限 例 50M / limit per second, e.g. 50M")
+    ] = None,
 ) -> None:
     """ベースバックアップを取る / take a verified base backup (and archive WAL continuously)."""
     from core.ops.jobs import run_backup
 
     settings = Settings.from_env()
     try:
-        outcome = run_backup(settings, system_clock, fmt, wal)
+        outcome = run_backup(settings, system_clock, fmt, wal, max_rate)
     except DomainError as error:
         raise _fail(error) from error
     for note in outcome.notes:
