@@ -148,14 +148,12 @@ def test_the_drill_on_a_seeded_database_reports_identical_fingerprints(
 ) -> None:
     actor = Actor("test:drill", role="admin")
     with Session(owner_engine) as session, session.begin():
-        for _n in range(20):
+        for _ in range(20):
             holder = add_resident(session)
             card = add_card(session, holder)
             session.execute(
-                text(
-                    "INSERT INTO cards.card_events (card_id, kind, actor) VALUES (:card, 'state_change', 'test')"
-                ),
-                {"card": card.id},
+                text("INSERT INTO cards.card_events (card_id, kind, actor) VALUES (:c, 'state_change', 't')"),
+                {"c": card.id},
             )
             record(session, actor, "view", "card", str(card.id))
     _book(owner_engine, "DRILL-1", 30)
