@@ -220,3 +220,48 @@ def _archive_latest(settings: Settings, root: BackupRoot) -> None:
             switch_and_wait(live.owner_uri, root.wal, timeout=30)
     except Exception:
         return
+
+
+@dataclass
+class NightlyReport:
+    """What the nightly run did: the backup's name, the drill's result, or what failed."""
+
+    backup: str | None = None
+    drill: DrillResult | None = None
+    failure: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None and self.drill is not None and self.drill.ok
+
+
+def nightly(settings: Settings, clock: Clock) -> NightlyReport:
+    """Backup, verification and drill in a row; a failure is written to the audit log (the console's alerts
+    read it there) and reported, never raised, so that a scheduler keeps running."""
+    report = NightlyReport()
+    try:
+        report.backup = run_backup(settings, clock).info.name
+        verify(settings, clock, report.backup)
+        report.drill = drill(settings, clock)
+        if not report.drill.ok:
+            report.failure = "; ".join(report.drill.problems)
+    except Exception as error:
+        report.failure = str(error)
+    if report.failure is not None:
+        _audit_failure(settings, report)
+    return report
+
+
+def _audit_failure(settings: Settings, report: NightlyReport) -> None:
+    from core.services.audit import Actor, record
+
+    live = connect(settings)
+    with live.factory.begin() as session:
+        record(
+            session,
+            Actor("ops:nightly", role="system"),
+            "backup_failed" if report.drill is None else "drill_failed",
+            "backup",
+            report.backup,
+            summary=(report.failure or "")[:2000],
+        )

@@ -179,3 +179,37 @@ def test_the_drill_on_a_seeded_database_reports_identical_fingerprints(
     assert drill.detail["checksums"] == "Data checksum version: 1"
     listed = " ".join(data_dir.run("backup", "list").stdout.split())
     assert "一致 OK" in listed
+
+
+def test_ops_run_once_backs_up_verifies_and_drills(data_dir: DataDir, owner_engine: Engine) -> None:
+    done = data_dir.run("ops", "run", "--once")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "夜間処理 OK / nightly OK" in done.stdout
+    with Session(owner_engine) as session:
+        drill = session.execute(select(DrillRun).order_by(DrillRun.id.desc())).scalars().first()
+    assert drill is not None
+    assert drill.ok
+    assert drill.backup_name == _newest(data_dir)
+
+
+def test_a_failed_nightly_is_written_to_the_audit_log(
+    data_dir: DataDir, owner_engine: Engine, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    env = {**data_dir.env(), "MYNADESK_BACKUP_DIR": str(blocked / "backups")}
+    done = subprocess.run(
+        data_dir.argv("ops", "run", "--once"),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "夜間処理の失敗 / nightly failed" in done.stdout
+    with Session(owner_engine) as session:
+        action = session.execute(
+            text("SELECT action FROM audit.log WHERE actor = 'ops:nightly' ORDER BY id DESC LIMIT 1")
+        ).scalar_one()
+    assert action == "backup_failed"
