@@ -95,8 +95,11 @@ def run_drill(
     command = archiving_into(owner_uri) or ""
     if str(root.wal) not in command:
         raise RestoreError(
-            f"WAL が {root.wal} にアーカイブされていません(`mynadesk backup run` が設定します)",
-            f"WAL is not archived into {root.wal} (`mynadesk backup run` sets it up)",
+            f"WAL が {root.wal} にアーカイブされていません"
+            "(組込みサーバーは `mynadesk backup run` が設定します。"
+            "外部サーバーは archive_command を設定してください)",
+            f"WAL is not archived into {root.wal} (`mynadesk backup run` sets it up on the embedded server; "
+            "set an external server's archive_command)",
         )
     live_port, live_sockets, live_data = live_endpoints(owner_uri)
     work = Path(tempfile.mkdtemp(prefix=".drill-", dir=root.path))

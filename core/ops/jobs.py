@@ -135,7 +135,8 @@ def verify(settings: Settings, clock: Clock, name: str | None = None) -> BackupI
     info = choose(root, None, name) if name else newest(root)
     live = connect(settings)
     try:
-        verify_folder(root.folder(info.name), info.format)
+        with exclusive(root):
+            verify_folder(root.folder(info.name), info.format)
     except BackupError as error:
         with live.factory.begin() as session:
             records.verified(session, info.name, clock(), False, str(error))
@@ -153,7 +154,8 @@ def drill(settings: Settings, clock: Clock) -> DrillResult:
     started = clock()
     point = f"mynadesk-drill-{new_name(started)}"
     try:
-        result = run_drill(root, info, live.owner_uri, live.password, point)
+        with exclusive(root):  # retention must not delete the backup under the drill
+            result = run_drill(root, info, live.owner_uri, live.password, point)
     except Exception as error:  # recorded as a failed drill, then raised
         result = DrillResult(info.name, f"restore point {point}", problems=[str(error)])
         _record_drill(live, result, started, clock())
@@ -192,10 +194,15 @@ def restore(
     _archive_latest(settings, root)
     info = choose(root, at, name)
     started = time.monotonic()
-    lay_down(root, info, to, Target(at=at), "promote")
     copy = Copy(to, socket_dir(), pgtools.free_port())
     try:
-        start_and_wait(copy, password)
+        with exclusive(root):
+            lay_down(root, info, to, Target(at=at), "promote")
+            start_and_wait(copy, password)
+    except Exception:
+        pgtools.stop_server(to)
+        pgtools.remove_tree(to)  # a half-restored directory must not be mistaken for a good one
+        raise
     finally:
         pgtools.stop_server(to)
         pgtools.remove_tree(copy.socket_dir)

@@ -169,7 +169,7 @@ def backup_list() -> None:
             runs, drills = records.runs_by_name(session), records.last_drills(session)
     except Exception as error:
         console.print(f"[yellow]記録を読めません(フォルダーのみ表示) / records unavailable: {error}[/]")
-    table = Table(
+    headers = (
         "名前 / name",
         "取得 / taken",
         "サイズ / size",
@@ -177,8 +177,10 @@ def backup_list() -> None:
         "検証 / verified",
         "訓練 / drill",
         "RTO",
-        title=f"バックアップ / backups in {root.path}",
     )
+    table = Table(title=f"バックアップ / backups in {root.path}")
+    for header in headers:
+        table.add_column(header, overflow="fold")  # never cut a name or a WAL file name short
     for info in reversed(backups):
         run, drill_run = runs.get(info.name), drills.get(info.name)
         verified = "-"
@@ -195,6 +197,8 @@ def backup_list() -> None:
             drilled,
             rto,
         )
-    console.print(table)
+    # a log or a pipe (cron, the nightly's mail) gets whole lines rather than 80 columns of folded names
+    wide = console if console.is_terminal else Console(width=160)
+    wide.print(table)
     if not backups:
         console.print("バックアップはまだありません / no backups yet")
