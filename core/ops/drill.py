@@ -3,7 +3,6 @@ the live server a moment before, checked page by page, started, and compared wit
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.db.engine import make_engine
 from core.ops import pgtools
 from core.ops.archive import archiving_into, newest_archived_age, switch_and_wait
+from core.ops.backup import is_live
 from core.ops.fingerprint import Snapshot, differences, snapshot
 from core.ops.layout import BackupInfo, BackupRoot
 from core.ops.restore import (
@@ -92,6 +92,13 @@ def run_drill(
     root: BackupRoot, backup: BackupInfo, owner_uri: str, password: str, point_name: str
 ) -> DrillResult:
     """Drill BACKUP against the live server behind OWNER_URI (its MynaDesk database; PASSWORD the owner's)."""
+    live_port, live_sockets, live_data = live_endpoints(owner_uri)
+    if is_live(live_data, root.path):  # checked before anything is made on disk
+        raise RestoreError(
+            f"バックアップフォルダー {root.path} が稼働中のクラスタ {live_data} と重なっています。"
+            "訓練を中止しました",
+            f"the backup folder {root.path} overlaps the live cluster {live_data}; the drill did nothing",
+        )
     command = archiving_into(owner_uri) or ""
     if str(root.wal) not in command:
         raise RestoreError(
@@ -101,20 +108,25 @@ def run_drill(
             f"WAL is not archived into {root.wal} (`mynadesk backup run` sets it up on the embedded server; "
             "set an external server's archive_command)",
         )
-    live_port, live_sockets, live_data = live_endpoints(owner_uri)
-    work = Path(tempfile.mkdtemp(prefix=".drill-", dir=root.path))
-    copy = Copy(work / "pgdata", socket_dir(), pgtools.free_port())
-    if copy.port == live_port or str(copy.socket_dir) in live_sockets:
+    port = pgtools.free_port()
+    if port == live_port:
         raise RestoreError(
             "訓練用のポートが稼働中のサーバーと同じです", "the drill's port is the live server's"
         )
-    refuse_live(copy.pgdata, live_data)
+    work = root.path / f".drill-{point_name}"
+    refuse_live(work, live_data)
+    copy = Copy(work / "pgdata", socket_dir(), port)
+    if str(copy.socket_dir) in live_sockets:
+        raise RestoreError(
+            "訓練用のソケットが稼働中のサーバーと同じです", "the drill's socket is the live server's"
+        )
     result = DrillResult(backup.name, f"restore point {point_name}")
-    result.rpo_seconds = newest_archived_age(owner_uri)
-    source = mark_restore_point(owner_uri, point_name)
-    switch_and_wait(owner_uri, root.wal)
-    database = make_url(owner_uri).database or "postgres"
     try:
+        pgtools.private_dir(work)
+        result.rpo_seconds = newest_archived_age(owner_uri)
+        source = mark_restore_point(owner_uri, point_name)
+        switch_and_wait(owner_uri, root.wal)
+        database = make_url(owner_uri).database or "postgres"
         _restore_and_compare(root, backup, copy, password, database, point_name, source, result)
     finally:
         pgtools.stop_server(copy.pgdata)

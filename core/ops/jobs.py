@@ -19,6 +19,7 @@ from core.ops.archive import archiving_into, needs_restart, switch_and_wait
 from core.ops.backup import (
     BackupError,
     exclusive,
+    is_live,
     new_name,
     prune,
     remove_partials,
@@ -93,6 +94,12 @@ def run_backup(
     max_rate: str | None = None,
 ) -> BackupOutcome:
     """Take, verify and record one base backup, then apply retention."""
+    if settings.embedded and is_live(settings.pgdata_dir, settings.backup_dir):
+        raise BackupError(
+            f"バックアップ先 {settings.backup_dir} がデータベースのディレクトリと重なっています。"
+            "別の場所にしてください",
+            f"the backup folder {settings.backup_dir} overlaps the database's data dir; choose another place",
+        )
     root = BackupRoot(settings.backup_dir).prepare()
     live = connect(settings)
     notes = ensure_archiving(settings, live, root)

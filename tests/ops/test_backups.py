@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import psycopg
+import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
@@ -18,8 +19,9 @@ from core.clock import system_clock
 from core.db.models.booking import Procedure, Venue
 from core.db.models.ops import BackupRun, DrillRun
 from core.ops import pgtools
+from core.ops.drill import run_drill
 from core.ops.layout import BackupRoot
-from core.ops.restore import Copy, socket_dir, start_and_wait
+from core.ops.restore import Copy, RestoreError, socket_dir, start_and_wait
 from core.services.audit import Actor, record
 from tests.factories import add_booking, add_card, add_resident
 from tests.ops.conftest import DataDir
@@ -213,3 +215,26 @@ def test_a_failed_nightly_is_written_to_the_audit_log(
             text("SELECT action FROM audit.log WHERE actor = 'ops:nightly' ORDER BY id DESC LIMIT 1")
         ).scalar_one()
     assert action == "backup_failed"
+
+
+def test_the_drill_refuses_a_backup_folder_inside_the_live_cluster(
+    data_dir: DataDir, owner_engine: Engine
+) -> None:
+    inside = BackupRoot(data_dir.pgdata / "backups-here")
+    before = sorted(p.name for p in data_dir.pgdata.iterdir())
+    info = BackupRoot(data_dir.backups).finished()[-1]
+    with pytest.raises(RestoreError, match="稼働中のクラスタ"):
+        run_drill(inside, info, data_dir.owner_uri(), "unused", "mynadesk-drill-refused")
+    assert sorted(p.name for p in data_dir.pgdata.iterdir()) == before
+
+
+def test_backup_run_refuses_a_backup_folder_inside_the_data_dir(
+    data_dir: DataDir, owner_engine: Engine
+) -> None:
+    env = {**data_dir.env(), "MYNADESK_BACKUP_DIR": str(data_dir.pgdata / "backups")}
+    done = subprocess.run(
+        data_dir.argv("backup", "run"), env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 1
+    assert "重なっています" in done.stdout
+    assert not (data_dir.pgdata / "backups").exists()
