@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -89,3 +90,30 @@ def last_drills(session: Session) -> dict[str, DrillRun]:
     """The newest drill of each backup, by backup name."""
     drills = session.execute(select(DrillRun).order_by(DrillRun.started_at)).scalars()
     return {drill.backup_name: drill for drill in drills}
+
+
+@dataclass(frozen=True)
+class OpsSummary:
+    """The last good backup and the last drill, for the console's overview (管理者・管理職)."""
+
+    last_backup: BackupRun | None
+    last_drill: DrillRun | None
+    last_failed_backup: BackupRun | None
+
+    @property
+    def alert(self) -> bool:
+        """A failed drill, or a backup that failed after the last good one."""
+        failed_drill = self.last_drill is not None and not self.last_drill.ok
+        failed_backup = self.last_failed_backup is not None and (
+            self.last_backup is None or self.last_failed_backup.started_at > self.last_backup.started_at
+        )
+        return failed_drill or failed_backup
+
+
+def summary(session: Session) -> OpsSummary:
+    """The newest good backup, the newest drill and the newest failed backup (readable by the app role)."""
+    newest = BackupRun.started_at.desc()
+    good = session.execute(select(BackupRun).where(BackupRun.status == "good").order_by(newest)).scalars()
+    failed = session.execute(select(BackupRun).where(BackupRun.status == "failed").order_by(newest)).scalars()
+    drill = session.execute(select(DrillRun).order_by(DrillRun.started_at.desc())).scalars().first()
+    return OpsSummary(good.first(), drill, failed.first())
