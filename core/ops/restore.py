@@ -96,7 +96,9 @@ def lay_down(root: BackupRoot, backup: BackupInfo, target: Path, target_at: Targ
         unpack_tar(data, target)
     else:
         pgtools.run_program(["cp", "-a", f"{data}/.", str(target)], timeout=REPLAY_TIMEOUT)
-    (target / "backup_manifest").unlink(missing_ok=True)
+    # the manifest belongs to the backup; pgserver's list of the old server's users means nothing here
+    for leftover in ("backup_manifest", ".handle_pids.json"):
+        (target / leftover).unlink(missing_ok=True)
     restore_command = f"cp {shlex.quote(str(root.wal))}/%f %p"
     set_recovery(target, {"restore_command": restore_command, **target_at.settings()}, action)
     pgtools.write_private(target / "recovery.signal", "")
