@@ -27,7 +27,7 @@ from core.ops.backup import (
     verify_folder,
 )
 from core.ops.drill import DrillResult, run_drill
-from core.ops.layout import BackupInfo, BackupRoot
+from core.ops.layout import PARTIAL, BackupInfo, BackupRoot
 from core.ops.restore import Copy, Target, choose, lay_down, refuse_live, socket_dir, start_and_wait
 
 PGSERVER_HANDLES = ".handle_pids.json"
@@ -104,8 +104,10 @@ def run_backup(
     live = connect(settings)
     notes = ensure_archiving(settings, live, root)
     with exclusive(root):
-        remove_partials(root)
+        interrupted = [folder.removeprefix(PARTIAL) for folder in remove_partials(root)]
         name = new_name(clock())
+        with live.factory.begin() as session:
+            records.backups_interrupted(session, interrupted, clock())
         with live.factory.begin() as session:
             records.backup_started(session, name, clock(), fmt, wal_method)
         try:

@@ -39,6 +39,17 @@ def backup_failed(session: Session, name: str, finished_at: datetime, message: s
     )
 
 
+def backups_interrupted(session: Session, names: list[str], found_at: datetime) -> None:
+    """Record that the runs NAMES were stopped midway (their unfinished folders were found and deleted)."""
+    for name in names:
+        backup_failed(
+            session,
+            name,
+            found_at,
+            "中断されました(未完成のフォルダーを削除) / interrupted (left unfinished)",
+        )
+
+
 def backups_pruned(session: Session, names: list[str]) -> None:
     """Record that retention deleted the backups NAMES."""
     if names:

@@ -202,3 +202,11 @@ def backup_list() -> None:
     wide.print(table)
     if not backups:
         console.print("バックアップはまだありません / no backups yet")
+    failed = sorted((run for run in runs.values() if run.status == "failed"), key=lambda run: run.started_at)
+    if failed:
+        last = failed[-1]
+        console.print(
+            f"[red]失敗・中断 / failed or interrupted: {len(failed)} 件、最新 / latest {last.name}"
+            f" ({_when(last.started_at)}): {escape(last.message or '')}[/]",
+            soft_wrap=True,
+        )

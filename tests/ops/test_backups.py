@@ -143,6 +143,11 @@ def test_a_killed_backup_leaves_no_backup_listed_as_good(data_dir: DataDir, owne
     retaken = data_dir.run("backup", "run")  # the next run clears what the killed one left
     assert retaken.returncode == 0, retaken.stdout + retaken.stderr
     assert not list(base.glob(".partial-*"))
+    with Session(owner_engine) as session:
+        run = session.execute(select(BackupRun).where(BackupRun.name == name)).scalar_one()
+    assert run.status == "failed"
+    assert run.message is not None
+    assert "中断" in run.message
 
 
 def test_the_drill_on_a_seeded_database_reports_identical_fingerprints(
