@@ -159,5 +159,9 @@ def _restore_and_compare(
     result.phases["answered"] = result.rto_seconds
     copied = _with_session(copy.uri(password, database), snapshot)
     result.problems = differences(source, copied)
-    result.source = {"row_counts": len(source.row_counts), "fingerprints": source.fingerprints}
+    result.source = {
+        "row_counts": len(source.row_counts),
+        "fingerprints": source.fingerprints,
+        "login_roles": list(copied.login_roles),
+    }
     result.ok = not result.problems

@@ -28,6 +28,7 @@ class Snapshot:
     fingerprints: dict[str, str] = field(default_factory=dict)
     alembic_head: tuple[str, ...] = ()
     slots_not_matching_reservations: int = 0
+    login_roles: tuple[str, ...] = ()  # cluster-wide: they come with the base backup, not with a dump
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,7 +63,12 @@ def snapshot(session: Session) -> Snapshot:
     mismatched = 0
     if "booking.slots" in counts:
         mismatched = int(session.execute(text(SEATS_MISMATCH)).scalar_one())
-    return Snapshot(counts, prints, head, mismatched)
+    roles = tuple(
+        session.execute(
+            text("SELECT rolname FROM pg_roles WHERE rolname LIKE 'mynadesk%' AND rolcanlogin ORDER BY 1")
+        ).scalars()
+    )
+    return Snapshot(counts, prints, head, mismatched, roles)
 
 
 def differences(source: Snapshot, copy: Snapshot) -> list[str]:
@@ -77,6 +83,8 @@ def differences(source: Snapshot, copy: Snapshot) -> list[str]:
             found.append(f"{table}: 指紋が不一致 / fingerprint differs")
     if source.alembic_head != copy.alembic_head:
         found.append(f"Alembic: {source.alembic_head} ≠ {copy.alembic_head}")
+    if source.login_roles != copy.login_roles:
+        found.append(f"ログインロール / login roles: {source.login_roles} ≠ {copy.login_roles}")
     if copy.slots_not_matching_reservations:
         found.append(
             "予約数と枠の予約済み席数が合わない枠 / slots whose booked seats differ from their reservations: "

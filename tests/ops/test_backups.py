@@ -60,6 +60,10 @@ def test_restore_to_a_moment_between_two_bookings_has_the_first_and_not_the_seco
         time.sleep(0.05)
     _book(owner_engine, "PITR-SECOND", 15)
 
+    backup = data_dir.backups / "base" / _newest(data_dir)
+    for path in [data_dir.backups, data_dir.backups / "wal", backup, *backup.rglob("*")]:
+        assert path.stat().st_mode & 0o077 == 0, path  # 0700 folders, 0600 files
+
     target = tmp_path / "restored"
     at = moment.astimezone(system_clock().tzinfo).strftime("%Y-%m-%d %H:%M:%S%z")
     restored = data_dir.run("backup", "restore", "--to", str(target), "--at", at)
@@ -184,6 +188,7 @@ def test_the_drill_on_a_seeded_database_reports_identical_fingerprints(
     assert drill.detail is not None
     assert drill.detail["fingerprints"]["audit.log"]
     assert drill.detail["checksums"] == "Data checksum version: 1"
+    assert drill.detail["login_roles"] == ["mynadesk_app", "mynadesk_site"]
     listed = " ".join(data_dir.run("backup", "list").stdout.split())
     assert "一致 OK" in listed
 
