@@ -114,6 +114,43 @@ class FtpSettings:
         )
 
 
+# --- Backups (issue 15): where base backups and archived WAL go, how many are kept, when the nightly runs ---
+@dataclass(frozen=True)
+class BackupSettings:
+    """MYNADESK_BACKUP_DIR, MYNADESK_BACKUP_KEEP_DAILY/WEEKLY/MONTHLY and MYNADESK_BACKUP_AT (HH:MM, JST)."""
+
+    directory: Path | None = None  # None: <data dir>/backups
+    keep_daily: int = 7
+    keep_weekly: int = 4
+    keep_monthly: int = 12
+    nightly_at: str = "02:30"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> BackupSettings:
+        """The backup settings; unset ones take the defaults above."""
+        values: dict[str, object] = {}
+        if env.get("MYNADESK_BACKUP_DIR"):
+            values["directory"] = Path(env["MYNADESK_BACKUP_DIR"]).expanduser().resolve()
+        for name in ("daily", "weekly", "monthly"):
+            raw = env.get(f"MYNADESK_BACKUP_KEEP_{name.upper()}")
+            if raw is not None:
+                if not raw.isdigit():
+                    raise ConfigError(
+                        f"MYNADESK_BACKUP_KEEP_{name.upper()} は 0 以上の数字です: {raw}",
+                        f"MYNADESK_BACKUP_KEEP_{name.upper()} must be a number >= 0: {raw}",
+                    )
+                values[f"keep_{name}"] = int(raw)
+        at = env.get("MYNADESK_BACKUP_AT")
+        if at:
+            hours, _, minutes = at.partition(":")
+            if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+                raise ConfigError(
+                    f"MYNADESK_BACKUP_AT は HH:MM です: {at}", f"MYNADESK_BACKUP_AT must be HH:MM: {at}"
+                )
+            values["nightly_at"] = f"{int(hours):02d}:{int(minutes):02d}"
+        return cls(**values)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything MynaDesk reads from its environment."""
@@ -136,6 +173,7 @@ class Settings:
     site_tls_key: Path | None = None
     site_proxies: int = 0  # how many reverse proxies (nginx) in front of the site to trust for X-Forwarded-*
     ftp: FtpSettings | None = None
+    backup: BackupSettings = field(default_factory=BackupSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -152,6 +190,7 @@ class Settings:
             secret_key=_read(env, "MYNADESK_SECRET_KEY"),
             **_site_settings(env),  # type: ignore[arg-type]
             ftp=FtpSettings.from_env(env),
+            backup=BackupSettings.from_env(env),
         )
 
     @property
@@ -163,3 +202,8 @@ class Settings:
     def layout(self) -> DataLayout:
         """Where each thing lives under the data dir (core.paths)."""
         return DataLayout(self.data_dir)
+
+    @property
+    def backup_dir(self) -> Path:
+        """Where base backups (base/) and archived WAL (wal/) go: MYNADESK_BACKUP_DIR or DATA/backups."""
+        return self.backup.directory or self.layout.backups

@@ -76,6 +76,24 @@ def owner_password(pgdata: Path) -> str:
     return _password(pgdata, OWNER)
 
 
+def _with_checksums(pgdata: Path) -> Any:
+    """Turn data checksums on in the brand-new (still empty) cluster PGDATA: stop it, pg_checksums --enable,
+    start it again. pgserver's initdb makes clusters without them; with them, a damaged page is an error
+    (and `mynadesk backup verify --drill` checks every page of a restored copy) instead of silent garbage."""
+    stop_embedded(pgdata)
+    pg_checksums = _pgserver("pgserver._commands").pg_checksums
+    pg_checksums(["--enable", "--no-sync"], pgdata=pgdata, user=_server_user())
+    os.sync()
+    _log.info("data checksums enabled in the new cluster %s", pgdata)
+    return _pgserver().get_server(pgdata, cleanup_mode=None)
+
+
+def _server_user() -> str | None:
+    return (
+        "pgserver" if os.geteuid() == 0 else None
+    )  # pgserver runs the server as this user when started by root
+
+
 def start_embedded(pgdata: Path) -> str:
     """Start (or reuse) the embedded server in PGDATA and return the owner's libpq URI (password included) for
     the `postgres` database."""
@@ -87,14 +105,17 @@ def start_embedded(pgdata: Path) -> str:
             f"{pgdata} is a standby; see `mynadesk db standby status` for the current primary"
         )
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    fresh = not (pgdata / "PG_VERSION").exists()
     # cleanup_mode=None: the server outlives this process, so the next command reuses it.
     server = _pgserver().get_server(pgdata, cleanup_mode=None)
+    if fresh:
+        server = _with_checksums(pgdata)
     uri = str(server.get_uri())
-    owner_password = _password(pgdata, OWNER)
+    password = owner_password(pgdata)
     hba = pgdata / "pg_hba.conf"
     if hba.read_text(encoding="utf-8") != MANAGED_HBA:
-        _lock_down(pgdata, uri, owner_password)
-    return _with_password(uri, owner_password)
+        _lock_down(pgdata, uri, password)
+    return _with_password(uri, password)
 
 
 def role_password(pgdata: Path, owner_uri: str, role: str) -> str:
@@ -115,11 +136,8 @@ def stop_embedded(pgdata: Path) -> bool:
         return False
     pg_ctl = _pgserver("pgserver._commands").pg_ctl  # the wheel's own pg_ctl
     instances = _pgserver("pgserver.postgres_server").PostgresServer._instances
-    server_user = None
-    if os.geteuid() == 0:
-        server_user = "pgserver"  # pgserver runs the server as this user when started by root
     try:
-        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=server_user)
+        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=_server_user())
     except Exception:  # the server was already gone
         _log.info("embedded server in %s was not running", pgdata)
         return False

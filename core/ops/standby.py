@@ -22,7 +22,7 @@ from psycopg.conninfo import make_conninfo
 from core.config import Settings
 from core.db.embedded import OWNER, owner_password, secrets_dir, start_embedded
 from core.domain.errors import DomainError
-from core.ops import pgbin
+from core.ops import pgtools
 from core.ops.cluster_state import (
     CLIENT_PASSFILE,
     ClusterState,
@@ -102,9 +102,9 @@ def _wait_streaming(primary: Node, name: str, password: str, timeout: float = 60
 def _write_replication_passfile(pgdata: Path, password: str) -> Path:
     handles = pgdata / ".handle_pids.json"  # pgserver writes it as root; pg_basebackup/pg_rewind must read it
     if handles.exists():
-        pgbin.give_to_server(handles)
+        pgtools.give_to_server(handles)
     path = pgdata / REPLICATION_PASSFILE
-    pgbin.write_server_file(path, f"*:*:*:{OWNER}:{password}\n")
+    pgtools.write_private(path, f"*:*:*:{OWNER}:{password}\n")
     return path
 
 
@@ -121,41 +121,32 @@ def follow(node: Node, primary: Node, password: str) -> None:
     )
     with (node.pgdata / "postgresql.auto.conf").open("a", encoding="utf-8") as conf:  # the last setting wins
         conf.write(f"# mynadesk: standby of {primary.name}\nprimary_conninfo = {_conf_string(conninfo)}\n")
-    pgbin.write_server_file(node.pgdata / "standby.signal", "")
+    pgtools.write_private(node.pgdata / "standby.signal", "")
 
 
 def start_node(node: Node, action: str = "start", also_listen_in: Path | None = None) -> None:
     """Start (or restart) NODE's server on its own socket dir and port, TCP off, waiting until it answers."""
     sockets = f"{also_listen_in},{node.socket_dir}" if also_listen_in else str(node.socket_dir)
     options = f"-h '' -k '{sockets}' -p {node.port}"
-    pgbin.run(
+    pgtools.run(
         "pg_ctl",
-        "-D",
-        str(node.pgdata),
-        "-l",
-        str(node.pgdata / "log"),
-        "-o",
-        options,
-        "-w",
-        "-t",
-        "60",
-        action,
+        ["-D", str(node.pgdata), "-l", str(node.pgdata / "log"), "-o", options, "-w", "-t", "60", action],
     )
 
 
 def stop_node(node: Node) -> bool:
     """Stop NODE's server if it runs (fast, else immediate, else SIGKILL); return whether it was running."""
-    if pgbin.postmaster(node.pgdata) is None:
+    if pgtools.postmaster(node.pgdata) is None:
         return False
     for mode in ("fast", "immediate"):
         try:
-            pgbin.run("pg_ctl", "-D", str(node.pgdata), "-m", mode, "-w", "-t", "20", "stop")
+            pgtools.run("pg_ctl", ["-D", str(node.pgdata), "-m", mode, "-w", "-t", "20", "stop"])
             return True
-        except pgbin.PgToolFailed:
+        except pgtools.ToolFailed:
             continue
-    for process in pgbin.server_processes(node.pgdata):
+    for process in pgtools.server_processes(node.pgdata):
         process.kill()
-    psutil.wait_procs(pgbin.server_processes(node.pgdata), timeout=10)
+    psutil.wait_procs(pgtools.server_processes(node.pgdata), timeout=10)
     return True
 
 
@@ -235,8 +226,8 @@ def _check_new_node(settings: Settings, state: ClusterState, port: int, target: 
 
 def _make_dir(target: Path) -> None:
     target.mkdir(mode=0o700, parents=True, exist_ok=True)
-    pgbin.give_to_server(target)
-    if pgbin.server_user() is not None:  # the server's user must be able to reach it, as pgserver arranges
+    pgtools.give_to_server(target)
+    if pgtools.server_user() is not None:  # the server's user must be able to reach it, as pgserver arranges
         import pgserver.utils  # only when running as root
 
         pgserver.utils.ensure_prefix_permissions(target)
@@ -264,8 +255,8 @@ def create_standby(
     _make_dir(node.socket_dir)
     passfile = _write_replication_passfile(primary.pgdata, password)
     source = make_conninfo(**primary.conninfo(OWNER), application_name=node.name)
-    pgbin.run(
-        "pg_basebackup", "-D", str(target), "-X", "stream", "-c", "fast", "--no-password", "-d", source,
+    pgtools.run(
+        "pg_basebackup", ["-D", str(target), "-X", "stream", "-c", "fast", "--no-password", "-d", source],
         env={"PGPASSFILE": str(passfile)}, timeout=3600,
     )  # fmt: skip
     for leftover in ("log", ".handle_pids.json"):  # pgserver's files of the primary, copied along
@@ -339,8 +330,8 @@ def rejoin(settings: Settings) -> Node:
     _write_replication_passfile(node.pgdata, password)
     source = make_conninfo(**primary.conninfo(OWNER))
     try:
-        pgbin.run(
-            "pg_rewind", "--target-pgdata", str(node.pgdata), "--source-server", source,
+        pgtools.run(
+            "pg_rewind", ["--target-pgdata", str(node.pgdata), "--source-server", source],
             env={"PGPASSFILE": str(_write_replication_passfile(primary.pgdata, password))}, timeout=3600,
         )  # fmt: skip
     finally:
@@ -366,7 +357,7 @@ def cluster_status(settings: Settings) -> list[NodeStatus]:
             replication = ", ".join(
                 f"{name} ({sync})" for name, sync in _streaming_to(node, password).items()
             )
-        running = pgbin.postmaster(node.pgdata) is not None
+        running = pgtools.postmaster(node.pgdata) is not None
         result.append(NodeStatus(node, node.name == state.primary, running, in_recovery, replication))
     return result
 

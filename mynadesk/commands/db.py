@@ -170,12 +170,12 @@ def db_failover() -> None:
 @app.command("rejoin")
 def db_rejoin() -> None:
     """旧プライマリを pg_rewind でスタンバイに戻す / bring the old primary back as a standby (pg_rewind)."""
-    from core.ops.pgbin import PgToolFailed
+    from core.ops.pgtools import ToolFailed
     from core.ops.standby import StandbyError, rejoin
 
     try:
         node = rejoin(_embedded_settings())
-    except (StandbyError, PgToolFailed) as error:
+    except (StandbyError, ToolFailed) as error:
         raise _refuse(error) from error
     console.print(
         f"[green]{node.name} はスタンバイとして復帰しました / rejoined as a standby[/]: {node.pgdata}"

@@ -18,6 +18,7 @@ BENCHMARKS = {
     "analytics": "tests.bench.analytics",
     "console": "tests.bench.console",
     "console-browser": "tests.bench.console_browser",
+    "backup": "tests.bench.backup",
 }
 
 

@@ -17,7 +17,7 @@ from core.config import APP_ROLE, DEFAULT_DATABASE, Settings
 from core.db.embedded import OWNER, EmbeddedIsStandby, owner_password, start_embedded
 from core.db.engine import database_url, engine_for
 from core.db.migrate import upgrade
-from core.ops import pgbin
+from core.ops import pgtools
 from core.ops.cluster_state import Node, load_state
 from core.ops.standby import (
     StandbyError,
@@ -109,7 +109,7 @@ def test_failover_under_load_loses_no_acknowledged_write_and_the_old_primary_rej
     engine = _multi_host_engine(settings)
     with Writers(engine) as writers:
         _wait_for(lambda: len(writers.acked) >= 200, 30)
-        victims = pgbin.server_processes(old.pgdata)
+        victims = pgtools.server_processes(old.pgdata)
         assert len(victims) > 3  # postmaster, checkpointer, walsender, backends …
         for process in victims:
             process.kill()
@@ -177,7 +177,7 @@ def test_switchover_stops_and_fences_a_running_primary(settings: Settings) -> No
     create_standby(settings, 5433)
     report = failover(settings)
     assert report.old_was_running
-    assert pgbin.postmaster(settings.layout.pg) is None
+    assert pgtools.postmaster(settings.layout.pg) is None
     start_node(report.old_primary)
     with _owner(settings, report.old_primary) as conn:
         assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)

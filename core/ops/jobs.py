@@ -1,0 +1,281 @@
+"""The backup jobs as the CLI and the nightly run them: settings in, records written, results out."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from psycopg.conninfo import conninfo_to_dict
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.clock import Clock
+from core.config import Settings
+from core.db.embedded import owner_password, start_embedded, stop_embedded
+from core.db.engine import libpq_uri, locate_database, make_engine, make_session_factory
+from core.ops import pgtools, records
+from core.ops.archive import archiving_into, needs_restart, switch_and_wait
+from core.ops.backup import (
+    BackupError,
+    exclusive,
+    is_live,
+    new_name,
+    prune,
+    remove_partials,
+    take_backup,
+    verify_folder,
+)
+from core.ops.drill import DrillResult, run_drill
+from core.ops.layout import PARTIAL, BackupInfo, BackupRoot
+from core.ops.restore import Copy, Target, choose, lay_down, refuse_live, socket_dir, start_and_wait
+
+PGSERVER_HANDLES = ".handle_pids.json"
+
+
+@dataclass
+class Live:
+    """The live server: its owner URI (MynaDesk's database), the owner's password and a session factory."""
+
+    owner_uri: str
+    password: str
+    embedded: bool
+    factory: sessionmaker[Session]
+
+
+def connect(settings: Settings) -> Live:
+    """Reach the live server (starting the embedded one if needed)."""
+    location = locate_database(settings)
+    uri = libpq_uri(location.owner_url)
+    password = str(conninfo_to_dict(uri).get("password") or "")
+    return Live(uri, password, location.embedded, make_session_factory(make_engine(location.owner_url)))
+
+
+@dataclass
+class BackupOutcome:
+    """A finished backup run: the backup, what retention deleted, and anything the operator should know."""
+
+    info: BackupInfo
+    pruned: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def ensure_archiving(settings: Settings, live: Live, root: BackupRoot) -> list[str]:
+    """Archive the embedded server's WAL into ROOT/wal (restarting it once when archive_mode was off); on an
+    external server, only say what its DBA must set."""
+    if live.embedded:
+        # pgserver's own bookkeeping file in the data dir is written by this process (maybe root, umask 077):
+        # the server must be able to read it, or pg_basebackup stops at it
+        handles = settings.layout.pg / PGSERVER_HANDLES
+        if handles.exists():
+            pgtools.give_to_server(handles)
+        if needs_restart(live.owner_uri, root.wal):
+            stop_embedded(settings.layout.pg)
+            start_embedded(settings.layout.pg)
+            return [
+                "WAL アーカイブを有効にし、組込みサーバーを再起動しました"
+                " / turned WAL archiving on (restarted the embedded server)"
+            ]
+        return []
+    if str(root.wal) in (archiving_into(live.owner_uri) or ""):
+        return []
+    return [
+        f"外部サーバーの WAL は {root.wal} にアーカイブされていません。"
+        "時点復元には archive_command の設定が必要です"
+        f" / the external server does not archive its WAL into {root.wal}: set its archive_command for PITR"
+    ]
+
+
+def run_backup(
+    settings: Settings,
+    clock: Clock,
+    fmt: str = "plain",
+    wal_method: str = "stream",
+    max_rate: str | None = None,
+) -> BackupOutcome:
+    """Take, verify and record one base backup, then apply retention."""
+    if settings.embedded and is_live(settings.layout.pg, settings.backup_dir):
+        raise BackupError(
+            f"バックアップ先 {settings.backup_dir} がデータベースのディレクトリと重なっています。"
+            "別の場所にしてください",
+            f"the backup folder {settings.backup_dir} overlaps the database's data dir; choose another place",
+        )
+    root = BackupRoot(settings.backup_dir).prepare()
+    live = connect(settings)
+    notes = ensure_archiving(settings, live, root)
+    with exclusive(root):
+        interrupted = [folder.removeprefix(PARTIAL) for folder in remove_partials(root)]
+        name = new_name(clock())
+        with live.factory.begin() as session:
+            records.backups_interrupted(session, interrupted, clock())
+        with live.factory.begin() as session:
+            records.backup_started(session, name, clock(), fmt, wal_method)
+        try:
+            info = take_backup(root, live.owner_uri, name, clock, fmt, wal_method, max_rate)
+        except (pgtools.ToolFailed, BackupError) as error:
+            pgtools.remove_tree(root.partial(name))
+            with live.factory.begin() as session:
+                records.backup_failed(session, name, clock(), str(error))
+            raise
+        with live.factory.begin() as session:
+            records.backup_finished(session, info, clock())
+        pruned, _ = prune(
+            root, settings.backup.keep_daily, settings.backup.keep_weekly, settings.backup.keep_monthly
+        )
+        with live.factory.begin() as session:
+            records.backups_pruned(session, pruned)
+    return BackupOutcome(info, pruned, notes)
+
+
+def newest(root: BackupRoot) -> BackupInfo:
+    """The newest finished backup."""
+    backups = root.finished()
+    if not backups:
+        raise BackupError(
+            "バックアップがありません。`mynadesk backup run` で作成してください",
+            "there is no backup yet; take one with `mynadesk backup run`",
+        )
+    return backups[-1]
+
+
+def verify(settings: Settings, clock: Clock, name: str | None = None) -> BackupInfo:
+    """pg_verifybackup over backup NAME (default: the newest); the result is recorded either way."""
+    root = BackupRoot(settings.backup_dir)
+    info = choose(root, None, name) if name else newest(root)
+    live = connect(settings)
+    try:
+        with exclusive(root):
+            verify_folder(root.folder(info.name), info.format)
+    except BackupError as error:
+        with live.factory.begin() as session:
+            records.verified(session, info.name, clock(), False, str(error))
+        raise
+    with live.factory.begin() as session:
+        records.verified(session, info.name, clock(), True, None)
+    return info
+
+
+def drill(settings: Settings, clock: Clock) -> DrillResult:
+    """Restore drill of the newest backup against the live server; recorded whatever its outcome."""
+    root = BackupRoot(settings.backup_dir)
+    info = newest(root)
+    live = connect(settings)
+    started = clock()
+    point = f"mynadesk-drill-{new_name(started)}"
+    try:
+        with exclusive(root):  # retention must not delete the backup under the drill
+            result = run_drill(root, info, live.owner_uri, live.password, point)
+    except Exception as error:  # recorded as a failed drill, then raised
+        result = DrillResult(info.name, f"restore point {point}", problems=[str(error)])
+        _record_drill(live, result, started, clock())
+        raise
+    _record_drill(live, result, started, clock())
+    return result
+
+
+def _record_drill(live: Live, result: DrillResult, started: datetime, finished: datetime) -> None:
+    message = "; ".join(result.problems) if result.problems else None
+    with live.factory.begin() as session:
+        records.drill_done(
+            session,
+            result.backup_name,
+            started,
+            finished,
+            result.ok,
+            result.target,
+            result.rto_seconds,
+            result.rpo_seconds,
+            message,
+            result.detail(),
+        )
+
+
+def restore(
+    settings: Settings, to: Path, at: datetime | None, name: str | None = None
+) -> tuple[BackupInfo, float]:
+    """Restore backup NAME (or the one that covers AT, or the newest) into the new data dir TO, replayed to AT
+    (or the end of the archive) and promoted, then stopped for a human to switch over; return it and the
+    seconds it took."""
+    root = BackupRoot(settings.backup_dir)
+    live_pgdata = settings.layout.pg if settings.embedded else None
+    refuse_live(to, live_pgdata)
+    password = _owner_password(settings)
+    _archive_latest(settings, root)
+    info = choose(root, at, name)
+    started = time.monotonic()
+    copy = Copy(to, socket_dir(), pgtools.free_port())
+    try:
+        with exclusive(root):
+            lay_down(root, info, to, Target(at=at), "promote")
+            start_and_wait(copy, password)
+    except Exception:
+        pgtools.stop_server(to)
+        pgtools.remove_tree(to)  # a half-restored directory must not be mistaken for a good one
+        raise
+    finally:
+        pgtools.stop_server(to)
+        pgtools.remove_tree(copy.socket_dir)
+    return info, time.monotonic() - started
+
+
+def _owner_password(settings: Settings) -> str:
+    if settings.embedded:
+        return owner_password(settings.layout.pg)
+    return str(conninfo_to_dict(settings.database_url or "").get("password") or "")
+
+
+def _archive_latest(settings: Settings, root: BackupRoot) -> None:
+    """Ship the live server's current WAL segment if it still runs (a dead server is why one restores)."""
+    if settings.embedded and not (settings.layout.pg / "postmaster.pid").exists():
+        return
+    try:
+        live = connect(settings)
+        if str(root.wal) in (archiving_into(live.owner_uri) or ""):
+            switch_and_wait(live.owner_uri, root.wal, timeout=30)
+    except Exception:
+        return
+
+
+@dataclass
+class NightlyReport:
+    """What the nightly run did: the backup's name, the drill's result, or what failed."""
+
+    backup: str | None = None
+    drill: DrillResult | None = None
+    failure: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None and self.drill is not None and self.drill.ok
+
+
+def nightly(settings: Settings, clock: Clock) -> NightlyReport:
+    """Backup, verification and drill in a row; a failure is written to the audit log (the console's alerts
+    read it there) and reported, never raised, so that a scheduler keeps running."""
+    report = NightlyReport()
+    try:
+        report.backup = run_backup(settings, clock).info.name
+        verify(settings, clock, report.backup)
+        report.drill = drill(settings, clock)
+        if not report.drill.ok:
+            report.failure = "; ".join(report.drill.problems)
+    except Exception as error:
+        report.failure = str(error)
+    if report.failure is not None:
+        _audit_failure(settings, report)
+    return report
+
+
+def _audit_failure(settings: Settings, report: NightlyReport) -> None:
+    from core.services.audit import Actor, record
+
+    live = connect(settings)
+    with live.factory.begin() as session:
+        record(
+            session,
+            Actor("ops:nightly", role="system"),
+            "backup_failed" if report.drill is None else "drill_failed",
+            "backup",
+            report.backup,
+            summary=(report.failure or "")[:2000],
+        )
