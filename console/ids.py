@@ -176,6 +176,7 @@ ISSUE_CHIP_TABLE = "issue-chip-table"
 HOME_PAGES = "home-pages"
 HOME_ALERTS = "home-alerts"  # the 管理者's security alerts
 HOME_ALERT_ROWS = "home-alert-rows"
+BACKUP_PANEL = "backup-panel"  # the top page (管理者) and the overview (管理職)
 # forecast
 FC_HORIZON = "fc-horizon"
 FC_TAKE_UP = "fc-take-up"

@@ -1,4 +1,4 @@
-"""Top page: what the logged-in user can open; for the 管理者, the security alerts first."""
+"""Top page: what the logged-in user can open; for the 管理者, the security alerts and the backups first."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dash import Dash, dcc, html
 from console import components as c
 from console import context, ids
 from console.access import ALL_ROLES, AccessRegistry, Page
+from console.backup_panel import backup_panel
 from core.domain.booking import TOKYO
 from core.domain.roles import Role
 from core.services import security_alerts
@@ -55,7 +56,7 @@ def register(app: Dash, registry: AccessRegistry) -> None:
             if page.in_menu and page.path != "/"
         ]
         name = staff.display_name if staff else ""
-        alerts = [_alerts()] if Role.ADMIN in context.roles() else []
+        alerts = [_alerts(), backup_panel()] if Role.ADMIN in context.roles() else []
         greeting = html.P(f"{name} さん、お疲れさまです。利用できる機能:")
         return html.Div([*alerts, greeting, dbc.Row(cards, id=ids.HOME_PAGES)])
 

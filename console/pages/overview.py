@@ -13,6 +13,7 @@ from dash import Dash, Input, Output, dcc, html
 from console import components as c
 from console import context, figures, ids
 from console.access import AccessRegistry, Page
+from console.backup_panel import backup_panel
 from core.analytics.marts import current_duckdb
 from core.analytics.queries import AnalyticsMissing
 from core.domain.roles import Role
@@ -51,6 +52,7 @@ def layout(**_: Any) -> Any:
     return html.Div(
         [
             dcc.Interval(id=ids.OV_TIMER, interval=seconds * 1000),
+            backup_panel(),
             html.Small(f"{seconds}秒ごとに自動更新 / refreshes every {seconds} s", className="text-muted"),
             dbc.Row(id=ids.OV_KPIS, className="g-2 my-2"),
             dbc.Row(
