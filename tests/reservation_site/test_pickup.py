@@ -54,7 +54,8 @@ def test_the_notice_number_comes_first_with_a_picture_and_only_the_holding_venue
     expect(page.locator("h1")).to_have_text("交付通知書の番号を入力してください")
     picture = page.locator("figure.notice-figure img")
     expect(picture).to_have_attribute("src", "/static/notice-sample.svg")
-    assert page.evaluate("document.querySelector('figure.notice-figure img').naturalWidth") > 0
+    # the picture really loads (a broken image has naturalWidth 0); on a loaded machine it may still be coming
+    page.wait_for_function("document.querySelector('figure.notice-figure img').naturalWidth > 0")
     expect(page.locator("figcaption")).to_contain_text("右上、赤い枠の位置")
     rec.shot("notice")
     fill_notice(page, [SHONANDAI])
