@@ -152,7 +152,8 @@ class ConfirmForm(FlaskForm):  # type: ignore[misc]
 
 
 def _booking_key(form: Form, field: Field) -> None:
-    if not is_valid_key(field.data):
+    sent = field.raw_data or [None]  # what was sent: a missing key must not become the field's fresh default
+    if not is_valid_key(sent[0]):
         raise StopValidation("bad_booking_key")
 
 
