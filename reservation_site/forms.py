@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, FieldList, FormField, RadioField, SelectField, StringField
+from wtforms import Field, FieldList, FormField, HiddenField, RadioField, SelectField, StringField
 from wtforms.form import Form
 from wtforms.validators import (
     DataRequired,
@@ -23,6 +23,7 @@ from wtforms.validators import (
 from core.domain.booking import is_valid_notice_no, normalise_notice_no
 from core.domain.register import is_kana_name
 from core.domain.typed_input import InvalidTypedDate, normalise_kana, parse_typed_date
+from core.services.booking_keys import is_valid_key, new_key
 from reservation_site import web
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -148,6 +149,24 @@ class NoticeForm(FlaskForm):  # type: ignore[misc]
 
 class ConfirmForm(FlaskForm):  # type: ignore[misc]
     """A button with a CSRF token (confirm, cancel, change)."""
+
+
+def _booking_key(form: Form, field: Field) -> None:
+    sent = field.raw_data or [None]  # what was sent: a missing key must not become the field's fresh default
+    if not is_valid_key(sent[0]):
+        raise StopValidation("bad_booking_key")
+
+
+class BookForm(FlaskForm):  # type: ignore[misc]
+    """The confirmation page's 予約する: the CSRF token and the attempt's key, made when the page is rendered,
+    so that the same attempt sent again gets the same booking (core.services.booking_keys)."""
+
+    key = HiddenField("key", default=new_key, validators=[_booking_key])
+
+    def fresh_key(self) -> None:
+        """A new key in place of a garbled one (the page is shown again for another try)."""
+        if self.key.errors:
+            self.key.data = new_key()
 
 
 class LookupForm(FlaskForm):  # type: ignore[misc]

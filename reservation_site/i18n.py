@@ -235,6 +235,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "too_large": ("送信された内容が大きすぎます", "What you sent is too large"),
     "not_found": ("ページが見つかりません", "Page not found"),
+    "bad_booking_key": (
+        "予約の送信内容が正しくありませんでした。内容を確かめて、もう一度「予約する」を押してください。",
+        "The booking request was not valid. Please check the details and press “Book” again.",
+    ),
     "no_hold": (
         "時間の確保がありません。もう一度時間を選んでください。",
         "No time is held for you. Please choose a time again.",

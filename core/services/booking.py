@@ -222,11 +222,18 @@ _ACTIVE_BY_CONTACT = text(
 )
 
 
-def _check_contact_cap(session: Session, details: Details, now: datetime, rules: BookingRules) -> None:
+def lock_contact(session: Session, details: Details) -> str:
+    """Take the transaction's lock on the person's phone number (bookings by one person run one at a time);
+    return the number's digits."""
     digits = "".join(ch for ch in details.phone if ch.isdigit())
+    session.execute(_CONTACT_LOCK, {"key": f"contact:{digits}"})
+    return digits
+
+
+def _check_contact_cap(session: Session, details: Details, now: datetime, rules: BookingRules) -> None:
     # Two bookings by the same phone at the same moment must not both slip under the cap; the count runs
     # as its own statement after the lock, so it sees what the other booking committed.
-    session.execute(_CONTACT_LOCK, {"key": f"contact:{digits}"})
+    digits = lock_contact(session, details)
     email = details.email.lower() if details.email else None
     active = session.scalar(_ACTIVE_BY_CONTACT, {"now": now, "digits": digits, "email": email})
     if (active or 0) >= rules.max_active_per_contact:
@@ -253,6 +260,15 @@ def _use_hold(session: Session, ticket: HoldTicket, reservation_id: int, now: da
         )
 
 
+_HOLD_USED_BY = text("SELECT reservation_id FROM booking.used_holds WHERE token_hash = :token")
+
+
+def _hold_used_by(session: Session, ticket: HoldTicket) -> int | None:
+    """The reservation the ticket's hold was used for (booked or changed to), if it was used."""
+    found = session.scalar(_HOLD_USED_BY, {"token": hash_token(ticket.token)})
+    return None if found is None else int(found)
+
+
 def log_access(session: Session, reservation_id: int | None, action: str, client: str | None) -> None:
     """Append to booking.access_log (who: the holder of the link; from where: CLIENT)."""
     session.add(AccessLog(reservation_id=reservation_id, action=action, client_addr=client))
@@ -265,11 +281,13 @@ def book(
     now: datetime,
     rules: BookingRules,
     client: str | None = None,
+    secret: tuple[str, str] | None = None,
 ) -> tuple[Reservation, str]:
-    """Book the held seats; return the reservation and its secret (shown once, only the hash is kept)."""
+    """Book the held seats; return the reservation and its secret (shown once, only the hash is kept). SECRET:
+    the (secret, hash) to use, when the caller made it (core.services.booking_keys); a fresh one otherwise."""
     _check_contact_cap(session, details, now, rules)
     slot, _ = seats.lock_slot_with(session, ticket.slot_id)
-    secret, secret_hash = new_secret()
+    secret_text, secret_hash = secret or new_secret()
     reservation = Reservation(
         booking_no=new_booking_no(),
         secret_hash=secret_hash,
@@ -298,7 +316,7 @@ def book(
         session.add(person)
     log_access(session, reservation.id, "create", client)
     mail.enqueue(session, "confirmation", reservation, now, with_link=True)  # never the secret itself
-    return reservation, secret
+    return reservation, secret_text
 
 
 def _lock_reservation(session: Session, reservation: Reservation) -> None:
@@ -372,12 +390,15 @@ def change(
     rules: BookingRules,
     client: str | None = None,
     holding_venue_id: int | None = None,
-) -> None:
+) -> bool:
     """Move the booking to the held slot, if the slot meets every rule a new booking of it would (`admit`:
     the booking's procedure, a pickup's notice numbers and holding venue, the window, closures, the party and
     the seats). The reservation is locked first, then both slots in id order, as every path locks them, so a
-    change never deadlocks against another change or a console move."""
+    change never deadlocks against another change or a console move. False when this very change was made
+    already (the same confirmation sent twice): nothing more happens, no second mail."""
     _lock_reservation(session, reservation)
+    if _hold_used_by(session, ticket) == reservation.id and reservation.slot_id == ticket.slot_id:
+        return False
     check_movable(reservation.status)
     _check_deadline(session, reservation, now, rules)
     if ticket.party_size != reservation.party_size:
@@ -394,6 +415,7 @@ def change(
     reservation.changed_at = now
     log_access(session, reservation.id, "change", client)
     mail.enqueue(session, "change", reservation, now)
+    return True
 
 
 def by_secret(session: Session, secret: str) -> Reservation | None:

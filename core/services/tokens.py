@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 
 _BOOKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read out over the phone
@@ -17,6 +19,14 @@ def new_secret(nbytes: int = 32) -> tuple[str, str]:
     """A fresh secret (shown once: the booking's link, a hold's ticket) and the hash that is stored."""
     token = secrets.token_urlsafe(nbytes)
     return token, hash_token(token)
+
+
+def keyed_secret(key: str, token: str) -> tuple[str, str]:
+    """The booking's secret made from the attempt's KEY and its hold's TOKEN, and the hash that is stored: the
+    same attempt sent again shows the same link, and nobody without both can make it."""
+    digest = hmac.new(token.encode(), f"booking-secret:{key}".encode(), hashlib.sha256).digest()
+    secret = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()  # 43 characters, as new_secret's
+    return secret, hash_token(secret)
 
 
 def new_booking_no() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -23,12 +24,12 @@ from core.db.models.booking import Procedure, Reservation, Slot
 from core.domain.booking import TOKYO, BookingError, BookingRules, HoldExpired, SlotTaken
 from core.domain.reservations import ReservationStatus
 from core.services import booking as service
-from core.services import crowding, places
+from core.services import booking_keys, crowding, places
 from core.services import slots as slot_service
 from core.services.places import ProcedureRow, VenueRow
 from reservation_site import visit, web
 from reservation_site.details import details_page
-from reservation_site.forms import ConfirmForm, HoldForm
+from reservation_site.forms import BookForm, HoldForm
 from reservation_site.i18n import lang
 from reservation_site.limits import contact_allowed, hold_allowed
 from reservation_site.slip import render_slip
@@ -271,50 +272,57 @@ def details() -> str | Response | tuple[str, int]:
 
 @bp.route("/confirm", methods=["GET", "POST"])
 def confirm() -> str | Response | tuple[str, int]:
+    form = BookForm()
+    sent = form.validate_on_submit()
+    done = session.get("done") or {}
+    if sent and done.get("key") == form.key.data:  # this attempt booked already (a second tab, a re-send)
+        return redirect(url_for("booking.done"))
     ticket = web.current_hold()
     data = session.get("details")
     if ticket is None or not data:
         return render_template("error.html", message_key="no_hold"), 400
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            with web.transaction() as db:
-                if not contact_allowed(db, data["phone"]):  # counted; rolled back if the booking fails
-                    return render_template("error.html", message_key="too_many_tries"), 429
-                members = [service.Member(**m) for m in data.get("members") or []]
-                birth = _date(data.get("birth_date"))
-                details = service.Details(**{**data, "birth_date": birth, "members": members})
-                reservation, secret = service.book(
-                    db, ticket, details, web.now(), web.rules(db), web.client()
-                )
-                booking_no, reservation_id = reservation.booking_no, reservation.id
-        except (SlotTaken, HoldExpired):
-            session.pop("hold", None)
-            return taken_page(ticket.slot_id, ticket.party_size)
-        except BookingError as error:
-            return render_template("error.html", error=error), 409
-        for key in (
-            "hold",
-            "details",
-            "form",
-            visit.KEY,
-        ):  # the person's details leave the cookie once booked
-            session.pop(key, None)
-        session["done"] = {
-            "id": reservation_id,
-            "booking_no": booking_no,
-            "secret": secret,
-            "mailed": bool(data.get("email")),
-        }
-        # the slip, its .ics and the manage page open without the link again
-        session["manage_id"] = reservation_id
-        return redirect(url_for("booking.done"))
+    if sent:
+        return _book(str(form.key.data), ticket, data)
+    form.fresh_key()  # a garbled key is replaced: the next press is a proper attempt
+    status = 400 if form.is_submitted() else 200  # nothing was booked or changed
     slot = web.slot_time(ticket.slot_id)
     assert slot is not None
     procedure, venue = web.procedure(None, slot.procedure_id), web.venue(None, slot.venue_id)
-    return render_template(
+    html = render_template(
         "confirm.html", form=form, ticket=ticket, details=data, slot=slot, procedure=procedure, venue=venue
     )
+    return html, status
+
+
+def _book(key: str, ticket: service.HoldTicket, data: dict[str, Any]) -> Response | tuple[str, int]:
+    """Book the attempt KEY once: a second sending of it finds the booking of the first (booking_keys)."""
+    try:
+        with web.transaction() as db:
+            replay = booking_keys.find(db, key, ticket) is not None
+            if not replay and not contact_allowed(db, data["phone"]):  # counted; rolled back on failure
+                return render_template("error.html", message_key="too_many_tries"), 429
+            members = [service.Member(**m) for m in data.get("members") or []]
+            birth = _date(data.get("birth_date"))
+            details = service.Details(**{**data, "birth_date": birth, "members": members})
+            booked = booking_keys.book_once(db, key, ticket, details, web.now(), web.rules(db), web.client())
+            booking_no, reservation_id = booked.reservation.booking_no, booked.reservation.id
+    except (SlotTaken, HoldExpired):
+        session.pop("hold", None)
+        return taken_page(ticket.slot_id, ticket.party_size)
+    except BookingError as error:
+        return render_template("error.html", error=error), 409
+    for name in ("hold", "details", "form", visit.KEY):  # the person's details leave the flow once booked
+        session.pop(name, None)
+    session["done"] = {
+        "id": reservation_id,
+        "booking_no": booking_no,
+        "secret": booked.secret,
+        "mailed": bool(data.get("email")),
+        "key": key,
+    }
+    # the slip, its .ics and the manage page open without the link again
+    session["manage_id"] = reservation_id
+    return redirect(url_for("booking.done"))
 
 
 def _date(raw: str | None) -> date | None:

@@ -16,7 +16,7 @@ from core.services import places
 from core.services.mail import booking_ics
 from core.services.pickup import NoticeAnswer
 from reservation_site import visit, web
-from reservation_site.forms import ConfirmForm, LookupForm, parse_birth_date
+from reservation_site.forms import BookForm, ConfirmForm, LookupForm, parse_birth_date
 from reservation_site.i18n import lang
 from reservation_site.limits import lookup_blocked, lookup_failed, lookup_wait
 from reservation_site.notices import ask_notice
@@ -179,20 +179,25 @@ def _holding_venue(notice: tuple[str | None, date | None], booked_venue: int) ->
 
 @bp.route("/booking/change/confirm", methods=["GET", "POST"])
 def change_confirm() -> str | Response | tuple[str, int]:
+    form = BookForm()
+    sent = form.validate_on_submit()
+    if sent and session.get("changed_key") == form.key.data:  # this change was made (a second tab, a re-send)
+        session["flash"] = "changed"
+        return redirect(url_for("manage.show"))
     ticket = web.current_hold()
     if ticket is None or not session.get("change_id"):
         return render_template("error.html", message_key="no_hold"), 400
-    form = ConfirmForm()
     try:
         with web.transaction() as db:
             reservation = db.get(Reservation, session["change_id"])
             if reservation is None:
                 return render_template("error.html", message_key="not_found"), 404
-            if not form.validate_on_submit():
+            if not sent:
+                form.fresh_key()
                 new_slot = db.get(Slot, ticket.slot_id)
                 assert new_slot is not None
                 new_venue = web.venue(db, new_slot.venue_id)
-                return render_template(
+                html = render_template(
                     "change.html",
                     form=form,
                     new_slot=new_slot,
@@ -200,10 +205,12 @@ def change_confirm() -> str | Response | tuple[str, int]:
                     new_party=ticket.party_size,
                     **_context(db, reservation),
                 )
+                return html, 400 if form.is_submitted() else 200
             procedure = places.procedure(db, reservation.procedure_id)
             assert procedure is not None
             started = visit.current(procedure)  # the holding venue asked when the change started
             holding = started.holding if started and started.change else None
+            # the hold was used for this very change by an earlier sending of the page: shown as done
             service.change(db, reservation, ticket, web.now(), web.rules(db), web.client(), holding)
     except (SlotTaken, HoldExpired):
         session.pop("hold", None)
@@ -212,5 +219,6 @@ def change_confirm() -> str | Response | tuple[str, int]:
         return render_template("error.html", error=error), 409
     for key in ("hold", "change_id", visit.KEY):
         session.pop(key, None)
+    session["changed_key"] = form.key.data
     session["flash"] = "changed"
     return redirect(url_for("manage.show"))

@@ -103,8 +103,10 @@ def _book(client: FlaskClient, days: list[str], serial: int) -> None:
     details = {"name": "負荷 試験", "name_kana": "フカ シケン", "birth_date": "1980-01-01"}
     details |= {"csrf_token": loadgen.TOKEN.findall(page)[0].decode(), "phone": f"090{serial:08d}"}
     assert client.post("/details", data=details).status_code == 302
-    token = loadgen.TOKEN.findall(client.get("/confirm").get_data())[0].decode()
-    assert client.post("/confirm", data={"csrf_token": token}).status_code == 302
+    page = client.get("/confirm").get_data()
+    pressed = {"csrf_token": loadgen.TOKEN.findall(page)[0].decode()}
+    pressed["key"] = loadgen.KEY.findall(page)[0].decode()
+    assert client.post("/confirm", data=pressed).status_code == 302
 
 
 def _days(client: FlaskClient) -> list[str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 TOKEN = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
+KEY = re.compile(rb'name="key" type="hidden" value="([^"]+)"')  # the booking attempt's key
 SLOT = re.compile(rb'name="slot_id" id="slot_id-\d+" value="(\d+)"')
 DAY_LINK = re.compile(r'href="(/p/cert_renewal/honcho/\d{4}-\d{2}-\d{2})"')
 STEPS = ("day", "hold", "details", "details_post", "confirm", "confirm_post")
@@ -114,8 +115,8 @@ async def one_booking(browser: Browser, days: list[str], serial: int) -> str:
         browser.tally.why[f"details {status}"] += 1
         return "error"
     _, page = await browser.request("confirm", "GET", "/confirm")
-    token = TOKEN.findall(page)[0].decode()
-    status, _ = await browser.request("confirm_post", "POST", "/confirm", {"csrf_token": token})
+    pressed = {"csrf_token": TOKEN.findall(page)[0].decode(), "key": KEY.findall(page)[0].decode()}
+    status, _ = await browser.request("confirm_post", "POST", "/confirm", pressed)
     if status not in (302, 409):
         browser.tally.why[f"confirm {status}"] += 1
     return "booked" if status == 302 else ("taken" if status == 409 else "error")

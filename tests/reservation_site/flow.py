@@ -12,6 +12,7 @@ from werkzeug.test import TestResponse
 from tests.reservation_site.conftest import BIRTH, FAMILY_BIRTH, FAMILY_NOTICE_NO, NOTICE_NO
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+KEY = re.compile(r'name="key" type="hidden" value="([^"]+)"')
 
 
 def csrf(page: TestResponse) -> str:
@@ -19,6 +20,18 @@ def csrf(page: TestResponse) -> str:
     match = TOKEN.search(page.get_data(as_text=True))
     assert match, "page has no CSRF token"
     return match.group(1) or match.group(2)
+
+
+def key(page: TestResponse) -> str:
+    """The booking attempt's key on a confirmation page (booking or change)."""
+    match = KEY.search(page.get_data(as_text=True))
+    assert match, "page has no booking key"
+    return match.group(1)
+
+
+def press(page: TestResponse) -> dict[str, str]:
+    """What pressing the button of a confirmation PAGE sends: its CSRF token and its attempt's key."""
+    return {"csrf_token": csrf(page), "key": key(page)}
 
 
 def first_slot(
@@ -103,7 +116,7 @@ def details(client: FlaskClient, **overrides: str) -> TestResponse:
 def confirm(client: FlaskClient) -> TestResponse:
     """Press 'book' on the confirmation page."""
     page = client.get("/confirm")
-    return client.post("/confirm", data={"csrf_token": csrf(page)})
+    return client.post("/confirm", data=press(page))
 
 
 def book(client: FlaskClient, engine: Engine) -> tuple[str, str]:

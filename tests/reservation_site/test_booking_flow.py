@@ -124,10 +124,7 @@ def test_change_moves_the_seat_and_cancel_frees_it_after_the_delay(
     moved = flow.hold(client, new_slot, day, ask_notice=False)
     assert moved.headers["Location"].endswith("/booking/change/confirm")
     confirm_page = client.get("/booking/change/confirm")
-    assert (
-        client.post("/booking/change/confirm", data={"csrf_token": flow.csrf(confirm_page)}).status_code
-        == 302
-    )
+    assert client.post("/booking/change/confirm", data=flow.press(confirm_page)).status_code == 302
     assert _reservation(world, number)["slot_id"] == new_slot
     assert "予約を変更しました" in client.get("/booking").get_data(as_text=True)
     cancel_page = client.get("/booking/cancel")

@@ -87,7 +87,7 @@ def test_a_hold_made_before_the_change_started_cannot_carry_the_booking_elsewher
     _start_change(client)
     page = client.get("/booking/change/confirm")
     assert page.status_code == 200
-    refused = client.post("/booking/change/confirm", data={"csrf_token": flow.csrf(page)})
+    refused = client.post("/booking/change/confirm", data=flow.press(page))
     assert refused.status_code == 409
     assert _booked(world, phone) == [("cert_renewal", "honcho", "booked")]
 
@@ -112,7 +112,7 @@ def test_a_change_within_the_rules_still_moves_the_booking(client: FlaskClient, 
     slot_id, day = _other_slot(world, first)
     assert _hold_on_day_page(client, "card_pickup", "honcho", slot_id, day).status_code == 302
     page = client.get("/booking/change/confirm")
-    assert client.post("/booking/change/confirm", data={"csrf_token": flow.csrf(page)}).status_code == 302
+    assert client.post("/booking/change/confirm", data=flow.press(page)).status_code == 302
     with world.connect() as conn:
         moved = conn.execute(text("SELECT slot_id FROM booking.reservations WHERE phone = :p"), {"p": phone})
         assert moved.scalar_one() == slot_id
@@ -143,10 +143,10 @@ def test_replaying_the_cookie_from_before_the_confirmation_books_only_once(
     page = client.get("/confirm")
     token, cookie = flow.csrf(page), client.get_cookie("booking")
     assert cookie is not None
-    assert client.post("/confirm", data={"csrf_token": token}).status_code == 302
+    assert client.post("/confirm", data=flow.press(page)).status_code == 302
     for _ in range(2):
         client.set_cookie("booking", cookie.value)
-        replay = client.post("/confirm", data={"csrf_token": token})
+        replay = client.post("/confirm", data={"csrf_token": token})  # an attempt of its own (no key)
         # the flow state is on the server (finding 10): the copied cookie's flow ended with the booking,
         # so the replay has no hold left (400); a hold replayed otherwise is refused by used_holds (409)
         assert replay.status_code in (400, 409)
@@ -300,7 +300,7 @@ def test_a_database_error_during_a_booking_logs_no_sql_parameters(
     assert flow.details(client, name=NAME, phone=PHONE, email="kiroku@example.jp").status_code == 302
     monkeypatch.setattr(service, "new_booking_no", lambda: taken)  # the INSERT fails on the unique number
     page = client.get("/confirm")
-    failed = client.post("/confirm", data={"csrf_token": flow.csrf(page)})
+    failed = client.post("/confirm", data=flow.press(page))
     assert failed.status_code == 500
     assert "もう一度お試しください" in failed.get_data(as_text=True)
     logged = _logged(logs)

@@ -248,6 +248,19 @@ class UsedHold(Base):
     used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class BookingKey(Base):
+    """The SHA-256 of the key a booking attempt of the site carried (issue 15, item 6): the same attempt sent
+    again finds its booking here instead of booking twice. The site may only add rows; it asks
+    booking.keyed_booking (migration 0016), which needs the hold's token as well as the key."""
+
+    __tablename__ = "booking_keys"
+    __table_args__ = {"schema": SCHEMA}
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reservation_id: Mapped[int] = mapped_column(ForeignKey(Reservation.id, ondelete="CASCADE"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Rules(Base):
     """The city's booking parameters: one row (id = 1), changed by the console."""
 
