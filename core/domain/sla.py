@@ -200,6 +200,7 @@ class SlaReport:
     drills: tuple[Drill, ...] | None
     chain_heads: tuple[ChainHead, ...] | None
     policy: SlaPolicy
+    hours: ServiceHours
 
     def figure(self, key: str) -> Figure:
         """The figure named KEY."""
@@ -482,4 +483,5 @@ def report(inputs: SlaInputs) -> SlaReport:
         drills=drills,
         chain_heads=heads,
         policy=inputs.policy,
+        hours=inputs.hours,
     )
