@@ -151,6 +151,62 @@ class BackupSettings:
         return cls(**values)  # type: ignore[arg-type]
 
 
+# --- Service levels (issue 16): the contract's targets and the console's planned service hours ---
+@dataclass(frozen=True)
+class SlaSettings:
+    """MYNADESK_SLA_TARGET (99.5), MYNADESK_SLA_RESPONSE_TARGET (99), MYNADESK_SLA_NOTICE_DAYS (30) and
+    MYNADESK_SLA_CONSOLE_HOURS (08:30-17:00, JST; weekdays and the 2nd/4th Saturdays)."""
+
+    availability_target: float = 99.5
+    response_target: float = 99.0
+    notice_days: int = 30
+    console_hours: tuple[str, str] = ("08:30", "17:00")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SlaSettings:
+        """The SLA settings; unset ones take the contract's defaults above."""
+        values: dict[str, object] = {}
+        for name, key in (("TARGET", "availability_target"), ("RESPONSE_TARGET", "response_target")):
+            raw = env.get(f"MYNADESK_SLA_{name}")
+            if raw:
+                values[key] = _percent(f"MYNADESK_SLA_{name}", raw)
+        days = env.get("MYNADESK_SLA_NOTICE_DAYS")
+        if days:
+            if not days.isdigit():
+                raise ConfigError(
+                    f"MYNADESK_SLA_NOTICE_DAYS は日数です: {days}",
+                    f"MYNADESK_SLA_NOTICE_DAYS must be days: {days}",
+                )
+            values["notice_days"] = int(days)
+        hours = env.get("MYNADESK_SLA_CONSOLE_HOURS")
+        if hours:
+            opens, _, closes = hours.partition("-")
+            if not (_hhmm(opens) and _hhmm(closes) and opens.strip() < closes.strip()):
+                raise ConfigError(
+                    f"MYNADESK_SLA_CONSOLE_HOURS は HH:MM-HH:MM です: {hours}",
+                    f"MYNADESK_SLA_CONSOLE_HOURS must be HH:MM-HH:MM: {hours}",
+                )
+            values["console_hours"] = (opens.strip(), closes.strip())
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _percent(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 100:
+        raise ConfigError(
+            f"{name} は 0〜100 の数字(%)です: {raw}", f"{name} must be a percentage in (0, 100]"
+        )
+    return value
+
+
+def _hhmm(text: str) -> bool:
+    hours, _, minutes = text.strip().partition(":")
+    return len(hours) == 2 and hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything MynaDesk reads from its environment."""
@@ -174,6 +230,7 @@ class Settings:
     site_proxies: int = 0  # how many reverse proxies (nginx) in front of the site to trust for X-Forwarded-*
     ftp: FtpSettings | None = None
     backup: BackupSettings = field(default_factory=BackupSettings)
+    sla: SlaSettings = field(default_factory=SlaSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -191,6 +248,7 @@ class Settings:
             **_site_settings(env),  # type: ignore[arg-type]
             ftp=FtpSettings.from_env(env),
             backup=BackupSettings.from_env(env),
+            sla=SlaSettings.from_env(env),
         )
 
     @property

@@ -130,13 +130,19 @@ def spreadsheet(frame: pd.DataFrame, fmt: str, title: str, description: str) -> 
     if fmt == "csv":
         safe = frame.rename(columns=neutralise).map(neutralise)
         return ("\ufeff" + str(safe.to_csv(index=False))).encode("utf-8")
+    return workbook({"集計": frame}, title, description)
+
+
+def workbook(sheets: dict[str, pd.DataFrame], title: str, description: str) -> bytes:
+    """SHEETS (name → frame, header in the first row) as one XLSX in which no cell is a formula."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name="集計", index=False)
-        for row in writer.book["集計"].iter_rows():
-            for cell in row:
-                if cell.data_type == "f":  # openpyxl makes any text starting with = a formula
-                    cell.data_type = "s"
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+            for row in writer.book[name].iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":  # openpyxl makes any text starting with = a formula
+                        cell.data_type = "s"
         writer.book.properties.title = title
         writer.book.properties.description = description
     return bytes(buffer.getvalue())
