@@ -68,7 +68,7 @@ def _prober(settings: Settings) -> Prober:
 def ops_probe(
     once: Annotated[bool, typer.Option("--once", help="1回だけ監視 / probe once and stop")] = False,
 ) -> None:
-    """予約ページ・職員ログイン・DB を監視し ops.probes に記録 / probe the site, the console and the database."""
+    """予約ページ・職員ログイン・DB を監視 / probe the site, the console and the database (ops.probes)."""
     prober = _prober(Settings.from_env())
     if once:
         raise typer.Exit(0 if _probe_round(prober) else 1)
@@ -81,7 +81,7 @@ def ops_run(
         bool, typer.Option("--once", help="今すぐ一度だけ実行 / run once now (for cron or a systemd timer)")
     ] = False,
 ) -> None:
-    """毎分の監視と、毎日 MYNADESK_BACKUP_AT のバックアップ・復元訓練 / probes every minute, backup + drill daily."""
+    """毎分の監視、毎日 MYNADESK_BACKUP_AT のバックアップと復元訓練 / probes each minute, nightly backup."""
     from core.ops.schedule import next_run
 
     settings = Settings.from_env()
