@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.db.models.ops import PROBE_TARGETS, Incident, Probe
+from core.domain.booking import TOKYO
 from core.domain.errors import DomainError
 from core.services.audit import Actor, record
 
@@ -86,7 +87,8 @@ class IncidentRow:
     def label(self) -> str:
         """How the incident is named in a list: kind, target and start."""
         target = TARGET_LABELS.get(self.target or "", "全体")
-        return f"#{self.id} {KIND_LABELS[self.kind]} {target} {self.started_at:%Y-%m-%d %H:%M}〜"
+        started = self.started_at.astimezone(TOKYO)
+        return f"#{self.id} {KIND_LABELS[self.kind]} {target} {started:%Y-%m-%d %H:%M}〜"
 
 
 def recent(session: Session, limit: int = 200) -> list[IncidentRow]:
