@@ -252,7 +252,8 @@ def test_the_admin_enters_a_planned_stop_and_records_an_incidents_cause(
     assert planned[0].ended_at == stop + timedelta(hours=3)
     assert abs((planned[0].announced_at - now).total_seconds()) < 120  # empty: announced now
 
-    page.select_option("#inc-select", str(outage))
+    with page.expect_response(lambda r: "_dash-update-component" in r.url):  # its fields are filled in
+        page.select_option("#inc-select", str(outage))
     page.fill("#inc-cause", "DB サーバーのディスク満杯")
     page.fill("#inc-notified", _local(started + timedelta(minutes=30)))
     page.fill("#inc-remedy", "古いログを削除し容量監視を追加")
