@@ -11,12 +11,13 @@ from dash import Dash, Input, Output, dcc, html
 from flask import Flask
 from sqlalchemy import Engine
 
-from console import auth, context, pages, plotly_bundle, security
+from console import auth, context, health, pages, plotly_bundle, security, timing
 from console.access import ALL_ROLES, AccessRegistry
 from console.context import ConsoleContext, ConsoleOptions
 from core.clock import Clock, system_clock
 from core.config import Settings
 from core.db.engine import engine_for, make_session_factory
+from core.ops.request_log import RequestLog
 from core.paths import private_file
 from core.services.audit import record
 
@@ -169,6 +170,10 @@ def create_app(
     auth.install(server, registry)
     security.install(server, app, server.extensions["mynadesk_console"].options.reader_url)
     plotly_bundle.install(server)
+    server.register_blueprint(health.bp)
+    log = RequestLog("console", engine, settings.service_levels.request_flush_seconds)
+    timing.install(server, registry, log, clock, health.PATHS)
+    server.extensions["mynadesk_request_log"] = log
     server.extensions["mynadesk_registry"] = registry
     server.extensions["mynadesk_dash"] = app
     return server

@@ -38,7 +38,15 @@ from core.services.staff import DEFAULT_LOGIN_POLICY, LoginRefused, StaffError
 
 CARDREAD_JS = Path(reader.__file__).parent / "static" / "cardread.js"
 BOOTSTRAP_CSS = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5" / "css" / "bootstrap.min.css"
-PUBLIC_PREFIXES = ("/login", "/vendor/", "/assets/", "/_dash-component-suites/", "/favicon.ico")
+PUBLIC_PREFIXES = (
+    "/login",
+    "/vendor/",
+    "/assets/",
+    "/_dash-component-suites/",
+    "/favicon.ico",
+    "/healthz",
+    "/readyz",
+)
 # The same for everyone and cached by the browser (Dash fingerprints its bundles and gives them a year)
 STATIC_PREFIXES = ("/vendor/", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico")
 DASH_API_PREFIXES = ("/_dash-update-component", "/_dash-layout", "/_dash-dependencies", "/_reload-hash")

@@ -207,6 +207,43 @@ def _hhmm(text: str) -> bool:
     return len(hours) == 2 and hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60
 
 
+# --- Service levels (issue 16): where the probes look, when an outage opens, how requests are timed ---
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name} は 1 以上の数字です: {raw}", f"{name} must be a number >= 1: {raw}")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class ServiceLevelSettings:
+    """MYNADESK_CONSOLE_URL, MYNADESK_INCIDENT_AFTER, MYNADESK_PROBE_SECONDS, MYNADESK_REQUEST_FLUSH_SECONDS,
+    MYNADESK_OUTBOX_STUCK_MINUTES and MYNADESK_ANALYTICS_MAX_AGE_HOURS."""
+
+    console_url: str = "http://127.0.0.1:8050"
+    incident_after: int = 5  # consecutive failed probes of a target that open an outage
+    probe_seconds: int = 60
+    request_flush_seconds: int = 10  # request timings are written at most this often per process
+    outbox_stuck_minutes: int = 30  # /readyz fails when a mail has waited longer than this
+    analytics_max_age_hours: int = 26  # the console's /readyz fails when the analytics build is older
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ServiceLevelSettings:
+        """The service-level settings; unset ones take the defaults above."""
+        return cls(
+            console_url=(env.get("MYNADESK_CONSOLE_URL") or cls.console_url).rstrip("/"),
+            incident_after=_positive(env, "MYNADESK_INCIDENT_AFTER", cls.incident_after),
+            probe_seconds=_positive(env, "MYNADESK_PROBE_SECONDS", cls.probe_seconds),
+            request_flush_seconds=_positive(env, "MYNADESK_REQUEST_FLUSH_SECONDS", cls.request_flush_seconds),
+            outbox_stuck_minutes=_positive(env, "MYNADESK_OUTBOX_STUCK_MINUTES", cls.outbox_stuck_minutes),
+            analytics_max_age_hours=_positive(
+                env, "MYNADESK_ANALYTICS_MAX_AGE_HOURS", cls.analytics_max_age_hours
+            ),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything MynaDesk reads from its environment."""
@@ -231,6 +268,7 @@ class Settings:
     ftp: FtpSettings | None = None
     backup: BackupSettings = field(default_factory=BackupSettings)
     sla: SlaSettings = field(default_factory=SlaSettings)
+    service_levels: ServiceLevelSettings = field(default_factory=ServiceLevelSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -249,6 +287,7 @@ class Settings:
             ftp=FtpSettings.from_env(env),
             backup=BackupSettings.from_env(env),
             sla=SlaSettings.from_env(env),
+            service_levels=ServiceLevelSettings.from_env(env),
         )
 
     @property

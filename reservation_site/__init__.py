@@ -15,9 +15,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core.clock import Clock, system_clock
 from core.config import Settings
 from core.domain.booking import TOKYO
-from reservation_site import errors, favicon, form_errors, i18n, limits, security, web
+from core.ops.request_log import RequestLog
+from reservation_site import errors, favicon, form_errors, i18n, limits, security, timing, web
 from reservation_site.flow_session import FlowSessions
-from reservation_site.views import booking, manage, pickup
+from reservation_site.views import booking, health, manage, pickup
 
 DEFAULT_LIMITS = {
     "HOLDS_PER_IP_HOUR": 60,  # time-slot holds per client address per hour
@@ -66,6 +67,13 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXIES"]), x_proto=1)  # type: ignore[method-assign]
     app.extensions["mynadesk_engine"] = engine or _site_engine(settings)
     app.extensions["mynadesk_clock"] = clock
+    app.extensions["mynadesk_service_levels"] = settings.service_levels
+    if app.config.get("REQUEST_TIMING", True):
+        log = RequestLog(
+            "site", app.extensions["mynadesk_engine"], settings.service_levels.request_flush_seconds
+        )
+        app.extensions["mynadesk_request_log"] = log
+        timing.install(app, log, clock, health.PATHS)
     app.session_interface = FlowSessions()  # the flow state on the server; the cookie holds a random id
     CSRFProtect(app)
     app.jinja_env.globals.update(
@@ -81,6 +89,7 @@ def create_app(
     app.register_blueprint(booking.bp)
     app.register_blueprint(manage.bp)
     app.register_blueprint(pickup.bp)
+    app.register_blueprint(health.bp)
     app.after_request(limits.note_refusal)
     app.teardown_appcontext(web.close_connection)
     favicon.install(app)

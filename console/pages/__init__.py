@@ -11,6 +11,7 @@ from console.pages import (
     batch,
     forecast,
     home,
+    incidents,
     issuance,
     ledger,
     overview,
@@ -35,6 +36,7 @@ MODULES = (
     statistics,
     admin_users,
     admin_audit,
+    incidents,
 )
 
 
