@@ -10,7 +10,7 @@ import os
 
 import typer
 
-from mynadesk.commands import backup, console, data, db, etl, forms, migrate, ops, reader, site, staff
+from mynadesk.commands import audit, backup, console, data, db, etl, forms, migrate, ops, reader, site, staff
 
 app = typer.Typer(
     help="MynaDesk — マイナンバーカード予約・交付管理 / My Number card reservations and issuance.",
@@ -39,6 +39,7 @@ app.add_typer(etl.app, name="etl")
 app.add_typer(migrate.app, name="migrate")
 app.add_typer(backup.app, name="backup")
 app.add_typer(ops.app, name="ops")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

@@ -194,7 +194,9 @@ def test_the_counter_runs_the_day_with_the_keyboard_alone(
     keys.tab_to("#issue-read")
     page.keyboard.press("Enter")
     chip = page.locator("#issue-chip-table")
-    expect(chip).to_be_visible()  # Playwright's 30 s: reading the chip on a loaded 2-core machine took over 20
+    expect(
+        chip
+    ).to_be_visible()  # Playwright's 30 s: reading the chip on a loaded 2-core machine took over 20
     expect(chip).not_to_contain_text("不一致")
     expect(page.locator("#issue-pin")).to_have_value("")
     shot(page, "keyboard-2-card-read")
