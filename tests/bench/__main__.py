@@ -19,6 +19,7 @@ BENCHMARKS = {
     "console": "tests.bench.console",
     "console-browser": "tests.bench.console_browser",
     "backup": "tests.bench.backup",
+    "audit": "tests.bench.audit_verify",
 }
 
 
