@@ -10,7 +10,21 @@ import os
 
 import typer
 
-from mynadesk.commands import backup, console, data, db, etl, forms, migrate, ops, reader, site, sla, staff
+from mynadesk.commands import (
+    audit,
+    backup,
+    console,
+    data,
+    db,
+    etl,
+    forms,
+    migrate,
+    ops,
+    reader,
+    site,
+    sla,
+    staff,
+)
 
 app = typer.Typer(
     help="MynaDesk — マイナンバーカード予約・交付管理 / My Number card reservations and issuance.",
@@ -40,6 +54,7 @@ app.add_typer(migrate.app, name="migrate")
 app.add_typer(backup.app, name="backup")
 app.add_typer(ops.app, name="ops")
 app.add_typer(sla.app, name="sla")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

@@ -60,6 +60,11 @@ def test_seed_creates_fujisawa_once_and_the_worker_runs_a_round(site_db: URL) ->
     round_ = runner.invoke(app, ["site", "worker", "--once"], env=env)
     assert round_.exit_code == 0, round_.output
     assert "sent=0" in round_.output
+    assert "audit_head=1" in round_.output  # the day's audit chain head, written down once a day
+    assert _count(site_db, "audit.chain_heads") == 1
+    second = runner.invoke(app, ["site", "worker", "--once"], env=env)
+    assert "audit_head=0" in second.output
+    assert _count(site_db, "audit.chain_heads") == 1
 
 
 def free_port() -> int:

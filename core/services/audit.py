@@ -5,9 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.orm import Session
 
 from core.db.models.audit import AuditEntry
+
+# The one way into audit.log (migration 0017): the function numbers, timestamps and chains the row.
+APPEND = text(
+    "SELECT * FROM audit.append(:actor, :actor_role, :action, :object_type, :object_id, :subject_atena_no, "
+    ":client_addr, :terminal, :summary, :detail)"
+).bindparams(bindparam("client_addr", type_=INET), bindparam("detail", type_=JSONB(none_as_null=True)))
 
 
 @dataclass(frozen=True)
@@ -31,21 +39,21 @@ def record(
     summary: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry to the audit log in the caller's transaction."""
-    entry = AuditEntry(
-        actor=actor.name,
-        actor_role=actor.role,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        subject_atena_no=subject_atena_no,
-        client_addr=actor.client_addr,
-        terminal=actor.terminal,
-        summary=summary,
-        detail=detail,
-    )
-    session.add(entry)
-    session.flush()
+    """Append one entry to the audit log in the caller's transaction (chained by audit.append; the chain's
+    lock is held until the caller commits, so keep the transaction short after this)."""
+    values = {
+        "actor": actor.name,
+        "actor_role": actor.role,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "subject_atena_no": subject_atena_no,
+        "client_addr": actor.client_addr,
+        "terminal": actor.terminal,
+        "summary": summary,
+        "detail": detail,
+    }
+    entry: AuditEntry = session.scalars(select(AuditEntry).from_statement(APPEND), values).one()
     return entry
 
 

@@ -45,8 +45,11 @@ DRILLS = text(
     "SELECT backup_name, started_at, ok, rto_seconds FROM ops.drills"
     " WHERE started_at >= :start AND started_at < :end ORDER BY started_at"
 )
-CHAIN_HEADS = text(
-    "SELECT day, seq, hash FROM audit.chain_heads WHERE day >= :first AND day < :following ORDER BY day"
+CHAIN_HEADS = text(  # the newest head recorded on each day (JST) of the month
+    "SELECT DISTINCT ON (day) day, seq, hash FROM ("
+    " SELECT (recorded_at AT TIME ZONE 'Asia/Tokyo')::date AS day, seq, encode(row_hash, 'hex') AS hash,"
+    " recorded_at FROM audit.chain_heads) AS heads"
+    " WHERE day >= :first AND day < :following ORDER BY day, recorded_at DESC"
 )
 
 

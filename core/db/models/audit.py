@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, String, Text, text
+from sqlalchemy import BigInteger, Boolean, DateTime, Index, LargeBinary, String, Text, text
 from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,7 +15,8 @@ SCHEMA = "audit"
 
 
 class AuditEntry(Base):
-    """One audited action. PostgreSQL refuses UPDATE, DELETE and TRUNCATE on this table for everyone."""
+    """One audited action. PostgreSQL refuses UPDATE, DELETE and TRUNCATE on this table for everyone; rows are
+    added only by audit.append (core.services.audit.record), which chains them (seq, prev_hash, row_hash)."""
 
     __tablename__ = "log"
     __table_args__ = (
@@ -37,3 +38,29 @@ class AuditEntry(Base):
     terminal: Mapped[str | None] = mapped_column(String(100))
     summary: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)  # 1, 2, 3, … without gaps (migration 0017)
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary)  # the row_hash of seq - 1 (32 zero bytes for seq 1)
+    row_hash: Mapped[bytes] = mapped_column(LargeBinary)  # sha256(prev_hash || audit.canonical(row))
+
+
+class ChainEnd(Base):
+    """The one row saying where the chain ends now; audit.append locks it, so appends queue in one line."""
+
+    __tablename__ = "chain_head"
+    __table_args__ = {"schema": SCHEMA}
+
+    only_row: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    row_hash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ChainHead(Base):
+    """Where the audit chain ended at a moment, written down so that removing the newest rows shows."""
+
+    __tablename__ = "chain_heads"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    row_hash: Mapped[bytes] = mapped_column(LargeBinary)

@@ -24,11 +24,12 @@ def app(app_engine: Engine) -> Iterator[Connection]:
 
 
 def _insert_audit_entry(conn: Connection) -> int:
+    """One entry, the only way there is (audit.append, migration 0017)."""
     return int(
         conn.execute(
             text(
-                "INSERT INTO audit.log (actor, action, object_type, object_id, client_addr) "
-                "VALUES ('S0001', 'view', 'resident', '123', '10.0.0.8') RETURNING id"
+                "SELECT id FROM audit.append('S0001', NULL, 'view', 'resident', '123', NULL, '10.0.0.8', "
+                "NULL, NULL, NULL)"
             )
         ).scalar_one()
     )

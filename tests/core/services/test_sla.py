@@ -1,6 +1,5 @@
-"""The SLA service reads the month from the contract's tables (created here inside the rolled-back
-transaction, so the queries are tested before the measurement migration exists) and says "not available"
-without them."""
+"""The SLA service reads the month from the measurement tables (migrations 0015, 0017 and 0018; the rows are
+written inside the rolled-back transaction) and says "not available" without them."""
 
 from __future__ import annotations
 
@@ -16,19 +15,6 @@ from core.services.sla import month_inputs, monthly_report, parse_month
 
 NOV = date(2026, 11, 1)
 AFTER = datetime(2026, 12, 5, 9, tzinfo=TOKYO)
-CONTRACT = (
-    "CREATE SCHEMA IF NOT EXISTS ops",
-    "CREATE TABLE IF NOT EXISTS ops.incidents (id bigserial PRIMARY KEY, kind text NOT NULL,"
-    " started_at timestamptz NOT NULL, ended_at timestamptz, detected_at timestamptz,"
-    " notified_at timestamptz, recovered_at timestamptz, announced_at timestamptz, target text NOT NULL,"
-    " cause text, remedy text, opened_by text)",
-    "CREATE TABLE IF NOT EXISTS ops.request_minutes (minute timestamptz NOT NULL, app text NOT NULL,"
-    " route text NOT NULL, status_class text NOT NULL, requests int NOT NULL, within_3s int NOT NULL,"
-    " total_ms bigint NOT NULL, max_ms int NOT NULL)",
-    "CREATE SCHEMA IF NOT EXISTS audit",
-    "CREATE TABLE IF NOT EXISTS audit.chain_heads (day date PRIMARY KEY, seq bigint NOT NULL,"
-    " hash text NOT NULL)",
-)
 
 
 def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
@@ -37,9 +23,7 @@ def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
 
 @pytest.fixture
 def measured(session: Session) -> Session:
-    for statement in CONTRACT:
-        session.execute(text(statement))
-    for table in ("ops.incidents", "ops.request_minutes", "audit.chain_heads", "ops.backups", "ops.drills"):
+    for table in ("ops.incidents", "ops.request_minutes", "ops.backups", "ops.drills"):
         session.execute(text(f"DELETE FROM {table}"))
     incidents = [
         # 10/31 23:30 – 11/01 00:45 database outage: 45 minutes of the site in November
@@ -65,7 +49,8 @@ def measured(session: Session) -> Session:
         session.execute(
             text(
                 "INSERT INTO ops.incidents (kind, started_at, ended_at, detected_at, notified_at,"
-                " recovered_at, announced_at, target) VALUES (:k, :s, :e, :d, :n, :e, :a, :t)"
+                " recovered_at, announced_at, target, opened_by)"
+                " VALUES (:k, :s, :e, :d, :n, :e, :a, :t, 'probe')"
             ),
             {"k": kind, "s": start, "e": end, "d": detected, "n": notified, "a": announced, "t": target},
         )
@@ -78,7 +63,10 @@ def measured(session: Session) -> Session:
     ]
     for minute, app, status, requests, within in buckets:
         session.execute(
-            text("INSERT INTO ops.request_minutes VALUES (:m, :a, '/', :s, :r, :w, :r * 100, 3500)"),
+            text(
+                "INSERT INTO ops.request_minutes (minute, app, route, status_class, requests, within_3s,"
+                " total_ms, max_ms) VALUES (:m, :a, '/', :s, :r, :w, :r * 100, 3500)"
+            ),
             {"m": minute, "a": app, "s": status, "r": requests, "w": within},
         )
     for day in range(1, 31):
@@ -99,7 +87,12 @@ def measured(session: Session) -> Session:
         ),
         {"s": at(11, 2, 3)},
     )
-    session.execute(text("INSERT INTO audit.chain_heads VALUES ('2026-11-30', 123456, 'ab12')"))
+    session.execute(  # the append-only heads: a head recorded on 11/30 (JST) and one in December
+        text(
+            "INSERT INTO audit.chain_heads (recorded_at, seq, row_hash) VALUES (:at, :seq, '\\xab12'::bytea)"
+        ),
+        [{"at": at(11, 30, 23, 50), "seq": 123456}, {"at": at(12, 1, 0, 10), "seq": 123999}],
+    )
     return session
 
 
