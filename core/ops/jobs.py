@@ -254,6 +254,7 @@ def nightly(settings: Settings, clock: Clock) -> NightlyReport:
     read it there) and reported, never raised, so that a scheduler keeps running."""
     report = NightlyReport()
     try:
+        _keep_audit_head(settings, clock)  # before the backup: the set then holds the head of its night
         report.backup = run_backup(settings, clock).info.name
         verify(settings, clock, report.backup)
         report.drill = drill(settings, clock)
@@ -264,6 +265,13 @@ def nightly(settings: Settings, clock: Clock) -> NightlyReport:
     if report.failure is not None:
         _audit_failure(settings, report)
     return report
+
+
+def _keep_audit_head(settings: Settings, clock: Clock) -> None:
+    from core.services import audit_chain
+
+    path = settings.backup_dir / audit_chain.HEAD_FILE
+    audit_chain.keep_head(connect(settings).factory, clock(), path)
 
 
 def _audit_failure(settings: Settings, report: NightlyReport) -> None:

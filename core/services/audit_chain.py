@@ -10,13 +10,14 @@ the newest rows removed, with the live chain head rewritten to match.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import day_of
 from core.db.models.audit import ChainHead
@@ -182,6 +183,9 @@ def check_heads(session: Session, heads: Iterable[Head]) -> Fault | None:
     return None
 
 
+HEAD_FILE = "audit-chain-heads.jsonl"  # in the backup folder: a copy of the heads outside the database
+
+
 def recorded_heads(session: Session) -> list[Head]:
     """Every head written down in audit.chain_heads, oldest first."""
     rows = session.scalars(select(ChainHead).order_by(ChainHead.id)).all()
@@ -224,11 +228,23 @@ def read_head_file(path: Path) -> list[Head]:
 
 
 def export_heads(path: Path, heads: Iterable[Head]) -> int:
-    """Append to PATH the heads it does not hold yet (never rewriting a line); how many were added."""
+    """Append to PATH (0600) the heads it does not hold yet (never rewriting a line); how many were added."""
     held = {(head.seq, head.row_hash) for head in read_head_file(path)}
     new = [head for head in heads if (head.seq, head.row_hash) not in held]
     if new:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as out:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with os.fdopen(
+            os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8"
+        ) as out:
             out.writelines(head.as_json() + "\n" for head in new)
     return len(new)
+
+
+def keep_head(factory: sessionmaker[Session], now: datetime, path: Path) -> tuple[Head, int]:
+    """Write down where the chain ends now and append every recorded head to PATH, a copy outside the database
+    kept with the backups (`mynadesk audit head`, and the nightly job before its backup, so each backup set
+    holds the head of its night): the head and how many lines PATH gained."""
+    with factory.begin() as session:
+        head = record_head(session, now)
+        heads = recorded_heads(session)
+    return head, export_heads(path, heads)

@@ -11,12 +11,12 @@ from rich.markup import escape
 
 from core.clock import system_clock
 from core.config import Settings
+from core.services.audit_chain import HEAD_FILE
 
 app = typer.Typer(help="監査ログ / audit log: verify the hash chain, record its head.", no_args_is_help=True)
 console = Console()
 EXIT_BROKEN = 1
 EXIT_USAGE = 2
-HEAD_FILE = "audit-chain-heads.jsonl"  # beside the backups: a copy of the heads outside the database
 
 
 def _head_file(settings: Settings, given: Path | None) -> Path:
@@ -90,12 +90,8 @@ def audit_head(
     from core.services import audit_chain
 
     settings = Settings.from_env()
-    with session_factory(settings, "app").begin() as session:
-        head = audit_chain.record_head(session, system_clock())
-    with session_factory(settings, "app")() as session:
-        heads = audit_chain.recorded_heads(session)
     path = _head_file(settings, head_file)
-    added = audit_chain.export_heads(path, heads)
+    head, added = audit_chain.keep_head(session_factory(settings, "app"), system_clock(), path)
     console.print(
         f"[green]末尾を記録 / chain head recorded:[/] seq {head.seq}, {head.row_hash.hex()} "
         f"→ audit.chain_heads, {path} (+{added})",

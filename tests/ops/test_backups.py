@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import time
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ from core.ops.drill import run_drill
 from core.ops.layout import BackupRoot
 from core.ops.restore import Copy, RestoreError, socket_dir, start_and_wait
 from core.services.audit import Actor, record
+from core.services.audit_chain import HEAD_FILE, read_head_file, recorded_heads
 from tests.factories import add_booking, add_card, add_resident
 from tests.ops.conftest import DataDir
 
@@ -202,6 +204,13 @@ def test_ops_run_once_backs_up_verifies_and_drills(data_dir: DataDir, owner_engi
     assert drill is not None
     assert drill.ok
     assert drill.backup_name == _newest(data_dir)
+    # the night's audit-chain head is written down before the backup, and kept beside it (issue 16, item 5)
+    with Session(owner_engine) as session:
+        recorded = recorded_heads(session)
+    kept = read_head_file(data_dir.backups / HEAD_FILE)
+    assert recorded
+    assert [(h.seq, h.row_hash) for h in kept] == [(h.seq, h.row_hash) for h in recorded]
+    assert stat.S_IMODE((data_dir.backups / HEAD_FILE).stat().st_mode) == 0o600
 
 
 def test_a_failed_nightly_is_written_to_the_audit_log(
