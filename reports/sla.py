@@ -36,7 +36,8 @@ def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _met(flag: bool | None) -> str:
+def met_text(flag: bool | None) -> str:
+    """達成 / 未達成, or — without a value or a target."""
     return {True: "達成", False: "未達成", None: "—"}[flag]
 
 
@@ -50,6 +51,11 @@ def period(result: SlaReport) -> str:
     start, end = result.month, result.until.astimezone(TOKYO)
     until = f"{end.year}年{end.month}月{end.day}日 {end.hour}:{end:%M}"
     return f"{start.year}年{start.month}月1日 0:00 〜 {until}(日本時間)"
+
+
+def file_name(result: SlaReport, fmt: str) -> str:
+    """`サービスレベル実施状況報告_2026-11.pdf`."""
+    return f"サービスレベル実施状況報告_{result.month:%Y-%m}.{fmt}"
 
 
 def context(result: SlaReport, printed: datetime) -> dict[str, Any]:
@@ -67,7 +73,7 @@ def context(result: SlaReport, printed: datetime) -> dict[str, Any]:
         "charts": charts,
         "when": when,
         "minutes": _minutes,
-        "met": _met,
+        "met": met_text,
         "targets": TARGET_NAMES,
         "kinds": KINDS,
         "not_available": NOT_AVAILABLE,
@@ -87,7 +93,7 @@ def frames(result: SlaReport) -> dict[str, pd.DataFrame]:
                 "指標": f.name,
                 "実績(%)": None if f.value is None else round(f.value, 6),
                 "目標(%)": f.target,
-                "達成": _met(f.met),
+                "達成": met_text(f.met),
                 "計算式": f.formula,
                 "入力値": " / ".join(f"{k}: {v}" for k, v in f.inputs),
             }

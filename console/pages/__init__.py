@@ -19,6 +19,7 @@ from console.pages import (
     reservation_rules,
     reservations,
     reservations_setup,
+    sla,
     statistics,
 )
 
@@ -37,6 +38,7 @@ MODULES = (
     admin_users,
     admin_audit,
     incidents,
+    sla,
 )
 
 

@@ -22,6 +22,7 @@ ACTION_LABELS_JA: dict[str, str] = {
     "analytics_build": "分析データ作成",
     "stats_export": "統計出力",
     "audit_export": "監査ログ出力",
+    "sla_export": "SLA報告出力",
     "booking_rules": "予約ルール変更",
     "staff_create": "職員登録",
     "staff_roles": "職員の役割変更",

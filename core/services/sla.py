@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.config import SlaSettings
 from core.domain.booking import TOKYO
+from core.domain.errors import DomainError
 from core.domain.sla import (
     Backup,
     ChainHead,
@@ -26,6 +27,7 @@ from core.domain.sla import (
     month_span,
     report,
 )
+from core.services.audit import Actor, record
 
 INCIDENTS = text(
     "SELECT id, kind, target, started_at, ended_at, detected_at, notified_at, recovered_at, announced_at,"
@@ -116,3 +118,38 @@ def parse_month(value: str) -> date:
         return datetime.strptime(value, "%Y-%m").date()
     except ValueError as error:
         raise ValueError(f"月は YYYY-MM で指定してください: {value} / month must be YYYY-MM") from error
+
+
+def previous_month(today: date) -> date:
+    """The first day of the month before TODAY's: the report the city asks for next."""
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def chosen_month(value: str | None, today: date) -> date:
+    """A month typed on the console (`2026-11`) as its first day; a malformed or future month is refused."""
+    try:
+        month = parse_month((value or "").strip())
+    except ValueError:
+        raise DomainError(
+            f"対象月は YYYY-MM(例: {previous_month(today):%Y-%m})で入力してください: {value or '(空欄)'}",
+            "the month must be YYYY-MM",
+        ) from None
+    if month > today.replace(day=1):
+        raise DomainError(
+            f"{month:%Y-%m} はまだ始まっていません。{today:%Y-%m} 以前の月を選んでください",
+            "that month has not started yet",
+        )
+    return month
+
+
+def record_export(session: Session, actor: Actor, result: SlaReport, fmt: str) -> None:
+    """Audit that ACTOR took the month's report out as FMT (pdf / xlsx)."""
+    record(
+        session,
+        actor,
+        "sla_export",
+        "sla_report",
+        f"{result.month:%Y-%m}",
+        summary=f"SLA報告出力 / export: {result.month.year}年{result.month.month}月分 ({fmt})",
+        detail={"format": fmt, "month": f"{result.month:%Y-%m}", "until": result.until.isoformat()},
+    )
