@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +17,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from core.clock import system_clock, today
+from core.config import Settings
 from core.db.embedded import start_embedded, stop_embedded
 from core.db.engine import make_engine
+from core.ops.cluster_state import Node, load_state
+from core.ops.standby import stop_node
 from demo.seed import seed_fujisawa
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,3 +80,22 @@ def owner_engine(data_dir: DataDir) -> Iterator[Engine]:
         seed_fujisawa(session, today(system_clock))
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Iterator[Settings]:
+    """A data dir of its own for a standby and failover test; every server of it is stopped afterwards."""
+    settings = Settings.from_env({"MYNADESK_DATA_DIR": str(tmp_path / "data")})
+    yield settings
+    state = load_state(settings.data_dir)
+    nodes = state.nodes if state else (Node("primary", settings.layout.pg, 0, settings.layout.pg),)
+    for node in nodes:
+        stop_node(node)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float) -> None:
+    """Wait until CONDITION holds, at most TIMEOUT seconds (then fail)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import psutil
 import psycopg
@@ -27,19 +25,9 @@ from core.ops.standby import (
     start_node,
     stop_node,
 )
+from tests.ops.conftest import wait_for as _wait_for
 
 CLIENTS = 8
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Iterator[Settings]:
-    """A data dir of its own whose servers are all stopped afterwards."""
-    settings = Settings.from_env({"MYNADESK_DATA_DIR": str(tmp_path / "data")})
-    yield settings
-    state = load_state(settings.data_dir)
-    nodes = state.nodes if state else (Node("primary", settings.layout.pg, 0, settings.layout.pg),)
-    for node in nodes:
-        stop_node(node)
 
 
 def _owner(
@@ -86,13 +74,6 @@ class Writers:
         self.stop.set()
         for thread in self.threads:
             thread.join(timeout=30)
-
-
-def _wait_for(condition: object, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def test_failover_under_load_loses_no_acknowledged_write_and_the_old_primary_rejoins(
