@@ -21,6 +21,7 @@ BENCHMARKS = {
     "backup": "tests.bench.backup",
     "request_recording": "tests.bench.request_recording",
     "audit": "tests.bench.audit_verify",
+    "failover": "tests.bench.failover",
 }
 
 

@@ -1,0 +1,110 @@
+"""Standby and failover (issue 15): the booking throughput of 8 clients with no standby and with a synchronous
+standby (remote_apply), each beside the raw floor of the same run (8 threads committing one-row INSERTs), and
+the RTO of a manual failover under that load (SIGKILL of the primary → the first acknowledged booking on the
+promoted standby; goal under 5 s). Real bookings through the site's role and services
+(tests/ops/test_failover_bookings.py's clients), on Fujisawa's demo set-up in a throwaway data dir."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import text
+
+from core.config import Settings
+from core.db.engine import database_url, engine_for
+from core.db.migrate import upgrade
+from core.ops import pgtools
+from core.ops.cluster_state import Node, load_state
+from core.ops.standby import create_standby, failover, stop_node
+from tests.ops.conftest import wait_for
+from tests.ops.test_failover_bookings import Bookers, _cert_slots
+
+SECONDS = 10.0
+CLIENTS = 8
+RTO_GOAL = 5.0
+
+
+def _floor(settings: Settings) -> float:
+    """One-row INSERT commits per second from CLIENTS threads (the owner's engine, no MynaDesk code)."""
+    engine = engine_for(settings, "owner", pool_size=CLIENTS)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS bench_floor (n bigint)"))
+    done = [0] * CLIENTS
+    stop = threading.Event()
+
+    def commit(client: int) -> None:
+        while not stop.is_set():
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO bench_floor VALUES (1)"))
+            done[client] += 1
+
+    threads = [threading.Thread(target=commit, args=(n,)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    time.sleep(SECONDS)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    engine.dispose()
+    return sum(done) / SECONDS
+
+
+def _bookings(settings: Settings, slots: list[int]) -> float:
+    """Bookings per second of CLIENTS clients over SECONDS."""
+    with Bookers(settings, slots) as bookers:
+        started = time.monotonic()
+        time.sleep(SECONDS)
+        made = len(bookers.done)
+    return made / (time.monotonic() - started)
+
+
+def _rto(settings: Settings, slots: list[int]) -> float:
+    state = load_state(settings.data_dir)
+    assert state is not None
+    old = state.primary_node
+    with Bookers(settings, slots) as bookers:
+        wait_for(lambda: len(bookers.done) >= 20, 60)
+        victims = pgtools.server_processes(old.pgdata)
+        for process in victims:
+            process.kill()
+        killed = time.monotonic()
+        psutil.wait_procs(victims, timeout=10)
+        failover(settings)
+        wait_for(lambda: any(a.sent > killed for a in bookers.done), 60)
+    return min(a.at for a in bookers.done if a.sent > killed) - killed
+
+
+def run(console: Console) -> None:
+    """Throughput without and with a synchronous standby, beside the floor; then a failover's RTO."""
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings.from_env({"MYNADESK_DATA_DIR": str(Path(folder) / "data")})
+        try:
+            upgrade(database_url(settings, "owner"))
+            slots = _cert_slots(settings)
+            third = len(slots) // 3  # each measurement books into free slots of its own
+            alone = (_floor(settings), _bookings(settings, slots[:third]))
+            create_standby(settings, 5435, synchronous=True)
+            synchronous = (_floor(settings), _bookings(settings, slots[third : 2 * third]))
+            rto = _rto(settings, slots[2 * third :])
+        finally:
+            state = load_state(settings.data_dir)
+            for node in state.nodes if state else (Node("p", settings.layout.pg, 0, settings.layout.pg),):
+                stop_node(node)
+    table = Table(title=f"Bookings with a standby ({CLIENTS} clients, {SECONDS:.0f} s each, same run)")
+    for column in ("set-up", "raw floor (commits/s)", "bookings/s", "bookings ÷ floor"):
+        table.add_column(column, justify="right")
+    for name, (floor, booked) in (("no standby", alone), ("synchronous standby", synchronous)):
+        table.add_row(name, f"{floor:.0f}", f"{booked:.1f}", f"{booked / floor:.2%}")
+    console.print(table)
+    cost = 1 - synchronous[1] / alone[1]
+    console.print(f"synchronous standby costs {cost:.0%} of the booking throughput")
+    verdict = "[green]meets[/]" if rto < RTO_GOAL else "[red]misses[/]"
+    console.print(
+        f"manual failover RTO (SIGKILL → first booking): {rto:.2f} s, {verdict} the {RTO_GOAL:.0f} s goal"
+    )
