@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from core.ops import pgtools
 from core.paths import DataLayout, private_file
 
 _log = logging.getLogger(__name__)
@@ -82,16 +83,10 @@ def _with_checksums(pgdata: Path) -> Any:
     (and `mynadesk backup verify --drill` checks every page of a restored copy) instead of silent garbage."""
     stop_embedded(pgdata)
     pg_checksums = _pgserver("pgserver._commands").pg_checksums
-    pg_checksums(["--enable", "--no-sync"], pgdata=pgdata, user=_server_user())
+    pg_checksums(["--enable", "--no-sync"], pgdata=pgdata, user=pgtools.server_user())
     os.sync()
     _log.info("data checksums enabled in the new cluster %s", pgdata)
     return _pgserver().get_server(pgdata, cleanup_mode=None)
-
-
-def _server_user() -> str | None:
-    return (
-        "pgserver" if os.geteuid() == 0 else None
-    )  # pgserver runs the server as this user when started by root
 
 
 def start_embedded(pgdata: Path) -> str:
@@ -137,7 +132,7 @@ def stop_embedded(pgdata: Path) -> bool:
     pg_ctl = _pgserver("pgserver._commands").pg_ctl  # the wheel's own pg_ctl
     instances = _pgserver("pgserver.postgres_server").PostgresServer._instances
     try:
-        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=_server_user())
+        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=pgtools.server_user())
     except Exception:  # the server was already gone
         _log.info("embedded server in %s was not running", pgdata)
         return False
