@@ -11,7 +11,6 @@ import threading
 import time
 from pathlib import Path
 
-import psutil
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import text
@@ -19,10 +18,9 @@ from sqlalchemy import text
 from core.config import Settings
 from core.db.engine import database_url, engine_for
 from core.db.migrate import upgrade
-from core.ops import pgtools
 from core.ops.cluster_state import Node, load_state
 from core.ops.standby import create_standby, failover, stop_node
-from tests.ops.conftest import wait_for
+from tests.ops.conftest import kill_server, wait_for
 from tests.ops.test_failover_bookings import Bookers, _cert_slots
 
 SECONDS = 10.0
@@ -79,14 +77,10 @@ def _rto(settings: Settings, slots: list[int]) -> float:
     old = state.primary_node
     with Bookers(settings, slots) as bookers:
         wait_for(lambda: len(bookers.done) >= 20, 60)
-        victims = pgtools.server_processes(old.pgdata)
-        for process in victims:
-            process.kill()
-        killed = time.monotonic()
-        psutil.wait_procs(victims, timeout=10)
+        killed, _ = kill_server(old.pgdata)
         failover(settings)
-        wait_for(lambda: any(a.sent > killed for a in bookers.done), 60)
-    return min(a.at for a in bookers.done if a.sent > killed) - killed
+        wait_for(lambda: bool(bookers.sent_after(killed)), 60)
+    return min(a.at for a in bookers.sent_after(killed)) - killed
 
 
 def run(console: Console) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -20,6 +21,7 @@ from core.clock import system_clock, today
 from core.config import Settings
 from core.db.embedded import start_embedded, stop_embedded
 from core.db.engine import make_engine
+from core.ops import pgtools
 from core.ops.cluster_state import Node, load_state
 from core.ops.standby import stop_node
 from demo.seed import seed_fujisawa
@@ -99,3 +101,14 @@ def wait_for(condition: Callable[[], bool], timeout: float) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def kill_server(pgdata: Path) -> tuple[float, int]:
+    """SIGKILL every process of the server in PGDATA (the postmaster and its children) and wait until they are
+    gone: when they were killed (time.monotonic()) and how many there were."""
+    victims = pgtools.server_processes(pgdata)
+    for process in victims:
+        process.kill()
+    killed = time.monotonic()
+    psutil.wait_procs(victims, timeout=10)
+    return killed, len(victims)

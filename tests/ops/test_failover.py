@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 
-import psutil
 import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
@@ -25,6 +24,7 @@ from core.ops.standby import (
     start_node,
     stop_node,
 )
+from tests.ops.conftest import kill_server
 from tests.ops.conftest import wait_for as _wait_for
 
 CLIENTS = 8
@@ -90,12 +90,8 @@ def test_failover_under_load_loses_no_acknowledged_write_and_the_old_primary_rej
     engine = _multi_host_engine(settings)
     with Writers(engine) as writers:
         _wait_for(lambda: len(writers.acked) >= 200, 30)
-        victims = pgtools.server_processes(old.pgdata)
-        assert len(victims) > 3  # postmaster, checkpointer, walsender, backends …
-        for process in victims:
-            process.kill()
-        killed = time.monotonic()
-        psutil.wait_procs(victims, timeout=10)
+        killed, victims = kill_server(old.pgdata)
+        assert victims > 3  # postmaster, checkpointer, walsender, backends …
         report = failover(settings)
         _wait_for(lambda: any(at > killed for _, _, at in writers.acked), 30)
         first_after = min(at for _, _, at in writers.acked if at > killed)

@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-import psutil
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -22,7 +21,6 @@ from core.db.engine import database_url, engine_for, make_session_factory
 from core.db.migrate import upgrade
 from core.db.models.booking import Procedure, Slot
 from core.domain.booking import BookingError, SlotTaken
-from core.ops import pgtools
 from core.ops.cluster_state import load_state
 from core.ops.standby import create_standby, failover
 from core.services import booking
@@ -30,7 +28,7 @@ from core.services.booking_keys import book_once, new_key
 from core.services.slots import load_rules
 from core.services.tokens import hash_token
 from demo.seed import seed_fujisawa
-from tests.ops.conftest import wait_for
+from tests.ops.conftest import kill_server, wait_for
 
 CLIENTS = 8
 
@@ -99,6 +97,10 @@ class Bookers:
             done = Attempt(key, booked.reservation.id, unanswered, booked.replayed, sent, time.monotonic())
             self.done.append(done)
 
+    def sent_after(self, moment: float) -> list[Attempt]:
+        """The attempts whose answered sending started after MOMENT (made by the server up then)."""
+        return [attempt for attempt in self.done if attempt.sent > moment]
+
     def __enter__(self) -> Bookers:
         for thread in self.threads:
             thread.start()
@@ -144,14 +146,10 @@ def test_bookings_through_a_failover_are_each_made_once_and_none_is_lost(setting
 
     with Bookers(settings, slot_ids) as bookers:
         wait_for(lambda: len(bookers.done) >= 30, 60)
-        victims = pgtools.server_processes(old.pgdata)
-        for process in victims:
-            process.kill()
-        killed = time.monotonic()
-        psutil.wait_procs(victims, timeout=10)
+        killed, _ = kill_server(old.pgdata)
         failover(settings)
-        wait_for(lambda: sum(a.sent > killed for a in bookers.done) >= 30, 60)
-    first_after = min(a.at for a in bookers.done if a.sent > killed)
+        wait_for(lambda: len(bookers.sent_after(killed)) >= 30, 60)
+    first_after = min(a.at for a in bookers.sent_after(killed))
 
     keys = [hash_token(a.key) for a in bookers.done]
     owner = engine_for(settings, "owner")  # the multi-host URL: the new primary
