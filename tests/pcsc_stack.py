@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from reader.vpcd_card import VPCD_PORT
+
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
 VIRTUAL_READER = "Virtual PCD 00 00"
@@ -65,6 +67,22 @@ def _wait(condition: Any, seconds: float, what: str) -> None:
         time.sleep(0.05)
 
 
+def _vpcd_port_free() -> bool:
+    """True when pcscd's vpcd driver could bind its port now.
+
+    A pcscd stopped a moment ago (the previous pytest session, as in `make test-dates`) leaves the port in
+    TIME_WAIT for up to a minute, and vpcd binds without SO_REUSEADDR: the new pcscd then logs "Address
+    already in use" and never shows the reader. Binding the same way (any TIME_WAIT socket on the port
+    refuses it, whichever address) tells whether that would happen.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", VPCD_PORT))
+        except OSError:
+            return False
+    return True
+
+
 def _virtual_readers() -> bool:
     from reader.errors import ReaderError
     from reader.pcsc import reader_names
@@ -84,6 +102,7 @@ def pcscd_running() -> Iterator[None]:
         return
     binary = pcscd_binary()
     assert binary is not None
+    _wait(_vpcd_port_free, 120, f"port {VPCD_PORT} to be free (a pcscd stopped just before)")
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
         process = subprocess.Popen([binary, "--foreground"], stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -111,7 +130,7 @@ def _card_present() -> bool:
 
 @contextmanager
 def virtual_card(
-    config: dict[str, Any] | None = None, port: int = 35963
+    config: dict[str, Any] | None = None, port: int = VPCD_PORT
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A virtual card process (reader.vpcd_card) on vpcd's port, until the block ends."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:
