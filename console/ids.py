@@ -66,7 +66,6 @@ USERS_LIST = "users-list"
 AUDIT_FROM = "audit-from"
 AUDIT_FROM_START = "audit-from-start"  # the period's typed inputs (a test or a keyboard user fills them)
 AUDIT_FROM_END = "audit-from-end"
-AUDIT_TO = "audit-to"
 AUDIT_ACTOR = "audit-actor"
 AUDIT_ACTION = "audit-action"
 AUDIT_SUBJECT = "audit-subject"

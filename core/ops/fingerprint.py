@@ -4,8 +4,7 @@ reservations' party sizes."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -29,9 +28,6 @@ class Snapshot:
     alembic_head: tuple[str, ...] = ()
     slots_not_matching_reservations: int = 0
     login_roles: tuple[str, ...] = ()  # cluster-wide: they come with the base backup, not with a dump
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def snapshot(session: Session) -> Snapshot:

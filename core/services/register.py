@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -265,8 +264,3 @@ def history(session: Session, atena_no: str) -> list[ResidentVersion]:
     )
     resident = session.get(Resident, atena_no)
     return [*past, *([current_version(resident)] if resident is not None else [])]
-
-
-def as_dict(version: ResidentVersion) -> dict[str, Any]:
-    """A version's stored columns as a dict."""
-    return {column: getattr(version, column) for column in STORED_COLUMNS}
