@@ -12,7 +12,9 @@ from core.domain.forms import FormKind
 
 MIN_DPI = 200  # below this digits blur: the scanner must be set to 200-300 dpi
 QR_PREFIX = "MYNADESK:"
-DEFAULT_RETENTION_YEARS = 15  # until the city's 文書管理規程 says otherwise per kind (MYNADESK_DOCUMENT_RETENTION)
+DEFAULT_RETENTION_YEARS = (
+    15  # until the city's 文書管理規程 says otherwise per kind (MYNADESK_DOCUMENT_RETENTION)
+)
 
 
 class DocumentKind(StrEnum):
