@@ -1,4 +1,4 @@
-"""A content-addressed file store: each file is kept once, under its sha256, 0600, moved into place atomically.
+"""A content-addressed file store: each file kept once, under its sha256, 0600, moved into place atomically.
 
     <root>/ab/cd/abcd…(64 hex)
 

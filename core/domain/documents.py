@@ -119,13 +119,13 @@ def format_cover_qr(cover: CoverQr) -> str:
 
 
 def format_form_qr(reference: str, kind: str, atena_no: str | None, form_date: date) -> str:
-    """A printed form's QR text: reference, kind, 宛名番号 and the form's date (the index without a lookup)."""
+    """A printed form's QR text: reference, kind, 宛名番号 and the form's date (its index, no lookup)."""
     return f"{QR_PREFIX}FORM:{reference}:{kind}:{atena_no or ''}:{form_date:%Y%m%d}"
 
 
 def parse_qr(text: str) -> CoverQr | FormQr | None:
-    """What a decoded QR says: a cover sheet, a form, or None when it is not MynaDesk's (e.g. a notice number's
-    QR); BadQr when it claims to be MynaDesk's and is malformed."""
+    """What a decoded QR says: a cover sheet, a form, or None when it is not MynaDesk's (e.g. a notice
+    number's QR); BadQr when it claims to be MynaDesk's and is malformed."""
     if not text.startswith(QR_PREFIX):
         return None
     parts = text[len(QR_PREFIX) :].split(":")
@@ -235,7 +235,8 @@ def _page_problems(batch: PlannedBatch) -> list[Problem]:
                 Problem(
                     page.file,
                     page.page,
-                    f"解像度が {page.dpi:.0f} dpi です。{MIN_DPI} dpi 以上(推奨 300 dpi)で読み取り直してください",
+                    f"解像度が {page.dpi:.0f} dpi です。"
+                    f"{MIN_DPI} dpi 以上(推奨 300 dpi)で読み取り直してください",
                     f"scanned at {page.dpi:.0f} dpi; scan again at {MIN_DPI} dpi or more (300 recommended)",
                 )
             )
@@ -256,7 +257,8 @@ def _count_problems(batch: PlannedBatch) -> list[Problem]:
             batch.cover.page,
             f"表紙の枚数は {expected} 枚ですが、白紙を除いて {found} 枚でした。抜けや重なりを確かめて"
             "読み取り直してください",
-            f"the cover says {expected} sheets, {found} were found (blank pages left out); look for missing or "
+            f"the cover says {expected} sheets, {found} were found (blank pages left out); "
+            "look for missing or "
             "double-fed sheets and scan again",
         )
     ]

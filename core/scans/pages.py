@@ -19,12 +19,13 @@ RENDER_DPI = 300  # a PDF page that is not one scanned image is rendered at this
 BLANK_INK = 0.002  # a page with less than 0.2 % inked cells (noise and dust averaged away) is blank
 
 
-class UnreadableScan(DomainError):
+class UnreadableScan(DomainError):  # noqa: N818 - named for what staff see
     """The file is not a PDF or TIFF MynaDesk can read (corrupt, truncated, or something else)."""
 
     def __init__(self, name: str, reason: str) -> None:
         super().__init__(
-            f"ファイルを読めません(壊れているか、PDF/TIFF ではありません): {reason}。スキャナーから出力し直してください",
+            f"ファイルを読めません(壊れているか、PDF/TIFF ではありません): {reason}。"
+            "スキャナーから出力し直してください",
             f"cannot read the file (corrupt, or not a PDF/TIFF): {reason}; export it from the scanner again",
         )
         self.name = name
@@ -91,7 +92,7 @@ def _pdf_pages(data: bytes) -> list[PageImage]:
             images = list(page.get_images().values())
             width_pt = float(page.mediabox[2]) - float(page.mediabox[0])
             if len(images) == 1:
-                image = pikepdf.PdfImage(images[0]).as_pil_image()
+                image = pikepdf.PdfImage(images[0]).as_pil_image()  # type: ignore[arg-type]
                 image.load()
                 pages.append(PageImage(image, image.width / (width_pt / 72)))
             else:
@@ -102,7 +103,8 @@ def _pdf_pages(data: bytes) -> list[PageImage]:
 def _render(data: bytes, number: int) -> Image.Image:
     document = pypdfium2.PdfDocument(data)
     try:
-        return document[number].render(scale=RENDER_DPI / 72, grayscale=True).to_pil()
+        image: Image.Image = document[number].render(scale=RENDER_DPI / 72, grayscale=True).to_pil()
+        return image
     finally:
         document.close()
 
@@ -132,5 +134,7 @@ def has_photo(image: Image.Image) -> bool:
 
 def qr_texts(image: Image.Image) -> list[str]:
     """The texts of every QR code found on the page (any angle)."""
-    found = zxingcpp.read_barcodes(grey(image), formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(
+        grey(image), formats=zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCode])
+    )
     return [code.text for code in found if code.valid]

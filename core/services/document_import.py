@@ -164,7 +164,8 @@ def _cover_problems(session: Session, page: ScannedPage, cover: CoverQr) -> list
         return [
             _problem(
                 page,
-                f"バッチ {reference} は取込済みです({stored.imported_by}, {stored.imported_at:%Y-%m-%d %H:%M})",
+                f"バッチ {reference} は取込済みです"
+                f"({stored.imported_by}, {stored.imported_at:%Y-%m-%d %H:%M})",
                 f"batch {reference} was imported already",
             )
         ]
@@ -226,7 +227,8 @@ def _duplicate_problems(
                 Problem(
                     file.path.name,
                     None,
-                    f"同じファイルを取込済みです: {known.file_name}(バッチ {batch_reference(known.batch_id)})",
+                    f"同じファイルを取込済みです: {known.file_name}"
+                    f"(バッチ {batch_reference(known.batch_id)})",
                     f"the same file was imported already: {known.file_name} "
                     f"(batch {batch_reference(known.batch_id)})",
                 )
@@ -402,9 +404,9 @@ def _document_for(
         session.add(document)
         return document
     form = session.get_one(FilledForm, qr.form_id)
-    document = session.scalar(select(Document).where(Document.filled_form_id == form.id))
-    if document is None:
-        document = Document(filled_form_id=form.id, created_by=actor, created_at=now)
+    found = session.scalar(select(Document).where(Document.filled_form_id == form.id))
+    document = found or Document(filled_form_id=form.id, created_by=actor, created_at=now)
+    if found is None:
         session.add(document)
     card = form.form_values.get("card") or {}
     document.kind = form.kind

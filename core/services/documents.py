@@ -1,5 +1,6 @@
 """The document store's use cases (イメージ管理): cover sheets, printed forms kept at once, search and view
-(audited), the indexing queue with double entry, and retention. Importing scans: core.services.document_import.
+(audited), the indexing queue with double entry, and retention. Importing scans is
+core.services.document_import.
 
 Services take a Session and never commit; files are written through a core.filestore.FileStore before the
 caller commits (inside `store.written()`), and removed only after the rows that named them are gone.
@@ -113,7 +114,7 @@ def _compact(column: object) -> object:
     return func.translate(column, " \u3000", "")
 
 
-def _filtered(query: DocumentQuery) -> Select[tuple[Document]]:
+def _filtered(query: DocumentQuery) -> Select[Document]:
     statement = select(Document)
     if query.atena_no:
         statement = statement.where(Document.atena_no == query.atena_no.strip())
@@ -213,10 +214,13 @@ def enter_index(
     document = session.get(Document, document_id, with_for_update=True)
     if document is None or document.status != DocumentStatus.NEEDS_INDEX:
         reference = document_reference(document_id)
-        raise DocumentError(f"書類 {reference} は索引待ちではありません", f"{reference} is not waiting for an index")
+        raise DocumentError(
+            f"書類 {reference} は索引待ちではありません", f"{reference} is not waiting for an index"
+        )
     if session.get(Resident, entry.atena_no) is None:
         raise DocumentError(
-            f"宛名番号 {entry.atena_no} は住民記録にありません", f"the atena number {entry.atena_no} is unknown"
+            f"宛名番号 {entry.atena_no} は住民記録にありません",
+            f"the atena number {entry.atena_no} is unknown",
         )
     earlier = list(session.scalars(select(IndexEntryRow).where(IndexEntryRow.document_id == document.id)))
     session.add(
@@ -369,7 +373,9 @@ def batch_summary(session: Session, batch_id: int) -> dict[str, object]:
     batch = session.get_one(Batch, batch_id)
     counts = dict(
         session.execute(
-            select(Document.status, func.count()).where(Document.batch_id == batch_id).group_by(Document.status)
+            select(Document.status, func.count())
+            .where(Document.batch_id == batch_id)
+            .group_by(Document.status)
         ).tuples()
     )
     return {

@@ -15,7 +15,9 @@ from core.domain.booking import TOKYO
 from core.domain.documents import DocumentKind, batch_reference, document_kind, document_reference
 from core.domain.errors import DomainError
 
-app = typer.Typer(help="書類イメージ / scanned documents: cover sheets, import, retention.", no_args_is_help=True)
+app = typer.Typer(
+    help="書類イメージ / scanned documents: cover sheets, import, retention.", no_args_is_help=True
+)
 console = Console()
 err_console = Console(stderr=True)
 KINDS = ", ".join(f"{k.value} ({k.label_ja})" for k in DocumentKind)
@@ -75,7 +77,9 @@ def docs_import(
     except DomainError as error:
         raise _fail(error) from error
     if report.held:
-        err_console.print(f"[bold red]保留 / held:[/] {folder} — 何も取り込んでいません / nothing was imported")
+        err_console.print(
+            f"[bold red]保留 / held:[/] {folder} — 何も取り込んでいません / nothing was imported"
+        )
         for problem in report.problems:
             err_console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2)
@@ -111,15 +115,20 @@ def docs_expire(
         for item in expired:
             d = item.document
             table.add_row(
-                document_reference(d.id), DocumentKind(d.kind).label_ja, d.atena_no or "",
-                str(d.form_date or ""), str(item.kept_until),
+                document_reference(d.id),
+                DocumentKind(d.kind).label_ja,
+                d.atena_no or "",
+                str(d.form_date or ""),
+                str(item.kept_until),
             )
         files = delete_expired(session, expired, retention, actor=staff, now=now) if apply else []
     console.print(table)
     if apply:
         with factory.begin() as session:
             removed = remove_unreferenced(session, FileStore(settings.documents_dir), files)
-        console.print(f"[green]削除しました / deleted:[/] {len(expired)} 件 / documents, {removed} ファイル / files")
+        console.print(
+            f"[green]削除しました / deleted:[/] {len(expired)} 件 / documents, {removed} ファイル / files"
+        )
     else:
         console.print(f"{len(expired)} 件 / documents (--apply で削除 / --apply deletes them)")
 
@@ -141,12 +150,23 @@ def docs_list(
         atena_no=person, batch=batch, status=DocumentStatus.NEEDS_INDEX if queue else None, limit=1000
     )
     table = Table(title="書類 / documents")
-    for column in ("書類 / document", "種類 / kind", "状態 / status", "宛名番号", "日付 / date", "バッチ / batch"):
+    for column in (
+        "書類 / document",
+        "種類 / kind",
+        "状態 / status",
+        "宛名番号",
+        "日付 / date",
+        "バッチ / batch",
+    ):
         table.add_column(column)
     with session_factory(Settings.from_env(), "app").begin() as session:
         for d in search_documents(session, query, actor=Actor(staff)):
             table.add_row(
-                document_reference(d.id), DocumentKind(d.kind).label_ja, d.status, d.atena_no or "",
-                str(d.form_date or ""), batch_reference(d.batch_id) if d.batch_id else "",
+                document_reference(d.id),
+                DocumentKind(d.kind).label_ja,
+                d.status,
+                d.atena_no or "",
+                str(d.form_date or ""),
+                batch_reference(d.batch_id) if d.batch_id else "",
             )
     console.print(table)

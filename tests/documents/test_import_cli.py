@@ -109,7 +109,11 @@ def test_qr_sheets_land_with_their_index_and_the_rest_wait_for_indexing(
     waiting = [r for r in rows if r.status == "needs_index"]
     indexed = by_status["indexed"]
     assert indexed.id == printed.id  # the scan attached to the printed form's document
-    assert (indexed.kind, indexed.atena_no, indexed.notice_no) == ("receipt", HANAKO["atena_no"], "FJS-000123")
+    assert (indexed.kind, indexed.atena_no, indexed.notice_no) == (
+        "receipt",
+        HANAKO["atena_no"],
+        "FJS-000123",
+    )
     assert indexed.form_date == today()
     assert indexed.printed_sha256 == printed.printed_sha256
     assert indexed.encoding == "g4"
@@ -118,20 +122,23 @@ def test_qr_sheets_land_with_their_index_and_the_rest_wait_for_indexing(
     assert all(round(r.dpi) == 300 for r in rows)
     assert audit == 1
     counts, files = _state(docs_db)
-    assert counts["documents"] == before[0]["documents"] + 2 and counts["pages"] == 3
+    assert counts["documents"] == before[0]["documents"] + 2
+    assert counts["pages"] == 3
     for row in rows:
         for digest in (row.archive_sha256, row.thumbnail_sha256):
             path = store / digest[:2] / digest[2:4] / digest
             assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    archive = (store / indexed.archive_sha256[:2] / indexed.archive_sha256[2:4] / indexed.archive_sha256)
+    archive = store / indexed.archive_sha256[:2] / indexed.archive_sha256[2:4] / indexed.archive_sha256
     with pikepdf.open(io.BytesIO(archive.read_bytes())) as pdf:
         meta = pdf.open_metadata()
         assert (meta["pdfaid:part"], meta["pdfaid:conformance"]) == ("2", "B")
         assert len(pdf.Root.OutputIntents) == 1
         image = next(iter(pdf.pages[0].get_images().values()))
         assert [str(f) for f in image.Filter] == ["/CCITTFaxDecode"]  # G4, lossless; never JBIG2
-    thumb = Image.open(store / indexed.thumbnail_sha256[:2] / indexed.thumbnail_sha256[2:4] / indexed.thumbnail_sha256)
-    assert thumb.format == "PNG" and thumb.width == 240
+    thumb = Image.open(
+        store / indexed.thumbnail_sha256[:2] / indexed.thumbnail_sha256[2:4] / indexed.thumbnail_sha256
+    )
+    assert (thumb.format, thumb.width) == ("PNG", 240)
 
     again = _cli(docs_db, "docs", "import", str(scans))
     assert again.exit_code == 2
@@ -189,14 +196,17 @@ def test_a_form_of_a_person_the_register_does_not_know_is_held(
     with engine.begin() as conn:  # a record whose person has left the register since
         form_id = conn.execute(
             text(
-                "INSERT INTO cards.filled_forms (kind, source, subject_atena_no, \"values\", created_by) "
+                'INSERT INTO cards.filled_forms (kind, source, subject_atena_no, "values", created_by) '
                 "VALUES ('receipt', 'register', :atena, CAST(:values AS jsonb), 'S0001') RETURNING id"
             ),
             {"atena": UNKNOWN_ATENA, "values": f'{{"filled_on": "{today()}"}}'},
         ).scalar_one()
     qr = format_form_qr(f"MDF-{form_id:08d}", "receipt", UNKNOWN_ATENA, today())
     folder = _folder(tmp_path)
-    save_tiff_g4([_cover(docs_db, tmp_path, "receipt", 1), scanned(sheet(["受領書"], qr=qr), seed=41)], folder / "x.tif")
+    save_tiff_g4(
+        [_cover(docs_db, tmp_path, "receipt", 1), scanned(sheet(["受領書"], qr=qr), seed=41)],
+        folder / "x.tif",
+    )
     _held(docs_db, folder, f"x.tif p.2: 宛名番号 {UNKNOWN_ATENA} は住民記録にありません")
 
 
@@ -231,11 +241,19 @@ def test_expire_lists_then_deletes_only_documents_past_retention_with_a_record(
     del old, recent
     day = system_clock().date()
     with engine.begin() as conn:
-        ids = conn.execute(text("SELECT id, printed_sha256 FROM documents.documents ORDER BY id DESC LIMIT 2")).all()
+        ids = conn.execute(
+            text("SELECT id, printed_sha256 FROM documents.documents ORDER BY id DESC LIMIT 2")
+        ).all()
         expired_on = date(day.year - 3, day.month, 1)  # kept 2 years: past
         kept_on = add_years(day, -2) + timedelta(days=1)  # kept 2 years: its last day is still to come
-        conn.execute(text("UPDATE documents.documents SET form_date = :d WHERE id = :id"), {"d": expired_on, "id": ids[1].id})
-        conn.execute(text("UPDATE documents.documents SET form_date = :d WHERE id = :id"), {"d": kept_on, "id": ids[0].id})
+        conn.execute(
+            text("UPDATE documents.documents SET form_date = :d WHERE id = :id"),
+            {"d": expired_on, "id": ids[1].id},
+        )
+        conn.execute(
+            text("UPDATE documents.documents SET form_date = :d WHERE id = :id"),
+            {"d": kept_on, "id": ids[0].id},
+        )
     env = {"MYNADESK_DOCUMENT_RETENTION": "*=2"}
     listed = _cli(docs_db, "docs", "expire", **env)
     assert listed.exit_code == 0, listed.output
@@ -247,10 +265,26 @@ def test_expire_lists_then_deletes_only_documents_past_retention_with_a_record(
     applied = _cli(docs_db, "docs", "expire", "--apply", **env)
     assert applied.exit_code == 0, applied.output
     with engine.connect() as conn:
-        left = conn.execute(text("SELECT id FROM documents.documents WHERE id = ANY(:ids)"), {"ids": [r.id for r in ids]}).scalars().all()
-        record = conn.execute(text("SELECT kind, retention_years, files FROM documents.deletions WHERE document_id = :id"), {"id": ids[1].id}).one()
-        audited = conn.execute(text("SELECT count(*) FROM audit.log WHERE action = 'document_expire' AND object_id = :o"), {"o": f"DOC-{ids[1].id:08d}"}).scalar()
+        left = (
+            conn.execute(
+                text("SELECT id FROM documents.documents WHERE id = ANY(:ids)"), {"ids": [r.id for r in ids]}
+            )
+            .scalars()
+            .all()
+        )
+        record = conn.execute(
+            text("SELECT kind, retention_years, files FROM documents.deletions WHERE document_id = :id"),
+            {"id": ids[1].id},
+        ).one()
+        audited = conn.execute(
+            text("SELECT count(*) FROM audit.log WHERE action = 'document_expire' AND object_id = :o"),
+            {"o": f"DOC-{ids[1].id:08d}"},
+        ).scalar()
     assert left == [ids[0].id]
-    assert (record.kind, record.retention_years, record.files["printed"]) == ("receipt", 2, ids[1].printed_sha256)
+    assert (record.kind, record.retention_years, record.files["printed"]) == (
+        "receipt",
+        2,
+        ids[1].printed_sha256,
+    )
     assert audited == 1
     assert not printed.exists()

@@ -1,6 +1,6 @@
-"""Schema `documents`: scanned and printed sheets (イメージ管理) — batches, the scanner's files, documents with
-their index, pages, staff's index entries and the record of deletions. Files live content-addressed on disk
-(core.filestore); every file's sha256 is here."""
+"""Schema `documents`: scanned and printed sheets (イメージ管理) — batches, the scanner's files, documents
+with their index, pages, staff's index entries and the record of deletions. Files live content-addressed
+on disk (core.filestore); every file's sha256 is here."""
 
 from __future__ import annotations
 

@@ -114,7 +114,8 @@ def test_app_role_keeps_documents_but_cannot_rewrite_their_deletions(app: Connec
     deletion = app.execute(
         text(
             "INSERT INTO documents.deletions (document_id, kind, retention_years, kept_until, files, "
-            "deleted_by, deleted_at) VALUES (1, 'receipt', 15, '2020-01-01', '{}', 'S0001', now()) RETURNING id"
+            "deleted_by, deleted_at) VALUES (1, 'receipt', 15, '2020-01-01', '{}', 'S0001', now()) "
+            "RETURNING id"
         )
     ).scalar_one()
     with pytest.raises(ProgrammingError, match="permission denied"):

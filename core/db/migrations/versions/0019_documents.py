@@ -106,9 +106,13 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "status = 'needs_index' OR atena_no IS NOT NULL", name=op.f("ck_documents_indexed_has_atena")
         ),
-        sa.ForeignKeyConstraint(["batch_id"], [f"{S}.batches.id"], name=op.f("fk_documents_batch_id_batches")),
         sa.ForeignKeyConstraint(
-            ["filled_form_id"], ["cards.filled_forms.id"], name=op.f("fk_documents_filled_form_id_filled_forms")
+            ["batch_id"], [f"{S}.batches.id"], name=op.f("fk_documents_batch_id_batches")
+        ),
+        sa.ForeignKeyConstraint(
+            ["filled_form_id"],
+            ["cards.filled_forms.id"],
+            name=op.f("fk_documents_filled_form_id_filled_forms"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_documents")),
         sa.UniqueConstraint("filled_form_id", name=op.f("uq_documents_filled_form_id")),
