@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.domain.documents import Retention, parse_retention
 from core.domain.errors import DomainError
 from core.paths import DataLayout
 
@@ -244,6 +245,29 @@ class ServiceLevelSettings:
         )
 
 
+# --- Document store (issue 17): where the files go and how long each kind is kept ---
+@dataclass(frozen=True)
+class DocumentSettings:
+    """MYNADESK_DOCUMENTS_DIR (default <data dir>/documents) and MYNADESK_DOCUMENT_RETENTION
+    (`receipt=10,application=15,*=15`: years after the form's date, per kind; `*` for the rest)."""
+
+    directory: Path | None = None
+    retention: Retention = field(default_factory=Retention)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> DocumentSettings:
+        """The document store's settings."""
+        directory = env.get("MYNADESK_DOCUMENTS_DIR")
+        try:
+            retention = parse_retention(env.get("MYNADESK_DOCUMENT_RETENTION") or "")
+        except DomainError as error:
+            raise ConfigError(
+                f"MYNADESK_DOCUMENT_RETENTION: {error.message_ja}",
+                f"MYNADESK_DOCUMENT_RETENTION: {error.message_en}",
+            ) from error
+        return cls(Path(directory).expanduser().resolve() if directory else None, retention)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything MynaDesk reads from its environment."""
@@ -269,6 +293,7 @@ class Settings:
     backup: BackupSettings = field(default_factory=BackupSettings)
     sla: SlaSettings = field(default_factory=SlaSettings)
     service_levels: ServiceLevelSettings = field(default_factory=ServiceLevelSettings)
+    documents: DocumentSettings = field(default_factory=DocumentSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -288,6 +313,7 @@ class Settings:
             backup=BackupSettings.from_env(env),
             sla=SlaSettings.from_env(env),
             service_levels=ServiceLevelSettings.from_env(env),
+            documents=DocumentSettings.from_env(env),
         )
 
     @property
@@ -304,3 +330,8 @@ class Settings:
     def backup_dir(self) -> Path:
         """Where base backups (base/) and archived WAL (wal/) go: MYNADESK_BACKUP_DIR or DATA/backups."""
         return self.backup.directory or self.layout.backups
+
+    @property
+    def documents_dir(self) -> Path:
+        """Where the document store keeps its files: MYNADESK_DOCUMENTS_DIR or DATA/documents."""
+        return self.documents.directory or self.layout.documents

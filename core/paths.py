@@ -8,7 +8,7 @@
         register/   extracts pulled from the city's server: inbox/, loaded/, errors/ (with their reports)
         generated/  synthetic input files (`make demo`)
         backups/    database backups
-        documents/  documents kept for residents' files
+        documents/  the document store's files, content-addressed (core.filestore; MYNADESK_DOCUMENTS_DIR)
 
 Everything here but the data dir itself holds personal data or secrets: folders are made 0700 (`private_dir`),
 files 0600 (`private_file`). The data dir keeps the mode it has: the embedded server's own OS user
@@ -84,7 +84,7 @@ class DataLayout:
 
     @property
     def documents(self) -> Path:
-        """Documents kept for residents' files."""
+        """The document store's scanned and printed sheets, by sha256 (unless MYNADESK_DOCUMENTS_DIR)."""
         return self.root / "documents"
 
     @property

@@ -16,6 +16,7 @@ from mynadesk.commands import (
     console,
     data,
     db,
+    docs,
     etl,
     forms,
     migrate,
@@ -49,6 +50,7 @@ app.add_typer(staff.app, name="staff")
 app.add_typer(site.app, name="site")
 app.add_typer(reader.app, name="reader")
 app.add_typer(forms.app, name="forms")
+app.add_typer(docs.app, name="docs")
 app.add_typer(etl.app, name="etl")
 app.add_typer(migrate.app, name="migrate")
 app.add_typer(backup.app, name="backup")

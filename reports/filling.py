@@ -76,7 +76,9 @@ def fill_form(
         client_addr=client_addr,
     )
     reference = form_reference(record.id)
-    pdf = render_form(values, reference, staff=actor, printed=moment, source=source)
+    pdf = render_form(
+        values, reference, staff=actor, printed=moment, source=source, atena_no=resident.atena_no
+    )
     return FilledFormResult(record.id, reference, pdf)
 
 
@@ -92,5 +94,6 @@ def reprint_form(
         printed=datetime.fromisoformat(form.form_values["printed_at"]),
         source=FormSource(form.source),
         reprinted=now.astimezone(TOKYO),
+        atena_no=form.subject_atena_no,
     )
     return FilledFormResult(form.id, form_reference(form.id), pdf)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from core.domain.documents import format_form_qr
 from core.domain.forms import FormKind, FormSource
 from core.domain.identity import Match, PersonFace, compare_identity
 from reports.jp import wareki_with_western
@@ -112,8 +113,10 @@ def render_form(
     printed: datetime,
     source: FormSource,
     reprinted: datetime | None = None,
+    atena_no: str | None = None,
 ) -> bytes:
-    """The form's PDF: the stored values, its reference and QR code, the staff member and the time."""
+    """The form's PDF: the stored values, its reference and QR code (reference, kind, 宛名番号, date: the
+    document store indexes the scanned sheet from it), the staff member and the time."""
     kind = FormKind(values["kind"])
     card = values.get("card") or {}
     context = {
@@ -122,7 +125,9 @@ def render_form(
         "title_ja": kind.label_ja,
         "title_en": kind.label_en,
         "reference": reference,
-        "qr": qr_data_uri(f"MYNADESK:FORM:{reference}"),
+        "qr": qr_data_uri(
+            format_form_qr(reference, kind.value, atena_no, date.fromisoformat(values["filled_on"]))
+        ),
         "notice_qr": qr_data_uri(card["notice_no"]) if card.get("notice_no") else None,
         "staff": staff,
         "printed": printed,

@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,8 +35,11 @@ def forms_db(server_url: URL) -> Iterator[tuple[URL, Engine]]:
     engine.dispose()
 
 
+DOCUMENTS_DIR = tempfile.mkdtemp(prefix="mynadesk-forms-documents-")  # the printed forms' copies
+
+
 def _forms(url: URL, *args: str, pin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = process_env(url, COLUMNS="200")
+    env = process_env(url, COLUMNS="200", MYNADESK_DOCUMENTS_DIR=DOCUMENTS_DIR)
     return subprocess.run(
         [sys.executable, "-m", "mynadesk", "forms", "render", *args],
         input=pin,

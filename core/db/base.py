@@ -15,7 +15,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-SCHEMAS = ("register", "cards", "booking", "staff", "audit", "ops")
+SCHEMAS = ("register", "cards", "booking", "staff", "audit", "ops", "documents")
 
 
 class Base(DeclarativeBase):

@@ -60,8 +60,9 @@ def form_reference(form_id: int) -> str:
 
 
 def parse_form_reference(reference: str) -> int | None:
-    """The filled form's id from its printed reference (`MDF-00000042` → 42), or None when malformed."""
-    text = reference.strip().upper().removeprefix("MYNADESK:FORM:")
+    """The filled form's id from its printed reference or QR text (`MDF-00000042` → 42; the QR's kind,
+    宛名番号 and date after the reference are ignored), or None when malformed."""
+    text = reference.strip().upper().removeprefix("MYNADESK:FORM:").split(":")[0]
     if not text.startswith("MDF-") or not text[4:].isdigit():
         return None
     return int(text[4:])

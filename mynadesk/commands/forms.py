@@ -72,11 +72,16 @@ def _fill(
 ) -> str:
     from core.clock import system_clock
     from core.db.engine import session_factory
+    from core.filestore import FileStore
     from core.services.audit import Actor, record_card_read
+    from core.services.documents import store_printed_form
     from reports.filling import fill_form
 
     terminal = socket.gethostname()
-    with session_factory(Settings.from_env(), "app").begin() as session:
+    settings = Settings.from_env()
+    store = FileStore(settings.documents_dir)
+    now = system_clock()
+    with store.written(), session_factory(settings, "app").begin() as session:
         if outcome is not None:
             record_card_read(session, Actor(staff, terminal=terminal), outcome, subject_atena_no=atena_no)
         result = fill_form(
@@ -86,8 +91,10 @@ def _fill(
             actor=staff,
             card_face=card_face,
             terminal=terminal,
-            now=system_clock(),
+            now=now,
         )
+        # paperless from the counter: the printed form is kept in the document store at once (issue 17)
+        store_printed_form(session, store, result.form_id, result.pdf, actor=staff, now=now)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(result.pdf)  # inside the transaction: no record without its file
     return result.reference

@@ -1,5 +1,5 @@
 """All MynaDesk tables, one module per PostgreSQL schema."""
 
-from core.db.models import audit, booking, cards, forms, ops, register, staff
+from core.db.models import audit, booking, cards, documents, forms, ops, register, staff
 
-__all__ = ["audit", "booking", "cards", "forms", "ops", "register", "staff"]
+__all__ = ["audit", "booking", "cards", "documents", "forms", "ops", "register", "staff"]

@@ -44,6 +44,12 @@ def _insert_audit_entry(conn: Connection) -> int:
         "cards.certificates",
         "staff.users",
         "audit.log",
+        "documents.batches",
+        "documents.source_files",
+        "documents.documents",
+        "documents.pages",
+        "documents.index_entries",
+        "documents.deletions",
     ],
 )
 def test_site_role_is_refused_outside_booking(site: Connection, table: str) -> None:
@@ -101,3 +107,16 @@ def test_even_the_owner_cannot_rewrite_the_audit_log(connection: Connection, sta
     entry = _insert_audit_entry(connection)
     with pytest.raises(DBAPIError, match="append-only"):
         connection.execute(text(statement), {"id": entry})
+
+
+def test_app_role_keeps_documents_but_cannot_rewrite_their_deletions(app: Connection) -> None:
+    assert app.execute(text("SELECT count(*) FROM documents.documents")).scalar_one() >= 0
+    deletion = app.execute(
+        text(
+            "INSERT INTO documents.deletions (document_id, kind, retention_years, kept_until, files, "
+            "deleted_by, deleted_at) VALUES (1, 'receipt', 15, '2020-01-01', '{}', 'S0001', now()) "
+            "RETURNING id"
+        )
+    ).scalar_one()
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        app.execute(text("DELETE FROM documents.deletions WHERE id = :id"), {"id": deletion})
