@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from core.domain.booking import TOKYO
-from core.domain.sla import KINDS, NOT_AVAILABLE, TARGETS, SlaReport
+from core.domain.sla import KINDS, NOT_AVAILABLE, TARGETS, IncidentRow, PlannedRow, SlaPolicy, SlaReport
 from core.services.statistics import workbook
 from reports.charts import availability_chart, response_chart
 from reports.pdf import render_pdf
@@ -26,7 +26,8 @@ def when(moment: datetime | None) -> str:
     return f"{local.month}/{local.day} {local:%H:%M}"
 
 
-def _minutes(value: float | None) -> str:
+def minutes(value: float | None) -> str:
+    """`60`, `12.5` or `—`."""
     if value is None:
         return "—"
     return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
@@ -39,6 +40,25 @@ def _data_uri(png: bytes) -> str:
 def met_text(flag: bool | None) -> str:
     """達成 / 未達成, or — without a value or a target."""
     return {True: "達成", False: "未達成", None: "—"}[flag]
+
+
+def treatment(row: IncidentRow | PlannedRow, policy: SlaPolicy) -> str:
+    """How a stop counts in サービス稼働率 and why (the same words in the PDF, the XLSX and the console)."""
+    if isinstance(row, IncidentRow):
+        return "停止時間に含む(障害)"
+    if row.notice_days is None:
+        return "停止時間に含む(事前の告知なし)"
+    notice = f"{minutes(row.notice_days)}日前に告知"
+    if row.excluded:
+        return f"除外({notice}、{policy.notice_days}日以上前)"
+    return f"停止時間に含む({notice}、{policy.notice_days}日未満)"
+
+
+def notify_text(row: IncidentRow) -> str:
+    """`20分(1時間以内)`, `75分(超過)` or `未通知`: how soon the outage was notified."""
+    if row.notify_minutes is None:
+        return "未通知"
+    return f"{minutes(row.notify_minutes)}分({'期限内' if row.notified_in_time else '超過'})"
 
 
 def title(result: SlaReport) -> str:
@@ -72,8 +92,9 @@ def context(result: SlaReport, printed: datetime) -> dict[str, Any]:
         "period": period(result),
         "charts": charts,
         "when": when,
-        "minutes": _minutes,
+        "minutes": minutes,
         "met": met_text,
+        "treatment": treatment,
         "targets": TARGET_NAMES,
         "kinds": KINDS,
         "not_available": NOT_AVAILABLE,
@@ -154,6 +175,7 @@ def frames(result: SlaReport) -> dict[str, pd.DataFrame]:
                     "告知期間(日)": r.notice_days,
                     "月内の時間(分)": r.minutes_in_month,
                     "停止時間から除外": "はい" if r.excluded else "いいえ",
+                    "扱い": treatment(r, result.policy),
                 }
                 for r in result.planned
             ]

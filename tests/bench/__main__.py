@@ -20,6 +20,7 @@ BENCHMARKS = {
     "console-browser": "tests.bench.console_browser",
     "backup": "tests.bench.backup",
     "request_recording": "tests.bench.request_recording",
+    "probes": "tests.bench.probes",
     "audit": "tests.bench.audit_verify",
     "failover": "tests.bench.failover",
 }

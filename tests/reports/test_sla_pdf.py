@@ -56,8 +56,8 @@ def test_the_pdf_has_the_figures_in_japanese_and_the_charts_as_images(tmp_path: 
         "基準応答時間達成率",
         "定時バックアップ率",
         "93.333%",  # 28 ÷ 30
-        "除外(30日以上前に告知)",
-        "停止時間に含む",
+        "除外(31日前に告知、30日以上前)",  # announced 31 days ahead
+        "停止時間に含む(10日前に告知、30日未満)",  # 10 days ahead
         "412.5",  # the drill's RTO
     ):
         assert words in text.replace("\n", " "), words
