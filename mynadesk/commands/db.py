@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from core.config import Settings
+from mynadesk.commands import cluster
 
 app = typer.Typer(help="データベース / database: migrations and status.", no_args_is_help=True)
 console = Console()
@@ -65,6 +66,7 @@ def db_stop() -> None:
 
 standby_app = typer.Typer(help="スタンバイ / streaming standby of the embedded server.", no_args_is_help=True)
 app.add_typer(standby_app, name="standby")
+app.add_typer(cluster.app, name="cluster")
 
 
 def _embedded_settings() -> Settings:
