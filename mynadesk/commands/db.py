@@ -54,11 +54,19 @@ def db_status() -> None:
 def db_stop() -> None:
     """組込み PostgreSQL を停止する / stop the embedded PostgreSQL."""
     from core.db.embedded import stop_embedded
+    from core.ops.cluster_state import load_state
 
     settings = Settings.from_env()
     if not settings.embedded:
         error = ValueError("外部サーバーは停止しません / an external server is not ours to stop")
         console.print(f"[bold red]エラー / error:[/] {error}")
+        raise typer.Exit(2)
+    state = load_state(settings.data_dir)
+    if state is not None and state.patroni:  # pg_ctl stop would only make Patroni restart it or fail over
+        console.print(
+            "[bold red]エラー / error:[/] Patroni が管理しています (`mynadesk db cluster stop`)"
+            " / Patroni manages the server: use `mynadesk db cluster stop`"
+        )
         raise typer.Exit(2)
     stopped = stop_embedded(settings.layout.pg)
     console.print("停止しました / stopped" if stopped else "起動していません / not running")

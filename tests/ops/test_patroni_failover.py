@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
 from core.config import Settings
 from core.db.engine import database_url
 from core.db.migrate import upgrade
+from core.ops.cluster_state import ClusterState, Node, load_state, save_state
 from core.ops.patroni import (
     MemberStatus,
     cluster_members,
@@ -27,7 +29,8 @@ from core.ops.patroni import (
     start_node,
     stop_cluster,
 )
-from core.ops.patroni_config import TTL, PatroniSetup, load_setup
+from core.ops.patroni_config import TTL, PatroniNode, PatroniSetup, load_setup
+from core.ops.standby import StandbyError, failover, rejoin
 from core.services.tokens import hash_token
 from tests.ops.conftest import kill_server, wait_for
 from tests.ops.test_failover_bookings import Bookers, _cert_slots, outcome, report
@@ -57,35 +60,48 @@ def _follows(settings: Settings, name: str, leader_name: str) -> bool:
     return node.state == "streaming" and node.role != "leader" and node.timeline == lead.timeline
 
 
+@contextmanager
+def running_cluster(settings: Settings) -> Iterator[PatroniSetup]:
+    """SETTINGS' migrated data dir handed to a two-node synchronous Patroni cluster, running until the end."""
+    setup = init_cluster(settings, 2, synchronous=True)
+    try:
+        start_cluster(settings)
+        replica = setup.nodes[1].name
+        wait_for(lambda: _member(settings, replica).role == "sync_standby", 120)
+        yield setup
+    finally:
+        stop_cluster(settings)
+
+
+def kill_leader(setup: PatroniSetup) -> tuple[PatroniNode, float, int]:
+    """SIGKILL the leader's Patroni, then every process of its PostgreSQL: the node, when the last died, and
+    how many server processes there were."""
+    old = setup.node(str(leader(setup)))
+    patroni = patroni_process(old)
+    assert patroni is not None
+    patroni.kill()  # first: a live Patroni would restart its PostgreSQL
+    patroni.wait(10)
+    killed, victims = kill_server(old.pgdata)
+    return old, killed, victims
+
+
 @pytest.fixture
 def cluster(settings: Settings) -> Iterator[tuple[PatroniSetup, list[int]]]:
     """A seeded data dir handed to a running two-node synchronous Patroni cluster; bookable slots."""
     require_etcd()
     upgrade(database_url(settings, "owner"))
     slot_ids = _cert_slots(settings)
-    setup = init_cluster(settings, 2, synchronous=True)
-    try:
-        start_cluster(settings)
-        replica = setup.nodes[1].name
-        wait_for(lambda: _member(settings, replica).role == "sync_standby", 120)
+    with running_cluster(settings) as setup:
         yield setup, slot_ids
-    finally:
-        stop_cluster(settings)
 
 
 def test_patroni_promotes_the_replica_without_losing_an_acknowledged_booking(
     settings: Settings, cluster: tuple[PatroniSetup, list[int]]
 ) -> None:
     setup, slot_ids = cluster
-    old = setup.node(str(leader(setup)))
-
     with Bookers(settings, slot_ids) as bookers:
         wait_for(lambda: len(bookers.done) >= 30, 60)
-        patroni = patroni_process(old)
-        assert patroni is not None
-        patroni.kill()  # first: a live Patroni would restart its PostgreSQL
-        patroni.wait(10)
-        killed, victims = kill_server(old.pgdata)
+        old, killed, victims = kill_leader(setup)
         wait_for(lambda: len(bookers.sent_after(killed)) >= 30, 3 * TTL)
     rto = min(a.at for a in bookers.sent_after(killed)) - killed
     new = leader(setup)
@@ -107,3 +123,13 @@ def test_patroni_promotes_the_replica_without_losing_an_acknowledged_booking(
     rewound = "pg_rewind" in old.log.read_text(encoding="utf-8", errors="replace")
     print(f"{old.name} rejoined as a replica of {new} (pg_rewind used: {rewound})")
     assert load_setup(settings.layout.cluster) == setup
+
+
+def test_the_manual_failover_refuses_a_cluster_patroni_manages(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True)
+    node = Node("node5440", settings.layout.pg, 5440, settings.layout.run / "node5440")
+    save_state(settings.data_dir, ClusterState(node.name, (node,), synchronous=True, patroni=True))
+    for command in (failover, rejoin):
+        with pytest.raises(StandbyError, match="Patroni"):
+            command(settings)
+    assert load_state(settings.data_dir) == ClusterState(node.name, (node,), True, True)  # nothing changed
