@@ -8,6 +8,7 @@
         register/   extracts pulled from the city's server: inbox/, loaded/, errors/ (with their reports)
         generated/  synthetic input files (`make demo`)
         backups/    database backups
+        cluster/    Patroni's nodes (config, logs, replica data dirs) and the loopback etcd (`db cluster`)
         documents/  the document store's files, content-addressed (core.filestore; MYNADESK_DOCUMENTS_DIR)
 
 Everything here but the data dir itself holds personal data or secrets: folders are made 0700 (`private_dir`),
@@ -81,6 +82,11 @@ class DataLayout:
     def backups(self) -> Path:
         """Database backups."""
         return self.root / "backups"
+
+    @property
+    def cluster(self) -> Path:
+        """The Patroni cluster on this machine: one folder per node and the loopback etcd."""
+        return self.root / "cluster"
 
     @property
     def documents(self) -> Path:

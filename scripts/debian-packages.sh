@@ -8,6 +8,7 @@ base=(python3 python3-venv python3-dev gcc make libpcsclite-dev swig)
 test_extra=(
   chromium chromium-driver fonts-noto-cjk openssl
   pcscd vsmartcard-vpcd poppler-utils fonts-ipaexfont-gothic fonts-ipaexfont-mincho
+  etcd-server  # Patroni's consensus store on loopback (`mynadesk db cluster`, tests/ops/test_patroni_failover.py)
 )
 case "$group" in
   base) wanted=("${base[@]}") ;;

@@ -39,9 +39,10 @@ class Node:
 class ClusterState:
     """The members of the cluster and which one is the primary."""
 
-    primary: str
+    primary: str  # with Patroni: the first leader; who leads now is Patroni's to say (`db cluster status`)
     nodes: tuple[Node, ...]
     synchronous: bool = False
+    patroni: bool = False  # Patroni fails over by itself: the manual failover and rejoin refuse
 
     def node(self, name: str) -> Node:
         """The node called NAME."""
@@ -86,7 +87,9 @@ def load_state(data_dir: Path) -> ClusterState | None:
         Node(item["name"], Path(item["pgdata"]), int(item["port"]), Path(item["socket_dir"]))
         for item in raw["nodes"]
     )
-    return ClusterState(raw["primary"], nodes, bool(raw.get("synchronous", False)))
+    return ClusterState(
+        raw["primary"], nodes, bool(raw.get("synchronous", False)), bool(raw.get("patroni", False))
+    )
 
 
 def save_state(data_dir: Path, state: ClusterState) -> None:
@@ -94,6 +97,7 @@ def save_state(data_dir: Path, state: ClusterState) -> None:
     raw = {
         "primary": state.primary,
         "synchronous": state.synchronous,
+        "patroni": state.patroni,
         "nodes": [
             {**asdict(node), "pgdata": str(node.pgdata), "socket_dir": str(node.socket_dir)}
             for node in state.nodes

@@ -158,9 +158,18 @@ def _embedded_primary(settings: Settings) -> Node:
     return Node(node_name(port), settings.layout.pg, port, socket_dir)
 
 
+def _refuse_patroni(state: ClusterState | None) -> None:
+    if state is not None and state.patroni:
+        raise StandbyError(
+            "このクラスターは Patroni が管理しています (`mynadesk db cluster status`)。何も変更していません",
+            "Patroni manages this cluster (`mynadesk db cluster status`); nothing was changed",
+        )
+
+
 def current_state(settings: Settings) -> ClusterState:
     """The saved state, or a one-node cluster of the embedded server (started if needed)."""
     state = load_state(settings.data_dir)
+    _refuse_patroni(state)
     if state is not None:
         return state
     primary = _embedded_primary(settings)
@@ -278,6 +287,7 @@ def failover(settings: Settings) -> FailoverReport:
     synchronous_standby_names on the new primary so that its commits do not wait for a standby it lacks."""
     started = time.monotonic()
     state = load_state(settings.data_dir)
+    _refuse_patroni(state)
     password = owner_password(settings.layout.pg)
     standbys = [node for node in (state.others if state else ()) if _in_recovery(node, password) is True]
     if state is None or not standbys:
@@ -303,6 +313,7 @@ def failover(settings: Settings) -> FailoverReport:
 def rejoin(settings: Settings) -> Node:
     """Bring the fenced old primary back as a standby of the current primary: pg_rewind, then stream."""
     state = load_state(settings.data_dir)
+    _refuse_patroni(state)
     password = owner_password(settings.layout.pg)
     if state is None or _in_recovery(state.primary_node, password) is not False:
         raise StandbyError(

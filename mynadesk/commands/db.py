@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from core.config import Settings
+from mynadesk.commands import cluster
 
 app = typer.Typer(help="データベース / database: migrations and status.", no_args_is_help=True)
 console = Console()
@@ -53,11 +54,19 @@ def db_status() -> None:
 def db_stop() -> None:
     """組込み PostgreSQL を停止する / stop the embedded PostgreSQL."""
     from core.db.embedded import stop_embedded
+    from core.ops.cluster_state import load_state
 
     settings = Settings.from_env()
     if not settings.embedded:
         error = ValueError("外部サーバーは停止しません / an external server is not ours to stop")
         console.print(f"[bold red]エラー / error:[/] {error}")
+        raise typer.Exit(2)
+    state = load_state(settings.data_dir)
+    if state is not None and state.patroni:  # pg_ctl stop would only make Patroni restart it or fail over
+        console.print(
+            "[bold red]エラー / error:[/] Patroni が管理しています (`mynadesk db cluster stop`)"
+            " / Patroni manages the server: use `mynadesk db cluster stop`"
+        )
         raise typer.Exit(2)
     stopped = stop_embedded(settings.layout.pg)
     console.print("停止しました / stopped" if stopped else "起動していません / not running")
@@ -65,6 +74,7 @@ def db_stop() -> None:
 
 standby_app = typer.Typer(help="スタンバイ / streaming standby of the embedded server.", no_args_is_help=True)
 app.add_typer(standby_app, name="standby")
+app.add_typer(cluster.app, name="cluster")
 
 
 def _embedded_settings() -> Settings:

@@ -135,24 +135,11 @@ def _cert_slots(settings: Settings) -> list[int]:
     return ids
 
 
-def test_bookings_through_a_failover_are_each_made_once_and_none_is_lost(settings: Settings) -> None:
-    upgrade(database_url(settings, "owner"))
-    slot_ids = _cert_slots(settings)
-    assert len(slot_ids) >= 10
-    create_standby(settings, 5434, synchronous=True)
-    state = load_state(settings.data_dir)
-    assert state is not None
-    old = state.primary_node
-
-    with Bookers(settings, slot_ids) as bookers:
-        wait_for(lambda: len(bookers.done) >= 30, 60)
-        killed, _ = kill_server(old.pgdata)
-        failover(settings)
-        wait_for(lambda: len(bookers.sent_after(killed)) >= 30, 60)
-    first_after = min(a.at for a in bookers.sent_after(killed))
-
+def outcome(settings: Settings, bookers: Bookers) -> tuple[dict[str, int], int, int]:
+    """On the node the multi-host URL reaches (the primary): the acknowledged attempts' keys found (key hash →
+    reservation), how many bookings exist, and how many slots' seat counts disagree with their bookings."""
     keys = [hash_token(a.key) for a in bookers.done]
-    owner = engine_for(settings, "owner")  # the multi-host URL: the new primary
+    owner = engine_for(settings, "owner")
     with owner.connect() as conn:
         stored = dict(
             conn.execute(
@@ -170,13 +157,38 @@ def test_bookings_through_a_failover_are_each_made_once_and_none_is_lost(setting
             )
         ).scalar_one()
     owner.dispose()
+    return stored, bookings, overbooked
+
+
+def report(bookers: Bookers, stored: dict[str, int]) -> str:
+    """What the clients saw: acknowledged, found again, resent after no answer and how those ended."""
     resent = [a for a in bookers.done if a.unanswered]
-    print(
-        f"\nbookings acknowledged {len(bookers.done)}, lost 0 of them: {len(stored) == len(keys)};"
+    return (
+        f"bookings acknowledged {len(bookers.done)}, all found: {len(stored) == len(bookers.done)};"
         f" sent again after no answer {len(resent)}: {sum(a.replayed for a in resent)} had been booked"
         f" (found by key), {sum(not a.replayed for a in resent)} were booked by the resend;"
-        f" holds without answer {bookers.lost_holds}; RTO (kill → first booking) {first_after - killed:.2f} s"
+        f" holds without answer {bookers.lost_holds}"
     )
+
+
+def test_bookings_through_a_failover_are_each_made_once_and_none_is_lost(settings: Settings) -> None:
+    upgrade(database_url(settings, "owner"))
+    slot_ids = _cert_slots(settings)
+    assert len(slot_ids) >= 10
+    create_standby(settings, 5434, synchronous=True)
+    state = load_state(settings.data_dir)
+    assert state is not None
+    old = state.primary_node
+
+    with Bookers(settings, slot_ids) as bookers:
+        wait_for(lambda: len(bookers.done) >= 30, 60)
+        killed, _ = kill_server(old.pgdata)
+        failover(settings)
+        wait_for(lambda: len(bookers.sent_after(killed)) >= 30, 60)
+    first_after = min(a.at for a in bookers.sent_after(killed))
+
+    stored, bookings, overbooked = outcome(settings, bookers)
+    print(f"\n{report(bookers, stored)}; RTO (kill → first booking) {first_after - killed:.2f} s")
     assert stored == {
         hash_token(a.key): a.reservation_id for a in bookers.done
     }  # each acknowledged one is there
