@@ -7,8 +7,10 @@ in mynadesk.commands, named after it (`mynadesk etl …` is mynadesk/commands/et
 from __future__ import annotations
 
 import os
+import sys
 
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from mynadesk.commands import (
     audit,
@@ -59,6 +61,29 @@ app.add_typer(sla.app, name="sla")
 app.add_typer(audit.app, name="audit")
 
 
+UNDEFINED_TABLE = "42P01"
+
+
+def database_error_message(error: DBAPIError) -> str:
+    """What an administrator reads instead of a traceback when the database refuses a command."""
+    first_line = str(error.orig).strip().splitlines()[0] if error.orig is not None else type(error).__name__
+    if getattr(error.orig, "sqlstate", None) == UNDEFINED_TABLE:
+        return (
+            "データベースが最新ではありません。`mynadesk db upgrade` を実行してください。\n"
+            f"The database is not migrated: run `mynadesk db upgrade`. ({first_line})"
+        )
+    return (
+        "データベースに接続できません。新しいデータフォルダなら先に `mynadesk db upgrade` を、"
+        "そうでなければ `mynadesk db status` で確かめてください。\n"
+        f"Cannot use the database: {first_line}\n"
+        "(on a new data folder run `mynadesk db upgrade` first; otherwise check `mynadesk db status`)"
+    )
+
+
 def main() -> None:
-    """Entry point for `python -m mynadesk`."""
-    app()
+    """Entry point of `mynadesk` and `python -m mynadesk`: a database that refuses gets a message."""
+    try:
+        app()
+    except DBAPIError as error:
+        print(database_error_message(error), file=sys.stderr)
+        raise SystemExit(3) from None

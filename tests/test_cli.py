@@ -95,3 +95,16 @@ def test_embedded_server_starts_once_and_is_reused_across_commands(tmp_path: Pat
     stopped = _mynadesk(data_dir, "db", "stop")
     assert "停止しました" in stopped.stdout
     assert not (data_dir / "pg" / "postmaster.pid").exists()
+
+
+@pytest.mark.slow
+def test_a_command_on_a_data_folder_never_migrated_says_to_run_db_upgrade(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    try:
+        listed = _mynadesk(data_dir, "docs", "list")
+        assert listed.returncode == 3, listed.stderr
+        assert "`mynadesk db upgrade`" in listed.stderr
+        assert "データベース" in listed.stderr.splitlines()[0]  # Japanese first
+        assert "Traceback" not in listed.stderr + listed.stdout
+    finally:
+        _mynadesk(data_dir, "db", "stop")
