@@ -22,7 +22,7 @@ SELECT c.id, c.legacy_id, c.state, c.revoke_reason, c.application_kind, c.office
        c.expires_on, c.arrived_on, c.preset_on, c.notified_on, c.notice_returned_on, c.reminded_on,
        coalesce(c.handed_over_on, (c.handed_over_at AT TIME ZONE 'Asia/Tokyo')::date) AS handed_over_on,
        c.suspended_on, c.revoked_on, c.destroyed_on, c.on_hold, c.storage_box,
-       r.birth_date, r.area_code, r.resident_kind, r.residence_status, r.residence_expiry
+       r.birth_date, r.area_code, r.resident_kind, r.residence_status, r.residence_expiry, r.resident_status
 FROM cards.cards c LEFT JOIN register.residents r ON r.atena_no = c.holder_atena_no
 """
 CARDS_SCHEMA = pa.schema(
@@ -31,7 +31,7 @@ CARDS_SCHEMA = pa.schema(
      ("notified_on", D), ("notice_returned_on", D), ("reminded_on", D), ("handed_over_on", D),
      ("suspended_on", D), ("revoked_on", D), ("destroyed_on", D), ("on_hold", BOOL), ("storage_box", S),
      ("birth_date", D), ("area_code", S), ("resident_kind", INT), ("residence_status", S),
-     ("residence_expiry", D)]
+     ("residence_expiry", D), ("resident_status", INT)]
 )  # fmt: skip
 
 CERTIFICATES_SQL = "SELECT card_id, kind, state, issued_on, expires_on FROM cards.certificates"

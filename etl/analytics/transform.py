@@ -110,20 +110,25 @@ def _horizon(as_of: date, months: int = HORIZON_MONTHS) -> tuple[str, str]:
 
 
 def expiries_monthly(cards: pa.Table, certificates: pa.Table, as_of: date) -> pa.Table:
-    """Expiries of cards in use and their valid certificates per month (10 years and the renewal window
-    beyond), by district and age."""
+    """Expiries of cards in use by the city's residents and of their valid certificates per month (10 years and
+    the renewal window beyond), by district and age.
+
+    A resident who moved out (転出) has left the city's ledger (specs/resident-extract.md B01): their card is
+    renewed elsewhere. A certificate counts only when it expires before its card: one that expires with the
+    card is renewed at the card's visit, not a visit of its own."""
     start, end = _horizon(as_of, EXPIRY_MONTHS)
     band, band_order = _band_case("age", AGE_BANDS, UNKNOWN_AGE_BAND)
     query = f"""
     WITH in_use AS (
-        SELECT id, expires_on, birth_date, area_code FROM cards WHERE state IN ('issued', 'suspended')
+        SELECT id, expires_on, birth_date, area_code FROM cards
+        WHERE state IN ('issued', 'suspended') AND resident_status = 1
     ), expiring AS (
         SELECT 'card' AS kind, expires_on AS day, birth_date, area_code FROM in_use
         UNION ALL
         SELECT CASE c.kind WHEN 'user' THEN 'user_cert' ELSE 'signature_cert' END, c.expires_on,
                u.birth_date, u.area_code
         FROM certificates c JOIN in_use u ON u.id = c.card_id
-        WHERE c.state IN ('valid', 'suspended')
+        WHERE c.state IN ('valid', 'suspended') AND c.expires_on < u.expires_on
     ), aged AS (
         SELECT kind, date_trunc('month', day)::DATE AS month, district_of(area_code) AS district_code,
                CASE WHEN birth_date IS NULL OR birth_date > day THEN NULL

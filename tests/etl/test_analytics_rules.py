@@ -34,6 +34,7 @@ def _cards(n: int) -> pa.Table:
             birth_date=birth,
             area_code=f"{rng.randrange(1, 14):02d}0100",
             resident_kind=1,
+            resident_status=1,
         )
         rows.append(row)
     return pa.Table.from_pylist(rows, schema=CARDS_SCHEMA)
@@ -77,7 +78,13 @@ def test_notice_waves_equal_the_domain_notice_month() -> None:
 
 def test_a_foreign_resident_card_capped_by_the_stay_is_stay_bound_but_a_permanent_resident_is_not() -> None:
     base = dict.fromkeys(CARDS_SCHEMA.names)
-    base.update(state="issued", birth_date=date(1990, 1, 15), issued_on=date(2024, 6, 1), resident_kind=2)
+    base.update(
+        state="issued",
+        birth_date=date(1990, 1, 15),
+        issued_on=date(2024, 6, 1),
+        resident_kind=2,
+        resident_status=1,
+    )
     capped = base | {"id": 1, "expires_on": date(2027, 4, 30), "residence_status": "技術・人文知識・国際業務"}
     permanent = base | {"id": 2, "expires_on": date(2034, 1, 15), "residence_status": "永住者"}
     by_age = base | {"id": 3, "expires_on": date(2034, 1, 15), "residence_status": "家族滞在"}
@@ -89,7 +96,8 @@ def test_a_foreign_resident_card_capped_by_the_stay_is_stay_bound_but_a_permanen
 def test_cards_without_a_printed_expiry_get_the_expiry_the_domain_rules_compute() -> None:
     base = dict.fromkeys(CARDS_SCHEMA.names)
     printed = {**base, "id": 1, "state": "issued", "issued_on": date(2020, 5, 15), "resident_kind": 1,
-               "expires_on": date(2030, 1, 1), "birth_date": date(1980, 3, 3)}  # fmt: skip
+               "resident_status": 1, "expires_on": date(2030, 1, 1),
+               "birth_date": date(1980, 3, 3)}  # fmt: skip
     missing = {**printed, "id": 2, "expires_on": None}
     no_birth = {**missing, "id": 3, "birth_date": None}
     cards = rules.with_expiry(pa.Table.from_pylist([printed, missing, no_birth], schema=CARDS_SCHEMA))

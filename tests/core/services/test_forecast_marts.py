@@ -79,11 +79,6 @@ def test_monthly_card_expiries_and_notices_match_the_domain_rules(ledger: list[d
     assert {district for _, district in marts.split} == {"鵠沼"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the marts count a 利用者証明用 certificate that expires with its card as a visit of its own; the "
-    "forecast's former ledger query (removed in issue 14) counted it with the card",
-)
 def test_certificates_expiring_before_the_card_are_separate_visits(
     ledger: list[date], tmp_path: Path
 ) -> None:
@@ -97,11 +92,6 @@ def test_certificates_expiring_before_the_card_are_separate_visits(
     assert certs == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the marts count the card of a resident who moved out (転出); the forecast's former ledger query "
-    "(removed in issue 14) counted residents only",
-)
 def test_cards_of_residents_who_moved_out_are_not_counted(
     session: Session, connection: Connection, tmp_path: Path
 ) -> None:
@@ -127,6 +117,7 @@ def test_every_district_and_age_band_of_the_marts_has_a_group_in_the_breakdown()
             birth_date=birth,
             area_code=area,
             resident_kind=1,
+            resident_status=1,
         )
         rows.append(row)
     cards = pa.Table.from_pylist(rows, schema=CARDS_SCHEMA)
