@@ -22,6 +22,7 @@ BENCHMARKS = {
     "request_recording": "tests.bench.request_recording",
     "audit": "tests.bench.audit_verify",
     "failover": "tests.bench.failover",
+    "documents": "tests.bench.documents",
 }
 
 
