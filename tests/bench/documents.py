@@ -2,7 +2,7 @@
 the raw floor (copy the files + decode their QR codes), projected hours for 180,000 sheets, storage per page
 by encoding, and search p95 over 180,000 documents (goal < 200 ms).
 
-BENCH_DOC_SHEETS sets the sheets imported per run (default 200: the issue's 1,000 take ~25 min with OCR on 2
+BENCH_DOC_SHEETS sets the sheets imported per run (default 200: the issue's 1,000 take ~20 min in all on 2
 cores; the rate is per sheet, so the projection holds). BENCH_DOC_ROWS sets the search table (180,000).
 """
 
