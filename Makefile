@@ -54,6 +54,7 @@ demo: $(STAMP)
 	$(BIN)/mynadesk etl load $(GENERATED)/resident_*_full.csv
 	$(BIN)/mynadesk migrate cards "$$(ls $(GENERATED)/cards_*.csv | sort | tail -n 1)"
 	$(BIN)/mynadesk etl analytics
+	$(BIN)/mynadesk docs demo-batch
 	$(BIN)/mynadesk db status
 	@echo "生成データ / generated files: $(abspath $(GENERATED))"
 	@bash scripts/demo-serve.sh

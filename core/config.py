@@ -248,11 +248,15 @@ class ServiceLevelSettings:
 # --- Document store (issue 17): where the files go and how long each kind is kept ---
 @dataclass(frozen=True)
 class DocumentSettings:
-    """MYNADESK_DOCUMENTS_DIR (default <data dir>/documents) and MYNADESK_DOCUMENT_RETENTION
-    (`receipt=10,application=15,*=15`: years after the form's date, per kind; `*` for the rest)."""
+    """MYNADESK_DOCUMENTS_DIR (default <data dir>/documents), MYNADESK_DOCUMENT_RETENTION
+    (`receipt=10,application=15,*=15`: years after the form's date, per kind; `*` for the rest),
+    MYNADESK_DOCUMENT_OCR (1 by default: imported sheets get Tesseract's text; 0 turns it off) and
+    MYNADESK_OCR_WORKERS (Tesseract processes at once; one per core by default)."""
 
     directory: Path | None = None
     retention: Retention = field(default_factory=Retention)
+    ocr: bool = True
+    ocr_workers: int | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DocumentSettings:
@@ -265,7 +269,9 @@ class DocumentSettings:
                 f"MYNADESK_DOCUMENT_RETENTION: {error.message_ja}",
                 f"MYNADESK_DOCUMENT_RETENTION: {error.message_en}",
             ) from error
-        return cls(Path(directory).expanduser().resolve() if directory else None, retention)
+        ocr = _flag(env, "MYNADESK_DOCUMENT_OCR") if env.get("MYNADESK_DOCUMENT_OCR", "").strip() else True
+        workers = _positive(env, "MYNADESK_OCR_WORKERS", 0) or None
+        return cls(Path(directory).expanduser().resolve() if directory else None, retention, ocr, workers)
 
 
 @dataclass(frozen=True)

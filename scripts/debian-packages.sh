@@ -4,7 +4,8 @@
 set -euo pipefail
 
 group="${1:-base}"
-base=(python3 python3-venv python3-dev gcc make libpcsclite-dev swig)
+# tesseract: OCR of imported scans (docs import; `make demo` imports a demo batch), Japanese model
+base=(python3 python3-venv python3-dev gcc make libpcsclite-dev swig tesseract-ocr tesseract-ocr-jpn)
 test_extra=(
   chromium chromium-driver fonts-noto-cjk openssl
   pcscd vsmartcard-vpcd poppler-utils fonts-ipaexfont-gothic fonts-ipaexfont-mincho

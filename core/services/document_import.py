@@ -5,12 +5,15 @@ file, the page and why, and nothing of it is stored. Fixed and run again, it is 
 cover is then `imported` and its files' sha256 are known: a second run is refused).
 
 Two passes keep memory flat for big folders: the first reads each file and keeps only facts (resolution,
-blankness, QR codes, hashes); the second, when everything passed, reads each file again and encodes it.
+blankness, QR codes, hashes, and with an OcrPool each sheet's OCR text); the second, when everything
+passed, reads each file again and encodes it. The first pass needs no database: the command runs it (OCR
+and all, the slow part) before it opens the write transaction, and hands its result in as READ.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -39,17 +42,20 @@ from core.domain.documents import (
 from core.domain.forms import form_reference
 from core.filestore import FileStore
 from core.scans.archive import encode_page, pdfa, thumbnails
+from core.scans.ocr import OcrPool
 from core.scans.pages import PageImage, UnreadableScan, is_blank, qr_texts, read_scan, scan_files
 from core.services import audit
 
 
 @dataclass(frozen=True)
 class PageFacts:
-    """What the first pass keeps of a page: the domain's view, the pixels' sha256 and the QR's raw text."""
+    """What the first pass keeps of a page: the domain's view, the pixels' sha256, the QR's raw text and
+    the OCR text (None for covers, blank pages, or without OCR)."""
 
     scanned: ScannedPage
     sha256: str
     qr_text: str | None
+    ocr_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,15 +85,19 @@ class FolderReport:
         return bool(self.problems)
 
 
-def _facts(path: Path) -> FileFacts:
+FolderRead = tuple[list[FileFacts], list[Problem]]
+Pending = list[tuple[int, int, Callable[[], str]]]  # (file, page index, the OCR text when ready)
+
+
+def _facts(path: Path, ocr: OcrPool | None, pending: Pending, file_index: int) -> FileFacts:
     scan = read_scan(path)
-    return FileFacts(
-        path,
-        scan.sha256,
-        scan.size,
-        scan.media_type,
-        [_page(path.name, i, p) for i, p in enumerate(scan.pages, 1)],
-    )
+    pages = []
+    for index, image in enumerate(scan.pages):
+        facts = _page(path.name, index + 1, image)
+        if ocr is not None and not facts.scanned.blank and not isinstance(facts.scanned.qr, CoverQr):
+            pending.append((file_index, index, ocr.submit(image.image, image.dpi)))
+        pages.append(facts)
+    return FileFacts(path, scan.sha256, scan.size, scan.media_type, pages)
 
 
 def _page(name: str, number: int, page: PageImage) -> PageFacts:
@@ -105,16 +115,22 @@ def _page(name: str, number: int, page: PageImage) -> PageFacts:
     )
 
 
-def read_folder(folder: Path) -> tuple[list[FileFacts], list[Problem]]:
-    """The first pass: facts of every PDF/TIFF in FOLDER, and the files that cannot be read."""
+def read_folder(folder: Path, *, ocr: OcrPool | None = None) -> FolderRead:
+    """The first pass: facts of every PDF/TIFF in FOLDER (with OCR, each sheet's text), and the files that
+    cannot be read. No database is touched."""
     if not folder.is_dir():
         raise DocumentError(f"フォルダ {folder} がありません", f"no folder {folder}")
-    files, problems = [], []
+    files: list[FileFacts] = []
+    problems: list[Problem] = []
+    pending: Pending = []
     for path in scan_files(folder):
         try:
-            files.append(_facts(path))
+            files.append(_facts(path, ocr, pending, len(files)))
         except UnreadableScan as error:
             problems.append(Problem(path.name, None, error.message_ja, error.message_en))
+    for file_index, page_index, text in pending:
+        pages = files[file_index].pages
+        pages[page_index] = replace(pages[page_index], ocr_text=text())
     if not files and not problems:
         problems.append(
             Problem(
@@ -124,9 +140,12 @@ def read_folder(folder: Path) -> tuple[list[FileFacts], list[Problem]]:
     return files, problems
 
 
-def check_folder(session: Session, folder: Path) -> tuple[FolderReport, list[FileFacts]]:
-    """Read FOLDER and run every check (the register, the batches, duplicates); nothing is written."""
-    files, problems = read_folder(folder)
+def check_folder(
+    session: Session, folder: Path, *, read: FolderRead | None = None
+) -> tuple[FolderReport, list[FileFacts]]:
+    """Read FOLDER (unless READ, its first pass, is given) and run every check (the register, the
+    batches, duplicates); nothing is written."""
+    files, problems = read if read is not None else read_folder(folder)
     report = FolderReport(folder, problems=problems)
     pages = [p for f in files for p in f.pages]
     report.batches = plan_batches([p.scanned for p in pages])
@@ -274,11 +293,19 @@ def _problem(page: ScannedPage, message_ja: str, message_en: str) -> Problem:
 
 
 def import_folder(
-    session: Session, store: FileStore, folder: Path, *, actor: str, now: datetime, dry_run: bool = False
+    session: Session,
+    store: FileStore,
+    folder: Path,
+    *,
+    actor: str,
+    now: datetime,
+    dry_run: bool = False,
+    read: FolderRead | None = None,
 ) -> FolderReport:
     """Check FOLDER and, unless held or DRY_RUN, store its batches (files first; the caller commits inside
-    `store.written()` so the files go when the commit fails)."""
-    report, files = check_folder(session, folder)
+    `store.written()` so the files go when the commit fails). READ is `read_folder(FOLDER, ocr=...)` done
+    before the transaction began; without it the folder is read here, without OCR."""
+    report, files = check_folder(session, folder, read=read)
     if report.held or dry_run:
         return report
     source_ids = _store_sources(session, store, files, report.batches)
@@ -364,6 +391,7 @@ def _store_sheet(
     document = _document_for(session, batch, sheet.qr, actor=actor, now=now)
     document.archive_sha256 = store.put(archive)
     document.batch_id = batch.id
+    document.ocr_text = facts.ocr_text or None
     session.flush()
     session.add(
         Page(

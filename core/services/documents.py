@@ -31,6 +31,7 @@ from core.domain.documents import (
     parse_reference,
 )
 from core.domain.forms import form_reference
+from core.domain.ocr_text import search_text
 from core.filestore import FileStore
 from core.services import audit
 
@@ -91,7 +92,8 @@ def store_printed_form(
 # --- Search and view ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DocumentQuery:
-    """What staff search by; empty fields do not narrow. TEXT matches the OCR layer (LIKE: no pg_trgm);
+    """What staff search by; empty fields do not narrow. TEXT matches the OCR layer (LIKE: no pg_trgm),
+    normalised as the stored text is (NFKC, no spaces next to CJK characters);
     NAME matches the register's name or kana (spaces ignored)."""
 
     atena_no: str | None = None
@@ -135,8 +137,8 @@ def _filtered(query: DocumentQuery) -> Select[Document]:
         statement = statement.where(Document.batch_id == (batch_id if batch_id is not None else -1))
     if query.notice_no:
         statement = statement.where(Document.notice_no == query.notice_no.strip())
-    if query.text:
-        statement = statement.where(Document.ocr_text.like(_like(query.text.strip())))
+    if query.text and search_text(query.text):
+        statement = statement.where(Document.ocr_text.like(_like(search_text(query.text))))
     if query.status:
         statement = statement.where(Document.status == query.status.value)
     return statement

@@ -1,10 +1,10 @@
-"""`mynadesk docs cover|import|expire|list`: the document store (イメージ管理) from the command line."""
+"""`mynadesk docs cover|import|demo-batch|expire|list`: the document store (イメージ管理) from the CLI."""
 
 from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from core.config import Settings
 from core.domain.booking import TOKYO
 from core.domain.documents import DocumentKind, batch_reference, document_kind, document_reference
 from core.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from core.services.document_import import FolderReport
 
 app = typer.Typer(
     help="書類イメージ / scanned documents: cover sheets, import, retention.", no_args_is_help=True
@@ -60,20 +63,18 @@ def docs_import(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="確認のみ、保存しない / check only, store nothing")
     ] = False,
+    no_ocr: Annotated[
+        bool,
+        typer.Option("--no-ocr", help="OCR しない(MYNADESK_DOCUMENT_OCR=0 と同じ) / skip OCR"),
+    ] = False,
     staff: Annotated[str, typer.Option(help="担当職員コード / staff code")] = STAFF,
 ) -> None:
-    """スキャンを取り込む / check a scanned folder and import it (all or nothing)."""
-    from core.clock import system_clock
-    from core.db.engine import session_factory
-    from core.filestore import FileStore
-    from core.services.document_import import import_folder
-
+    """スキャンを取り込む / check a scanned folder and import it (all or nothing), with OCR text."""
     settings = Settings.from_env()
-    store = FileStore(settings.documents_dir)
     try:
-        with store.written(), session_factory(settings, "app").begin() as session:
-            # the files are written before the commit; written() removes them when the commit fails
-            report = import_folder(session, store, folder, actor=staff, now=system_clock(), dry_run=dry_run)
+        report = import_scans(
+            settings, folder, staff=staff, dry_run=dry_run, ocr=settings.documents.ocr and not no_ocr
+        )
     except DomainError as error:
         raise _fail(error) from error
     if report.held:
@@ -89,6 +90,65 @@ def docs_import(
     console.print(
         f"[green]{verb}:[/] {len(report.batches)} バッチ / batches, {sheets} 枚 / sheets "
         f"(白紙除外 / blanks dropped {blanks}, 索引待ち / to index {report.needs_index})"
+    )
+
+
+def import_scans(settings: Settings, folder: Path, *, staff: str, dry_run: bool, ocr: bool) -> FolderReport:
+    """Read FOLDER (OCR included, no transaction open), then check and store it in one transaction."""
+    from core.clock import system_clock
+    from core.db.engine import session_factory
+    from core.filestore import FileStore
+    from core.scans.ocr import ocr_pool
+    from core.services.document_import import import_folder, read_folder
+
+    store = FileStore(settings.documents_dir)
+    if ocr and not dry_run:
+        with ocr_pool(settings.documents.ocr_workers) as pool:
+            read = read_folder(folder, ocr=pool)
+    else:
+        read = read_folder(folder)
+    with store.written(), session_factory(settings, "app").begin() as session:
+        # the files are written before the commit; written() removes them when the commit fails
+        return import_folder(
+            session, store, folder, actor=staff, now=system_clock(), dry_run=dry_run, read=read
+        )
+
+
+@app.command("demo-batch")
+def docs_demo_batch(
+    sheets: Annotated[int, typer.Option("--sheets", help="枚数 / sheets to scan")] = 20,
+    no_ocr: Annotated[bool, typer.Option("--no-ocr", help="OCR しない / skip OCR")] = False,
+    seed: Annotated[int, typer.Option(help="乱数の種 / random seed")] = 42,
+) -> None:
+    """デモ用のスキャンを作って取り込む / scan and import a demo batch (make demo; once only)."""
+    import tempfile
+
+    from core.scans.ocr import ocr_available
+    from demo.documents import demo_batch_exists, write_demo_batch
+
+    settings = Settings.from_env()
+    if demo_batch_exists(settings):
+        console.print("デモの書類は取込済みです / demo documents already imported")
+        return
+    ocr = settings.documents.ocr and not no_ocr and ocr_available()
+    if not ocr and not no_ocr:
+        err_console.print(
+            "警告: tesseract-ocr-jpn がないため OCR なしで取り込みます / no OCR: tesseract missing"
+        )
+    try:
+        with tempfile.TemporaryDirectory(prefix="mynadesk-demo-scans-") as folder:
+            write_demo_batch(settings, Path(folder), sheets=sheets, seed=seed)
+            report = import_scans(settings, Path(folder), staff="demo", dry_run=False, ocr=ocr)
+    except DomainError as error:
+        raise _fail(error) from error
+    if report.held:
+        for problem in report.problems:
+            err_console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    console.print(
+        "[green]デモの書類を取り込みました / demo documents imported:[/] "
+        f"{len(report.documents)} 枚 / sheets "
+        f"(索引待ち / to index {report.needs_index})"
     )
 
 

@@ -23,6 +23,7 @@ BENCHMARKS = {
     "probes": "tests.bench.probes",
     "audit": "tests.bench.audit_verify",
     "failover": "tests.bench.failover",
+    "documents": "tests.bench.documents",
 }
 
 
