@@ -110,8 +110,8 @@ def _horizon(as_of: date, months: int = HORIZON_MONTHS) -> tuple[str, str]:
 
 
 def expiries_monthly(cards: pa.Table, certificates: pa.Table, as_of: date) -> pa.Table:
-    """Expiries of cards in use by the city's residents and of their valid certificates per month (10 years and
-    the renewal window beyond), by district and age.
+    """Expiries of cards in use by the city's residents and of their valid certificates per month (10 years
+    and the renewal window beyond), by district and age.
 
     A resident who moved out (転出) has left the city's ledger (specs/resident-extract.md B01): their card is
     renewed elsewhere. A certificate counts only when it expires before its card: one that expires with the
