@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import psycopg
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.ops import pgtools
 from core.ops.cluster_state import ClusterState, Node, save_state
+from core.ops.layout import BackupRoot
 from core.ops.restore import Copy, socket_dir, start_and_wait
 from tests.factories import add_resident
 from tests.ops.conftest import DataDir
@@ -223,3 +225,22 @@ def test_backup_run_refuses_a_patroni_cluster_and_changes_nothing(tmp_path: Path
     assert "patronictl edit-config" in out
     assert not folder.backups.exists()
     assert not folder.pgdata.exists()
+
+
+def test_the_nightly_copies_the_backup_that_passed_its_drill(
+    data_dir: DataDir, encrypted_copy: Path, keys: Path, tmp_path: Path
+) -> None:
+    nas = tmp_path / "nas-nightly"
+    env = {
+        **data_dir.env(),
+        "MYNADESK_BACKUP_COPY_DIR": str(nas),
+        "MYNADESK_BACKUP_COPY_KEY_FILE": str(keys / "copy.key.pub"),  # the server needs the public half only
+    }
+    argv = data_dir.argv("ops", "run", "--once")
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    newest = BackupRoot(data_dir.backups).finished()[-1].name
+    manifest = json.loads((nas / newest / "copy.json").read_text(encoding="utf-8"))
+    assert manifest["encrypted"] is True
+    assert (nas / newest / "base.tar.age").exists()
+    assert not _bytes_hold(nas, NAME.encode("utf-8"))
