@@ -118,13 +118,16 @@ class FtpSettings:
 # --- Backups (issue 15): where base backups and archived WAL go, how many are kept, when the nightly runs ---
 @dataclass(frozen=True)
 class BackupSettings:
-    """MYNADESK_BACKUP_DIR, MYNADESK_BACKUP_KEEP_DAILY/WEEKLY/MONTHLY and MYNADESK_BACKUP_AT (HH:MM, JST)."""
+    """MYNADESK_BACKUP_DIR, MYNADESK_BACKUP_KEEP_DAILY/WEEKLY/MONTHLY, MYNADESK_BACKUP_AT (HH:MM, JST) and the
+    off-machine copy: MYNADESK_BACKUP_COPY_DIR and MYNADESK_BACKUP_COPY_KEY_FILE (a public key suffices)."""
 
     directory: Path | None = None  # None: <data dir>/backups
     keep_daily: int = 7
     keep_weekly: int = 4
     keep_monthly: int = 12
     nightly_at: str = "02:30"
+    copy_dir: Path | None = None  # None: the nightly makes no off-machine copy
+    copy_key_file: Path | None = None  # None: the copy is not encrypted
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> BackupSettings:
@@ -132,6 +135,10 @@ class BackupSettings:
         values: dict[str, object] = {}
         if env.get("MYNADESK_BACKUP_DIR"):
             values["directory"] = Path(env["MYNADESK_BACKUP_DIR"]).expanduser().resolve()
+        for name in ("copy_dir", "copy_key_file"):
+            raw_path = env.get(f"MYNADESK_BACKUP_{name.upper()}")
+            if raw_path:
+                values[name] = Path(raw_path).expanduser().resolve()
         for name in ("daily", "weekly", "monthly"):
             raw = env.get(f"MYNADESK_BACKUP_KEEP_{name.upper()}")
             if raw is not None:

@@ -31,6 +31,7 @@ ACTION_LABELS_JA: dict[str, str] = {
     "incident_update": "障害の記録(原因・通知・対処)",
     "backup_failed": "夜間バックアップ失敗",
     "drill_failed": "復元訓練失敗",
+    "copy_failed": "バックアップの複製失敗",
     "booking_rules": "予約ルール変更",
     "staff_create": "職員登録",
     "staff_roles": "職員の役割変更",

@@ -26,6 +26,7 @@ from core.ops.backup import (
     take_backup,
     verify_folder,
 )
+from core.ops.cluster_state import load_state
 from core.ops.drill import DrillResult, run_drill
 from core.ops.layout import PARTIAL, BackupInfo, BackupRoot
 from core.ops.restore import Copy, Target, choose, lay_down, refuse_live, socket_dir, start_and_wait
@@ -86,6 +87,23 @@ def ensure_archiving(settings: Settings, live: Live, root: BackupRoot) -> list[s
     ]
 
 
+def refuse_patroni(settings: Settings) -> None:
+    """Refuse a Patroni-managed cluster: turning archiving on restarts the embedded server, which under
+    Patroni would be a failover, and archive_mode belongs in Patroni's own configuration."""
+    state = load_state(settings.data_dir)
+    if settings.embedded and state is not None and state.patroni:
+        raise BackupError(
+            "Patroni が管理するクラスタでは `mynadesk backup run` はまだ使えません"
+            "(再起動がフェイルオーバーになるため)。何も変更していません。`patronictl edit-config` で"
+            " postgresql.parameters に archive_mode と archive_command を設定し、"
+            "リーダーから pg_basebackup を取ってください(docs/operations.md)",
+            "`mynadesk backup run` does not yet work on a Patroni-managed cluster (its restart would be a "
+            "failover); nothing was changed. Set archive_mode and archive_command under "
+            "postgresql.parameters with `patronictl edit-config` and take pg_basebackup from the leader "
+            "(docs/operations.md)",
+        )
+
+
 def run_backup(
     settings: Settings,
     clock: Clock,
@@ -100,6 +118,7 @@ def run_backup(
             "別の場所にしてください",
             f"the backup folder {settings.backup_dir} overlaps the database's data dir; choose another place",
         )
+    refuse_patroni(settings)
     root = BackupRoot(settings.backup_dir).prepare()
     live = connect(settings)
     notes = ensure_archiving(settings, live, root)
@@ -199,32 +218,39 @@ def restore(
     root = BackupRoot(settings.backup_dir)
     live_pgdata = settings.layout.pg if settings.embedded else None
     refuse_live(to, live_pgdata)
-    password = _owner_password(settings)
-    _archive_latest(settings, root)
+    password = owner_password_of(settings)
+    archive_latest(settings, root)
     info = choose(root, at, name)
     started = time.monotonic()
+    with exclusive(root):
+        restore_into(root, info, to, at, password)
+    return info, time.monotonic() - started
+
+
+def restore_into(root: BackupRoot, info: BackupInfo, to: Path, at: datetime | None, password: str) -> None:
+    """Lay backup INFO of ROOT down in TO, replay to AT (or the end of the archive), promote, stop; a failure
+    deletes TO (a half-restored directory must not be mistaken for a good one)."""
     copy = Copy(to, socket_dir(), pgtools.free_port())
     try:
-        with exclusive(root):
-            lay_down(root, info, to, Target(at=at), "promote")
-            start_and_wait(copy, password)
+        lay_down(root, info, to, Target(at=at), "promote")
+        start_and_wait(copy, password)
     except Exception:
         pgtools.stop_server(to)
-        pgtools.remove_tree(to)  # a half-restored directory must not be mistaken for a good one
+        pgtools.remove_tree(to)
         raise
     finally:
         pgtools.stop_server(to)
         pgtools.remove_tree(copy.socket_dir)
-    return info, time.monotonic() - started
 
 
-def _owner_password(settings: Settings) -> str:
+def owner_password_of(settings: Settings) -> str:
+    """The live server's superuser password (the restored copy has the same roles and passwords)."""
     if settings.embedded:
         return owner_password(settings.layout.pg)
     return str(conninfo_to_dict(settings.database_url or "").get("password") or "")
 
 
-def _archive_latest(settings: Settings, root: BackupRoot) -> None:
+def archive_latest(settings: Settings, root: BackupRoot) -> None:
     """Ship the live server's current WAL segment if it still runs (a dead server is why one restores)."""
     if settings.embedded and not (settings.layout.pg / "postmaster.pid").exists():
         return
@@ -242,6 +268,7 @@ class NightlyReport:
 
     backup: str | None = None
     drill: DrillResult | None = None
+    copy: str | None = None  # where the off-machine copy went
     failure: str | None = None
 
     @property
@@ -260,6 +287,11 @@ def nightly(settings: Settings, clock: Clock) -> NightlyReport:
         report.drill = drill(settings, clock)
         if not report.drill.ok:
             report.failure = "; ".join(report.drill.problems)
+        elif settings.backup.copy_dir is not None:  # only a backup that passed its drill leaves the machine
+            from core.ops.copy_jobs import make_copy
+
+            copy_dir, key_file = settings.backup.copy_dir, settings.backup.copy_key_file
+            report.copy = str(make_copy(settings, clock, copy_dir, key_file).copy.folder)
     except Exception as error:
         report.failure = str(error)
     if report.failure is not None:
@@ -282,8 +314,14 @@ def _audit_failure(settings: Settings, report: NightlyReport) -> None:
         record(
             session,
             Actor("ops:nightly", role="system"),
-            "backup_failed" if report.drill is None else "drill_failed",
+            _failed_step(report),
             "backup",
             report.backup,
             summary=(report.failure or "")[:2000],
         )
+
+
+def _failed_step(report: NightlyReport) -> str:
+    if report.drill is None:
+        return "backup_failed"
+    return "drill_failed" if not report.drill.ok else "copy_failed"

@@ -130,6 +130,13 @@ def backup_restore(
         str | None, typer.Option("--at", help="時点 'YYYY-MM-DD HH:MM:SS+09'(既定: 最新) / moment")
     ] = None,
     name: Annotated[str | None, typer.Option(help="バックアップ名 / backup to restore")] = None,
+    from_copy: Annotated[
+        Path | None,
+        typer.Option("--from-copy", help="複製(NAS 等)から / from an off-machine copy (its folder)"),
+    ] = None,
+    key: Annotated[
+        Path | None, typer.Option("--key", help="複製の秘密鍵ファイル / the copy's secret key file")
+    ] = None,
 ) -> None:
     """新しいディレクトリに復元する / restore a backup (or a moment) into a new data directory."""
     from core.ops import jobs
@@ -138,7 +145,14 @@ def backup_restore(
     moment = _parse_at(at)
     target = to.expanduser().resolve()
     try:
-        info, seconds = jobs.restore(settings, target, moment, name)
+        if from_copy is not None:
+            from core.ops.copy_jobs import restore_from_copy
+
+            source = from_copy.expanduser().resolve()
+            copied, info, seconds = restore_from_copy(settings, source, key, target, moment)
+            console.print(f"複製を確認・復号・検証済み / copy checked, decrypted, verified: {copied.folder}")
+        else:
+            info, seconds = jobs.restore(settings, target, moment, name)
     except DomainError as error:
         raise _fail(error) from error
     console.print(
@@ -202,6 +216,7 @@ def backup_list() -> None:
     wide.print(table)
     if not backups:
         console.print("バックアップはまだありません / no backups yet")
+    _print_last_copy(settings)
     failed = sorted((run for run in runs.values() if run.status == "failed"), key=lambda run: run.started_at)
     if failed:
         last = failed[-1]
@@ -210,3 +225,82 @@ def backup_list() -> None:
             f" ({_when(last.started_at)}): {escape(last.message or '')}[/]",
             soft_wrap=True,
         )
+
+
+def _print_last_copy(settings: Settings) -> None:
+    from core.ops.copy_jobs import last_copy
+
+    copy = last_copy(settings)
+    if copy is None:
+        console.print("機械外の複製: まだありません / off-machine copy: none yet")
+        return
+    encrypted = "暗号化あり / encrypted" if copy["encrypted"] else "暗号化なし / NOT encrypted"
+    when = _when(copy["created_at"])
+    console.print(
+        f"最新の複製 / last copy: {copy['name']} → {copy['folder']} ({when}, {encrypted})",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+@app.command("copy")
+def backup_copy(
+    to: Annotated[
+        Path | None,
+        typer.Option("--to", help="複製先(NAS・外付けディスク)既定 MYNADESK_BACKUP_COPY_DIR / copy folder"),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="鍵ファイル(公開鍵で可)既定 MYNADESK_BACKUP_COPY_KEY_FILE / key file"),
+    ] = None,
+) -> None:
+    """検証済みの最新バックアップを機械の外へ複製する / copy the newest verified backup off the machine."""
+    from core.ops.copy_jobs import make_copy
+
+    settings = Settings.from_env()
+    copy_dir = to or settings.backup.copy_dir
+    if copy_dir is None:
+        raise _fail(
+            ValueError("--to か MYNADESK_BACKUP_COPY_DIR で複製先を指定してください / give --to"), EXIT_USAGE
+        )
+    key_file = key or settings.backup.copy_key_file
+    try:
+        outcome = make_copy(settings, system_clock, copy_dir.expanduser().resolve(), key_file)
+    except DomainError as error:
+        raise _fail(error) from error
+    copy = outcome.copy
+    encrypted = "暗号化済み / encrypted (age)" if copy.encrypted else "[yellow]暗号化なし / NOT encrypted[/]"
+    console.print(
+        f"[green]複製完了 / copied:[/] {copy.name} → {copy.folder} ({encrypted}, {len(copy.files)} files)",
+        soft_wrap=True,
+    )
+    if outcome.pruned:
+        console.print(f"保持期間を過ぎた複製を削除 / removed by retention: {', '.join(outcome.pruned)}")
+
+
+key_app = typer.Typer(help="複製の鍵 / the off-machine copy's key.", no_args_is_help=True)
+app.add_typer(key_app, name="key")
+
+
+@key_app.command("create")
+def key_create(
+    path: Annotated[Path, typer.Argument(help="秘密鍵ファイル(新規) / new secret key file")],
+) -> None:
+    """複製の鍵を作る(0600、X25519)/ make a new key (0600) and PATH.pub, its public half."""
+    from core.ops.copy_keys import create_key
+
+    target = path.expanduser().resolve()
+    try:
+        public = create_key(target)
+    except DomainError as error:
+        raise _fail(error) from error
+    console.print(f"[green]鍵を作成 / key created:[/] {target} (0600)", soft_wrap=True)
+    console.print(f"公開鍵 / public key: {public} ({target}.pub)", soft_wrap=True, highlight=False)
+    console.print(
+        "秘密鍵はサーバーと複製先の NAS 以外(金庫の USB など)に保管し、"
+        "サーバーには .pub だけを置いてください。"
+        "鍵をなくすと暗号化した複製は誰にも復元できません"
+        " / keep the secret key off this server and off the copy's NAS (e.g. a USB stick in a safe); the"
+        " server needs only the .pub. A lost key makes the encrypted copies unrecoverable by anyone.",
+        soft_wrap=True,
+    )
