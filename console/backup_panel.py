@@ -21,7 +21,7 @@ def backup_panel() -> dbc.Alert:
     with context.unit_of_work() as s:
         state = records.summary(s)
     lines: list[str] = []
-    backup, drill, failed = state.last_backup, state.last_drill, state.last_failed_backup
+    backup, drill, failed = state.last_backup, state.last_drill, state.failed_since_good
     if backup is not None:
         size = _size(backup.size_bytes)
         lines.append(f"最後の正常なバックアップ: {c.fmt(backup.finished_at)}({backup.name}、{size})")
@@ -35,8 +35,10 @@ def backup_panel() -> dbc.Alert:
         lines.append(f"最後の復元訓練: {c.fmt(drill.started_at)} {result}{rto}")
     else:
         lines.append("復元訓練の記録がありません")
-    if state.alert and failed is not None:
+    if failed is not None:
         lines.append(f"バックアップ失敗: {c.fmt(failed.started_at)} {failed.message or failed.name}")
+    if state.failed_copy is not None:
+        lines.append(f"外部媒体への複製失敗: {c.fmt(state.failed_copy.at)} {state.failed_copy.message}")
     colour = "danger" if state.alert else ("warning" if backup is None else "light")
     title = "バックアップ・復元訓練" + ("(要対応)" if state.alert else "")
     return dbc.Alert(

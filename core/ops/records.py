@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core.db.models.audit import AuditEntry
 from core.db.models.ops import BackupRun, DrillRun
 from core.ops.layout import BackupInfo
 
@@ -110,15 +111,41 @@ class OpsSummary:
     last_backup: BackupRun | None
     last_drill: DrillRun | None
     last_failed_backup: BackupRun | None
+    failed_copy: FailedCopy | None = None
+
+    @property
+    def failed_since_good(self) -> BackupRun | None:
+        """The failed backup run newer than the last good one, if any."""
+        failed, good = self.last_failed_backup, self.last_backup
+        if failed is not None and (good is None or failed.started_at > good.started_at):
+            return failed
+        return None
 
     @property
     def alert(self) -> bool:
-        """A failed drill, or a backup that failed after the last good one."""
+        """A failed drill, a backup that failed after the last good one, or its off-machine copy failed."""
         failed_drill = self.last_drill is not None and not self.last_drill.ok
-        failed_backup = self.last_failed_backup is not None and (
-            self.last_backup is None or self.last_failed_backup.started_at > self.last_backup.started_at
-        )
-        return failed_drill or failed_backup
+        return failed_drill or self.failed_since_good is not None or self.failed_copy is not None
+
+
+@dataclass(frozen=True)
+class FailedCopy:
+    """The nightly job could not copy the last good backup off the machine (audited as copy_failed)."""
+
+    at: datetime
+    message: str
+
+
+def _failed_copy_since(session: Session, since: datetime) -> FailedCopy | None:
+    """The newest copy_failed after SINCE (the last good backup's start: a later good copy leaves no row,
+    but the next night's good backup is newer than an older failure). The window keeps it an index range."""
+    row = session.execute(
+        select(AuditEntry.at, AuditEntry.summary)
+        .where(AuditEntry.at > since, AuditEntry.action == "copy_failed")
+        .order_by(AuditEntry.at.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else FailedCopy(row.at, row.summary or "")
 
 
 def summary(session: Session) -> OpsSummary:
@@ -127,4 +154,6 @@ def summary(session: Session) -> OpsSummary:
     good = session.execute(select(BackupRun).where(BackupRun.status == "good").order_by(newest)).scalars()
     failed = session.execute(select(BackupRun).where(BackupRun.status == "failed").order_by(newest)).scalars()
     drill = session.execute(select(DrillRun).order_by(DrillRun.started_at.desc())).scalars().first()
-    return OpsSummary(good.first(), drill, failed.first())
+    last_good = good.first()
+    failed_copy = None if last_good is None else _failed_copy_since(session, last_good.started_at)
+    return OpsSummary(last_good, drill, failed.first(), failed_copy)

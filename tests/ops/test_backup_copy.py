@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from core.ops import pgtools
+from core.ops import pgtools, records
 from core.ops.cluster_state import ClusterState, Node, save_state
 from core.ops.layout import BackupRoot
 from core.ops.restore import Copy, socket_dir, start_and_wait
@@ -244,3 +244,26 @@ def test_the_nightly_copies_the_backup_that_passed_its_drill(
     assert manifest["encrypted"] is True
     assert (nas / newest / "base.tar.age").exists()
     assert not _bytes_hold(nas, NAME.encode("utf-8"))
+
+
+def test_a_failed_nightly_copy_is_an_alert_until_a_later_good_night(
+    data_dir: DataDir, owner_engine: Engine, tmp_path: Path
+) -> None:
+    inside = data_dir.path / "nas-inside-the-data-dir"  # refused: a copy on the same disk protects nothing
+    env = {**data_dir.env(), "MYNADESK_BACKUP_COPY_DIR": str(inside)}
+    argv = data_dir.argv("ops", "run", "--once")
+    failed = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    with Session(owner_engine) as session:
+        state = records.summary(session)
+    assert state.failed_copy is not None
+    assert state.alert
+    assert state.failed_since_good is None  # the backup itself was good: only the copy is the alert
+    assert not inside.exists()
+
+    again = data_dir.run("ops", "run", "--once")  # the next night, without the copy
+    assert again.returncode == 0, again.stdout + again.stderr
+    with Session(owner_engine) as session:
+        state = records.summary(session)
+    assert state.failed_copy is None
+    assert not state.alert
