@@ -242,7 +242,6 @@ DOCV_NEXT = "docv-next"
 DOCV_PAGE = "docv-page"
 # documents: the indexing desk
 DESK_QUEUE = "desk-queue"
-DESK_EMPTY = "desk-empty"
 DESK_IMAGE = "desk-image"
 DESK_ENTRIES = "desk-entries"
 DESK_ATENA = "desk-atena"

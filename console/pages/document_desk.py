@@ -20,6 +20,7 @@ from core.services.document_views import QueueItem
 
 ROLES = DOCUMENT_ROLES
 CLEARED = ("", None, "", "")
+HIDDEN = {"display": "none"}
 
 
 def _label(item: QueueItem) -> str:
@@ -57,7 +58,6 @@ def layout(**_: Any) -> Any:
         dbc.Button("入力を登録", id=ids.DESK_SUBMIT, color="primary", className="mt-3"),
         html.Div(id=ids.DESK_MESSAGE, className="mt-3"),
     ]
-    empty = html.P("索引待ちの書類はありません / nothing to index", id=ids.DESK_EMPTY, className="text-muted")
     return dbc.Row(
         [
             dbc.Col(
@@ -68,14 +68,13 @@ def layout(**_: Any) -> Any:
                         options=options,
                         value=options[0]["value"] if options else None,
                     ),
-                    *([] if options else [empty]),
                 ],
                 lg=3,
             ),
             dbc.Col(
                 [
                     html.P(id=ids.DESK_ENTRIES, className="small text-muted mb-1"),
-                    html.Img(id=ids.DESK_IMAGE, alt="", className="md-desk-page border"),
+                    html.Img(id=ids.DESK_IMAGE, alt="", className="md-desk-page border", style=HIDDEN),
                 ],
                 lg=5,
             ),
@@ -86,23 +85,18 @@ def layout(**_: Any) -> Any:
 
 def show(document_id: int | None) -> tuple[Any, ...]:
     """The selected sheet's image and who keyed it so far; the form starts empty for each sheet."""
-    if document_id is None:
-        return "", "", "", *CLEARED, ""
-    with context.unit_of_work() as s:
-        item = next(
-            (i for i in document_views.desk_queue(s, roles=context.roles()) if i.id == document_id), None
-        )
+    item = None
+    if document_id is not None:
+        with context.unit_of_work() as s:
+            queue = document_views.desk_queue(s, roles=context.roles())
+        item = next((i for i in queue if i.id == document_id), None)
     if item is None:
-        return "", "", "", *CLEARED, ""
+        nothing = "索引待ちの書類はありません / nothing to index"
+        return "", "", HIDDEN, nothing, *CLEARED, ""
     keyed = "、".join(item.entered_by) if item.entered_by else "まだ誰も入力していません"
     entries = f"{item.reference}: 入力済み {item.entries}回({keyed})"
-    return (
-        image_url(document_id, 1),
-        f"{item.reference} {item.kind.label_ja} 1ページ目",
-        entries,
-        *CLEARED,
-        "",
-    )
+    alt = f"{item.reference} {item.kind.label_ja} 1ページ目"
+    return image_url(document_id, 1), alt, {}, entries, *CLEARED, ""
 
 
 def glance(atena_no: str | None, document_id: int | None) -> Any:
@@ -188,6 +182,7 @@ def register(app: Dash, registry: AccessRegistry) -> None:
         ROLES,
         Output(ids.DESK_IMAGE, "src"),
         Output(ids.DESK_IMAGE, "alt"),
+        Output(ids.DESK_IMAGE, "style"),
         Output(ids.DESK_ENTRIES, "children"),
         *[Output(f, "value", allow_duplicate=True) for f in entry_fields],
         Output(ids.DESK_GLANCE, "children", allow_duplicate=True),
