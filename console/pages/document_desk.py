@@ -96,7 +96,7 @@ def show(document_id: int | None) -> tuple[Any, ...]:
     keyed = "、".join(item.entered_by) if item.entered_by else "まだ誰も入力していません"
     entries = f"{item.reference}: 入力済み {item.entries}回({keyed})"
     alt = f"{item.reference} {item.kind.label_ja} 1ページ目"
-    return image_url(document_id, 1), alt, {}, entries, *CLEARED, ""
+    return image_url(item.id, 1), alt, {}, entries, *CLEARED, ""
 
 
 def glance(atena_no: str | None, document_id: int | None) -> Any:
