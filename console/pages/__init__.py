@@ -9,6 +9,8 @@ from console.pages import (
     admin_audit,
     admin_users,
     batch,
+    document_desk,
+    documents,
     forecast,
     home,
     incidents,
@@ -39,6 +41,8 @@ MODULES = (
     admin_audit,
     incidents,
     sla,
+    documents,
+    document_desk,
 )
 
 

@@ -11,11 +11,14 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from console import components as c
 from console import context, ids
 from console.access import AccessRegistry, Page
+from console.document_parts import results
 from core.db.models.cards import Card
 from core.domain.cards import CardState, CertificateKind, CertificateState, RevokeReason, city_holds_card
+from core.domain.documents import DocumentError
 from core.domain.errors import DomainError
 from core.domain.roles import Role
-from core.services import card_actions, ledger_search
+from core.services import card_actions, document_views, ledger_search
+from core.services.documents import DocumentQuery
 from core.services.ledger_search import PersonRecord
 
 ROLES = frozenset({Role.COUNTER})
@@ -236,6 +239,18 @@ def _change_form(record: PersonRecord) -> Any:
     )
 
 
+def _documents(atena_no: str) -> Any:
+    """The person's scanned and printed documents, each linked to the viewer (the listing is audited)."""
+    try:
+        with context.unit_of_work() as s:
+            found = document_views.search(
+                s, DocumentQuery(atena_no=atena_no), roles=context.roles(), actor=context.actor()
+            )
+    except DocumentError as err:
+        return c.error(err)
+    return html.Div(results(found, ids.PERSON_DOCUMENTS))
+
+
 def layout(parameter: str | None = None, **_: Any) -> Any:
     """The whole person page (the view is audited)."""
     try:
@@ -258,6 +273,8 @@ def layout(parameter: str | None = None, **_: Any) -> Any:
                             _change_form(record),
                             html.H3("予約 / bookings", className="h5"),
                             _bookings(record),
+                            html.H3("書類 / documents", className="h5"),
+                            _documents(r.atena_no),
                         ],
                         lg=7,
                     ),

@@ -20,6 +20,7 @@ ACTION_LABELS_JA: dict[str, str] = {
     "document_import": "書類スキャン取込",
     "document_store": "書類イメージ保存",
     "document_index": "書類の索引確定",
+    "document_index_entry": "書類の索引入力",
     "document_expire": "書類の保存年限満了削除",
     "register_load": "住民記録取込",
     "ledger_migration": "台帳移行",

@@ -13,6 +13,7 @@ class Role(StrEnum):
     COUNTER = "counter"
     ANALYST = "analyst"
     BOOKING = "booking"
+    DOCUMENTS = "documents"
 
     @property
     def label_ja(self) -> str:
@@ -26,4 +27,5 @@ _LABELS_JA = {
     Role.COUNTER: "窓口",
     Role.ANALYST: "統計",
     Role.BOOKING: "予約担当",
+    Role.DOCUMENTS: "文書担当",
 }

@@ -262,3 +262,13 @@ def open_page(page: Any, url: str) -> None:
     page.goto(url)
     expect(page.locator(".md-page-title, #access-refused, #not-found").first).to_be_visible()
     page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture(scope="session")
+def documents(
+    console: Flask, console_db: tuple[Engine, Engine, Seed], tmp_path_factory: pytest.TempPathFactory
+) -> Any:
+    """A small scanned batch imported into the console's database (tests/console/documents_batch.py)."""
+    from tests.console.documents_batch import import_batch
+
+    return import_batch(console, console_db[0], tmp_path_factory.mktemp("scans"))

@@ -33,7 +33,8 @@ class User(Base):
 
 
 class UserRole(Base):
-    """A role held by a user: 管理者 admin, 管理職 manager, 窓口 counter, 統計 analyst, 予約担当 booking."""
+    """A role held by a user: 管理者 admin, 管理職 manager, 窓口 counter, 統計 analyst, 予約担当 booking,
+    文書担当 documents (scanned sheets: indexing desk, search and viewer)."""
 
     __tablename__ = "user_roles"
     __table_args__ = (
