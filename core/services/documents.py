@@ -25,7 +25,6 @@ from core.domain.documents import (
     DocumentStatus,
     IndexEntry,
     Retention,
-    batch_reference,
     document_reference,
     entry_differences,
     parse_reference,
@@ -368,22 +367,3 @@ def remove_unreferenced(session: Session, store: FileStore, hashes: list[str]) -
     for digest in removed:
         store.remove(digest)
     return len(removed)
-
-
-def batch_summary(session: Session, batch_id: int) -> dict[str, object]:
-    """A batch's counts for reports: documents, and how many still wait for an index."""
-    batch = session.get_one(Batch, batch_id)
-    counts = dict(
-        session.execute(
-            select(Document.status, func.count())
-            .where(Document.batch_id == batch_id)
-            .group_by(Document.status)
-        ).tuples()
-    )
-    return {
-        "batch": batch_reference(batch.id),
-        "kind": batch.kind,
-        "status": batch.status,
-        "indexed": counts.get(DocumentStatus.INDEXED.value, 0),
-        "needs_index": counts.get(DocumentStatus.NEEDS_INDEX.value, 0),
-    }
