@@ -249,6 +249,7 @@ DOCV_PAGE = "docv-page"
 DESK_QUEUE = "desk-queue"
 DESK_IMAGE = "desk-image"
 DESK_ENTRIES = "desk-entries"
+DESK_SUGGESTION = "desk-suggestion"  # what the OCR text suggests; staff still key every field
 DESK_ATENA = "desk-atena"
 DESK_GLANCE = "desk-glance"
 DESK_KIND = "desk-kind"

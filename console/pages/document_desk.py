@@ -15,6 +15,7 @@ from console.document_images import image_url
 from console.document_parts import field
 from core.domain.document_access import DOCUMENT_ROLES, differences_ja, kinds_for, normalise, parse_entry
 from core.domain.documents import DocumentError, DocumentKind
+from core.domain.ocr_text import suggest_index
 from core.services import document_views
 from core.services.document_views import QueueItem
 
@@ -94,9 +95,18 @@ def show(document_id: int | None) -> tuple[Any, ...]:
         nothing = "索引待ちの書類はありません / nothing to index"
         return "", "", HIDDEN, nothing, *CLEARED, ""
     keyed = "、".join(item.entered_by) if item.entered_by else "まだ誰も入力していません"
-    entries = f"{item.reference}: 入力済み {item.entries}回({keyed})"
+    entries = [f"{item.reference}: 入力済み {item.entries}回({keyed})", html.Br(), _suggestion(item)]
     alt = f"{item.reference} {item.kind.label_ja} 1ページ目"
     return image_url(item.id, 1), alt, {}, entries, *CLEARED, ""
+
+
+def _suggestion(item: QueueItem) -> Any:
+    """The OCR text's guess, shown beside the form and never typed into it: both entries stay independent."""
+    hint = suggest_index(item.ocr_text, context.today())
+    found = [f"宛名番号 {hint.atena_no}"] if hint.atena_no else []
+    found += [f"日付 {c.fmt(hint.form_date)}"] if hint.form_date else []
+    text = "OCR の候補(画像で確かめてから入力): " + "、".join(found) if found else "OCR の候補はありません"
+    return html.Span(text, id=ids.DESK_SUGGESTION)
 
 
 def glance(atena_no: str | None, document_id: int | None) -> Any:

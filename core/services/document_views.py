@@ -285,6 +285,7 @@ class QueueItem:
     created_at: datetime
     entries: int
     entered_by: tuple[str, ...]
+    ocr_text: str | None = None
 
 
 def desk_queue(session: Session, *, roles: Iterable[Role], limit: int = 50) -> list[QueueItem]:
@@ -313,6 +314,7 @@ def desk_queue(session: Session, *, roles: Iterable[Role], limit: int = 50) -> l
             d.created_at,
             len(entered.get(d.id, [])),
             tuple(entered.get(d.id, [])),
+            d.ocr_text,
         )
         for d in documents
     ]

@@ -80,6 +80,8 @@ def import_batch(console: Flask, owner: Engine, folder: Path) -> Imported:
         legacy = next(d for d in waiting if d.batch_id == cover.batch_id)
         other_doc = next(d for d in waiting if d.batch_id == other.batch_id)
         legacy_id, other_id = legacy.id, other_doc.id
+        # and the legacy sheet's, whose number the desk offers as a suggestion (never typed in for staff)
+        legacy.ocr_text = f"個人番号カード交付申請書 宛名番号 {atena} 氏名 文書花子"
     return Imported(
         atena,
         "文書\u3000花子",

@@ -60,6 +60,11 @@ def test_two_people_key_a_sheet_and_only_agreeing_entries_index_it(
     first.set_viewport_size(LAPTOP)
     log_in(first, live_server, Role.DOCUMENTS)
     _open_sheet(first, live_server, documents.legacy)
+    # the OCR text's guess is shown beside the form, not typed into it: both keyings stay independent
+    expect(first.locator("#desk-suggestion")).to_contain_text(
+        f"OCR の候補(画像で確かめてから入力): 宛名番号 {documents.atena_no}"
+    )
+    expect(first.locator("#desk-atena")).to_have_value("")
     # bad input: what was typed stays, the message names each field
     _key(first, "12a", APPLICATION, "2026-02-30")
     message = first.locator("#desk-message")
