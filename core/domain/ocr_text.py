@@ -77,6 +77,22 @@ def search_text(query: str) -> str:
     return " ".join(normalise_text(query).split("\n"))
 
 
+def text_grams(text: str) -> list[str]:
+    """The distinct characters and two-character pieces (bigrams) of TEXT within its lines, sorted: what
+    the GIN index of the OCR layer holds (no extension needed, unlike pg_trgm). Migration 0021 fills
+    existing rows by the same rule in SQL."""
+    lines = text.split("\n")
+    return sorted(
+        {c for line in lines for c in line} | {ln[i : i + 2] for ln in lines for i in range(len(ln) - 1)}
+    )
+
+
+def query_grams(query: str) -> list[str]:
+    """What a normalised QUERY asks the index for: its bigrams, or the character itself when it is one
+    (the bigrams imply the characters). LIKE then checks their order."""
+    return [query] if len(query) == 1 else [g for g in text_grams(query) if len(g) == 2]
+
+
 @dataclass(frozen=True)
 class IndexSuggestion:
     """What the OCR text suggests for the indexing desk; staff still key and check every field."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.db.models.documents import Batch, Deletion, Document, IndexEntryRow, Page, SourceFile
@@ -30,7 +30,7 @@ from core.domain.documents import (
     parse_reference,
 )
 from core.domain.forms import form_reference
-from core.domain.ocr_text import search_text
+from core.domain.ocr_text import query_grams, search_text
 from core.filestore import FileStore
 from core.services import audit
 
@@ -91,8 +91,8 @@ def store_printed_form(
 # --- Search and view ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DocumentQuery:
-    """What staff search by; empty fields do not narrow. TEXT matches the OCR layer (LIKE: no pg_trgm),
-    normalised as the stored text is (NFKC, no spaces next to CJK characters);
+    """What staff search by; empty fields do not narrow. TEXT matches the OCR layer, normalised as the
+    stored text is (NFKC, no spaces next to CJK characters): its bigrams through the GIN index, then LIKE;
     NAME matches the register's name or kana (spaces ignored)."""
 
     atena_no: str | None = None
@@ -113,6 +113,12 @@ def _like(value: str) -> str:
 
 def _compact(column: object) -> object:
     return func.translate(column, " \u3000", "")
+
+
+def _text_matches(text: str) -> list[ColumnElement[bool]]:
+    """Documents whose OCR text holds TEXT: those holding all its bigrams, or its one character (the GIN
+    index finds them), and of those the ones where LIKE finds TEXT in order."""
+    return [Document.ocr_grams.contains(query_grams(text)), Document.ocr_text.like(_like(text))]
 
 
 def _filtered(query: DocumentQuery) -> Select[Document]:
@@ -137,16 +143,21 @@ def _filtered(query: DocumentQuery) -> Select[Document]:
     if query.notice_no:
         statement = statement.where(Document.notice_no == query.notice_no.strip())
     if query.text and search_text(query.text):
-        statement = statement.where(Document.ocr_text.like(_like(search_text(query.text))))
+        statement = statement.where(*_text_matches(search_text(query.text)))
     if query.status:
         statement = statement.where(Document.status == query.status.value)
     return statement
 
 
+def search_statement(query: DocumentQuery) -> Select[Document]:
+    """The SELECT search_documents runs for QUERY: newest form date first, at most QUERY.limit."""
+    statement = _filtered(query).order_by(Document.form_date.desc().nulls_last(), Document.id.desc())
+    return statement.limit(query.limit)
+
+
 def search_documents(session: Session, query: DocumentQuery, *, actor: audit.Actor) -> list[Document]:
     """Documents matching QUERY, newest form date first; the search is audited (its criteria, not hits)."""
-    statement = _filtered(query).order_by(Document.form_date.desc().nulls_last(), Document.id.desc())
-    documents = list(session.scalars(statement.limit(query.limit)))
+    documents = list(session.scalars(search_statement(query)))
     criteria = {k: str(v) for k, v in vars(query).items() if v not in (None, (), "") and k != "limit"}
     audit.record(
         session,

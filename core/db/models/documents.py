@@ -21,12 +21,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from core.db.base import Base, created_at_column
 from core.db.models.forms import FilledForm
 from core.domain.documents import BatchStatus, DocumentKind, DocumentStatus
+from core.domain.ocr_text import text_grams
 
 SCHEMA = "documents"
 SHA256 = String(64)
@@ -94,6 +95,7 @@ class Document(Base):
         Index("ix_documents_notice_no", "notice_no"),
         Index("ix_documents_batch_id", "batch_id"),
         Index("ix_documents_status", "status"),
+        Index("ix_documents_ocr_grams", "ocr_grams", postgresql_using="gin"),
         {"schema": SCHEMA},
     )
 
@@ -108,10 +110,21 @@ class Document(Base):
     archive_sha256: Mapped[str | None] = mapped_column(SHA256)  # PDF/A-2b of the scanned pages
     printed_sha256: Mapped[str | None] = mapped_column(SHA256)  # the PDF as MynaDesk printed it
     ocr_text: Mapped[str | None] = mapped_column(Text)  # searchable text (OCR), a suggestion only
+    ocr_grams: Mapped[list[str] | None] = mapped_column(ARRAY(Text))  # text_grams(ocr_text), GIN-indexed
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     indexed_by: Mapped[str | None] = mapped_column(String(200))  # "qr", or the staff who keyed it
     indexed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @validates("ocr_text")
+    def _keep_grams(self, _key: str, ocr_text: str | None) -> str | None:
+        """Whenever the OCR text is set, its characters and bigrams (the search index) are set with it."""
+        self.ocr_grams = None if ocr_text is None else text_grams(ocr_text)
+        return ocr_text
+
+
+# every search's order (newest first): a common word's first hits come without sorting all its hits
+Index("ix_documents_newest", Document.form_date.desc().nulls_last(), Document.id.desc())
 
 
 class Page(Base):
