@@ -10,14 +10,14 @@ password_file="$run_dir/demo-password"
 
 existing=$("$bin/mynadesk" staff list 2>/dev/null || true)
 for entry in "D-ADMIN:管理 太郎:admin" "D-MANAGER:管理職 次郎:manager" "D-COUNTER:窓口 花子:counter" \
-             "D-ANALYST:統計 三郎:analyst" "D-BOOKING:予約 四郎:booking"; do
+             "D-ANALYST:統計 三郎:analyst" "D-BOOKING:予約 四郎:booking" "D-DOCS:文書 五郎:documents"; do
   IFS=: read -r code name role <<< "$entry"
   grep -q "$code" <<< "$existing" || "$bin/mynadesk" staff add "$code" --name "$name" --role "$role" \
     --password-file "$password_file" > /dev/null
 done
 
 cat <<EOT
-デモ職員 / demo staff: D-ADMIN D-MANAGER D-COUNTER D-ANALYST D-BOOKING
+デモ職員 / demo staff: D-ADMIN D-MANAGER D-COUNTER D-ANALYST D-BOOKING D-DOCS
   初期パスワード / first password: $(cat "$password_file")  (初回ログインで変更 / change it at first login)
 予約サイト / reservation site:  $bin/mynadesk site serve      → http://127.0.0.1:8080/
 メール送信 / mail worker:       $bin/mynadesk site worker
