@@ -11,7 +11,7 @@ from dash import Dash, Input, Output, dcc, html
 from flask import Flask
 from sqlalchemy import Engine
 
-from console import auth, context, document_images, health, pages, plotly_bundle, security, timing
+from console import auth, context, document_images, form_pdfs, health, pages, plotly_bundle, security, timing
 from console.access import ALL_ROLES, AccessRegistry
 from console.context import ConsoleContext, ConsoleOptions
 from core.clock import Clock, system_clock
@@ -169,6 +169,7 @@ def create_app(
     pages.register_all(app, registry)
     auth.install(server, registry)
     document_images.install(server)
+    form_pdfs.install(server)
     security.install(server, app, server.extensions["mynadesk_console"].options.reader_url)
     plotly_bundle.install(server)
     server.register_blueprint(health.bp)

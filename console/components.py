@@ -109,7 +109,7 @@ _TAGS: dict[type, str] = {
     html.Code: "code",
     html.A: "a",
 }
-_ATTRIBUTES = {"id": "id", "className": "class", "title": "title", "href": "href"}
+_ATTRIBUTES = {"id": "id", "className": "class", "title": "title", "href": "href", "target": "target"}
 
 
 def markup(value: Any) -> str:

@@ -259,3 +259,12 @@ DESK_SUBMIT = "desk-submit"
 DESK_MESSAGE = "desk-message"
 # person: the person's documents
 PERSON_DOCUMENTS = "person-documents"
+PERSON_DOCUMENT_LIST = "person-document-list"
+# person: the 帳票 panel (pre-filled forms)
+PERSON_FORM_KIND = "person-form-kind"
+PERSON_FORM_MAKE = "person-form-make"
+PERSON_FORM_TOKEN = "person-form-token"  # noqa: S105 - a component id
+PERSON_FORM_RESULT = "person-form-result"
+PERSON_FORM_LIST = "person-form-list"
+PERSON_FORM_TABLE = "person-form-table"
+PERSON_FORM_OPEN = "person-form-open"

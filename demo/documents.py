@@ -22,10 +22,10 @@ from core.domain.documents import DocumentError, DocumentKind
 from core.domain.forms import FormKind
 from core.domain.register import era_of
 from core.filestore import FileStore
-from core.services.documents import open_batch, store_printed_form
+from core.services.documents import open_batch
 from demo.scans import blank, rasterise, save_jpeg_pdf, save_tiff_g4, scanned, sheet
 from reports.documents import render_cover
-from reports.filling import fill_form
+from reports.filling import print_form
 
 DEMO_NOTE = "デモ: 旧申請書の箱 1 / demo box 1"
 STAFF = "demo"
@@ -93,8 +93,7 @@ def _pages(
     cover_pdf = render_cover(cover, staff=STAFF, created=now.astimezone(TOKYO), note=DEMO_NOTE)
     first = [scanned(rasterise(cover_pdf)[0], seed=seed)]
     for number, atena_no in enumerate(holders, 1):
-        result = fill_form(session, FormKind.RECEIPT, atena_no, actor=STAFF, now=now)
-        store_printed_form(session, store, result.form_id, result.pdf, actor=STAFF, now=now)
+        result = print_form(session, store, FormKind.RECEIPT, atena_no, actor=STAFF, now=now)
         first.append(scanned(rasterise(result.pdf)[0], seed=seed + number))
     first.append(blank(seed=seed))
     today = day_of(now)

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from core.domain.booking import TOKYO
 from core.domain.forms import FormKind, FormSource, form_reference, suggest_certificate_application
 from core.domain.identity import PersonFace, require_same_person
-from core.services.forms import record_filled_form, reopen_filled_form
+from core.filestore import FileStore
+from core.services.documents import printed_form_pdf, store_printed_form
+from core.services.forms import REQUEST_TOKEN_KEY, form_of_request, record_filled_form, reopen_filled_form
 from core.services.residents import certificate_facts, get_resident, newest_card, register_face
 from reports.forms import FormCard, FormPerson, form_values, render_form
 
@@ -22,6 +24,7 @@ class FilledFormResult:
     form_id: int
     reference: str
     pdf: bytes
+    repeated: bool = False  # the same request came again: the form it made before, not a second one
 
 
 def _person(register: PersonFace, card_face: PersonFace | None, kind: FormKind) -> PersonFace:
@@ -40,6 +43,7 @@ def fill_form(
     card_face: PersonFace | None = None,
     terminal: str | None = None,
     client_addr: str | None = None,
+    request_token: str | None = None,
     now: datetime,
 ) -> FilledFormResult:
     """Store the form filled at NOW (audited) and render it; the caller owns the transaction."""
@@ -60,6 +64,8 @@ def fill_form(
         filled_on=moment.date(),
     )
     values["printed_at"] = moment.isoformat()
+    if request_token is not None:
+        values[REQUEST_TOKEN_KEY] = request_token
     if kind is FormKind.CERTIFICATE:
         facts = [] if card is None else certificate_facts(session, card.id)
         suggestion = suggest_certificate_application(facts, moment.date())
@@ -82,11 +88,53 @@ def fill_form(
     return FilledFormResult(record.id, reference, pdf)
 
 
+def print_form(
+    session: Session,
+    store: FileStore,
+    kind: FormKind,
+    atena_no: str,
+    *,
+    actor: str,
+    card_face: PersonFace | None = None,
+    terminal: str | None = None,
+    client_addr: str | None = None,
+    request_token: str | None = None,
+    now: datetime,
+) -> FilledFormResult:
+    """What every counter print does (CLI and console): fill the form and keep its PDF in the document store
+    at once (paperless from the counter). With REQUEST_TOKEN the same request again returns the form it made
+    instead of a second one. The caller owns the transaction and runs it inside `store.written()`."""
+    if request_token is not None:
+        earlier = form_of_request(session, request_token, kind=kind, atena_no=atena_no, actor=actor)
+        if earlier is not None:
+            pdf = printed_form_pdf(session, store, earlier.id)
+            return FilledFormResult(earlier.id, form_reference(earlier.id), pdf, repeated=True)
+    result = fill_form(
+        session,
+        kind,
+        atena_no,
+        actor=actor,
+        card_face=card_face,
+        terminal=terminal,
+        client_addr=client_addr,
+        request_token=request_token,
+        now=now,
+    )
+    store_printed_form(session, store, result.form_id, result.pdf, actor=actor, now=now)
+    return result
+
+
 def reprint_form(
-    session: Session, reference: str, *, actor: str, now: datetime, terminal: str | None = None
+    session: Session,
+    reference: str,
+    *,
+    actor: str,
+    now: datetime,
+    terminal: str | None = None,
+    client_addr: str | None = None,
 ) -> FilledFormResult:
     """The same form again from its stored values (the reference and the original staff member stay)."""
-    form = reopen_filled_form(session, reference, actor=actor, terminal=terminal)
+    form = reopen_filled_form(session, reference, actor=actor, terminal=terminal, client_addr=client_addr)
     pdf = render_form(
         form.form_values,
         form_reference(form.id),

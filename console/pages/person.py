@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from console import components as c
-from console import context, ids
+from console import context, form_panel, ids
 from console.access import AccessRegistry, Page
 from console.document_parts import results
 from core.db.models.cards import Card
@@ -248,7 +248,7 @@ def _documents(atena_no: str) -> Any:
             )
     except DocumentError as err:
         return c.error(err)
-    return html.Div(results(found, ids.PERSON_DOCUMENTS))
+    return results(found, ids.PERSON_DOCUMENTS)
 
 
 def layout(parameter: str | None = None, **_: Any) -> Any:
@@ -271,10 +271,11 @@ def layout(parameter: str | None = None, **_: Any) -> Any:
                             html.H3("カード / cards", className="h5"),
                             html.Div(cards_section(record), id=ids.PERSON_CARDS),
                             _change_form(record),
+                            form_panel.panel(r.atena_no),
                             html.H3("予約 / bookings", className="h5"),
                             _bookings(record),
                             html.H3("書類 / documents", className="h5"),
-                            _documents(r.atena_no),
+                            html.Div(_documents(r.atena_no), id=ids.PERSON_DOCUMENT_LIST),
                         ],
                         lg=7,
                     ),
@@ -336,6 +337,7 @@ def apply(card_id: int | None, target: str | None, reason: str | None, note: str
 def register(app: Dash, registry: AccessRegistry) -> None:
     """Register the person page and its callbacks."""
     registry.page(Page("/ledger/person", "住民・カード詳細", ROLES, layout, in_menu=False, prefix=True))
+    form_panel.register(app, registry, _documents)
     registry.callback(
         app,
         ROLES,

@@ -29,7 +29,7 @@ from core.domain.documents import (
     entry_differences,
     parse_reference,
 )
-from core.domain.forms import form_reference
+from core.domain.forms import form_reference, parse_form_reference
 from core.domain.ocr_text import query_grams, search_text
 from core.filestore import FileStore
 from core.services import audit
@@ -86,6 +86,38 @@ def store_printed_form(
         summary=f"{DocumentKind(form.kind).label_ja}の印刷控えを保存({form_reference(form.id)})",
     )
     return document
+
+
+def printed_form_pdf(session: Session, store: FileStore, form_id: int) -> bytes:
+    """The PDF of filled form FORM_ID exactly as it was printed and kept (store_printed_form)."""
+    digest = session.scalar(select(Document.printed_sha256).where(Document.filled_form_id == form_id))
+    if digest is None:
+        reference = form_reference(form_id)
+        raise DocumentError(
+            f"{reference} の印刷控えは保存されていません", f"no printed copy of {reference} is stored"
+        )
+    return store.read(digest)
+
+
+def view_printed_form(
+    session: Session, store: FileStore, reference: str, *, actor: audit.Actor
+) -> tuple[FilledForm, bytes]:
+    """A printed form's kept PDF by its reference (MDF-…), for the screen; the view is audited."""
+    form_id = parse_form_reference(reference)
+    form = None if form_id is None else session.get(FilledForm, form_id)
+    if form is None:
+        raise DocumentError(f"帳票 {reference} はありません", f"no filled form {reference}")
+    pdf = printed_form_pdf(session, store, form.id)
+    audit.record(
+        session,
+        actor,
+        "view",
+        "filled_form",
+        object_id=form_reference(form.id),
+        subject_atena_no=form.subject_atena_no,
+        summary=f"{DocumentKind(form.kind).label_ja}の印刷控えを表示",
+    )
+    return form, pdf
 
 
 # --- Search and view ---------------------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from core.db.models.forms import FilledForm
@@ -13,6 +14,9 @@ from core.domain.forms import FormKind, FormSource, form_reference, parse_form_r
 from core.services import audit
 
 FORBIDDEN_KEYS = frozenset({"kojin_bango", "my_number", "mynumber", "individual_number", "個人番号", "pin"})
+REQUEST_TOKEN_KEY = "request_token"  # noqa: S105 - in the form's values: which request made it (not printed)
+REQUEST_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_REQUEST_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
 
 
 def record_filled_form(
@@ -108,3 +112,32 @@ def forms_of(session: Session, atena_no: str, *, actor: str, terminal: str | Non
         summary=f"記入済み帳票の一覧を表示({len(forms)}件)",
     )
     return forms
+
+
+class BadRequestToken(DomainError):  # noqa: N818 - named for what staff see
+    """The screen sent a request token that is not one the console makes."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "画面の情報が正しくありません。画面を開き直してから作成してください",
+            "the screen's request token is invalid; reload the page and try again",
+        )
+
+
+def form_of_request(
+    session: Session, token: str, *, kind: FormKind, atena_no: str, actor: str
+) -> FilledForm | None:
+    """Take the transaction's lock on TOKEN, then find the form this request already made (None the first
+    time): a double click or a replayed request gets that form back instead of filling a second one. The
+    lookup runs after the lock, so it sees what a concurrent twin committed."""
+    if not REQUEST_TOKEN.fullmatch(token):
+        raise BadRequestToken()
+    session.execute(_REQUEST_LOCK, {"key": f"form:{token}"})
+    return session.scalars(
+        select(FilledForm).where(
+            FilledForm.subject_atena_no == atena_no,
+            FilledForm.kind == kind.value,
+            FilledForm.created_by == actor,
+            FilledForm.form_values[REQUEST_TOKEN_KEY].astext == token,
+        )
+    ).first()

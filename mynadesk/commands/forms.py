@@ -74,8 +74,7 @@ def _fill(
     from core.db.engine import session_factory
     from core.filestore import FileStore
     from core.services.audit import Actor, record_card_read
-    from core.services.documents import store_printed_form
-    from reports.filling import fill_form
+    from reports.filling import print_form
 
     terminal = socket.gethostname()
     settings = Settings.from_env()
@@ -84,17 +83,9 @@ def _fill(
     with store.written(), session_factory(settings, "app").begin() as session:
         if outcome is not None:
             record_card_read(session, Actor(staff, terminal=terminal), outcome, subject_atena_no=atena_no)
-        result = fill_form(
-            session,
-            kind,
-            atena_no,
-            actor=staff,
-            card_face=card_face,
-            terminal=terminal,
-            now=now,
+        result = print_form(
+            session, store, kind, atena_no, actor=staff, card_face=card_face, terminal=terminal, now=now
         )
-        # paperless from the counter: the printed form is kept in the document store at once (issue 17)
-        store_printed_form(session, store, result.form_id, result.pdf, actor=staff, now=now)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(result.pdf)  # inside the transaction: no record without its file
     return result.reference
