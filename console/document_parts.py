@@ -62,7 +62,16 @@ def details(sheet: DocumentSheet, details_id: str) -> Any:
         ("日付", c.fmt(row.form_date)),
         ("交付通知書番号", row.notice_no or "—"),
         ("バッチ", row.batch or "—"),
-        ("索引", sheet.indexed_by or "—"),
+        ("索引", _indexed_by(sheet.indexed_by)),
     ]
     body = html.Tbody([html.Tr([html.Th(k, className="w-50"), html.Td(v)]) for k, v in items])
     return dbc.Table(body, size="sm", className="md-table", id=details_id)
+
+
+def _indexed_by(indexed_by: str | None) -> str:
+    """Who gave the sheet its index: its QR code, or the staff who keyed it twice ("TDOC1,TCOU1")."""
+    if not indexed_by:
+        return "—"
+    if indexed_by == "qr":
+        return "QRコードから"
+    return "入力: " + "、".join(indexed_by.split(","))

@@ -127,6 +127,7 @@ def test_the_viewer_shows_the_page_image_and_each_view_is_audited(
     expect(details).to_contain_text(documents.atena_no)
     expect(details).to_contain_text("文書\u3000花子")
     expect(details).to_contain_text(documents.notice_no)
+    expect(details).to_contain_text("QRコードから")  # how it got its index, in words (not the code "qr")
     expect(page.locator("#docv-page")).to_have_text("1 / 1")
     assert abs(_natural_width(page, "#docv-image") - 1000) <= 1  # rendered for the viewer, not the thumbnail
     page.click("#docv-next")  # one page only: it stays on page 1
