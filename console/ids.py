@@ -23,6 +23,7 @@ PERSON_BLOCKED = "person-blocked"
 PERSON_CARD_TABLE = "person-card-table"
 PERSON_TIMELINE = "person-timeline"
 PERSON_NAME = "person-name"
+PERSON_HISTORY = "person-history"
 # batch
 BATCH_TARGET = "batch-target"
 BATCH_DATE = "batch-date"

@@ -16,6 +16,7 @@ from core.db.models.cards import Card
 from core.domain.cards import CardState, CertificateKind, CertificateState, RevokeReason, city_holds_card
 from core.domain.documents import DocumentError
 from core.domain.errors import DomainError
+from core.domain.register import COLUMN_LABELS_JA
 from core.domain.roles import Role
 from core.services import card_actions, document_views, ledger_search
 from core.services.documents import DocumentQuery
@@ -68,6 +69,9 @@ def _register(record: PersonRecord) -> Any:
     )
 
 
+CHANGE_KINDS = {"new": "新規", "changed": "変更", "removed": "消除", "unchanged": "変更なし"}
+
+
 def _history(record: PersonRecord) -> Any:
     if not record.versions:
         return html.P("履歴はありません / no earlier versions", className="text-muted")
@@ -78,8 +82,8 @@ def _history(record: PersonRecord) -> Any:
             v.version,
             c.fmt(v.valid_from),
             c.fmt(v.valid_to),
-            v.change_kind,
-            v.changed_columns or "",
+            CHANGE_KINDS.get(v.change_kind, v.change_kind),
+            "、".join(COLUMN_LABELS_JA.get(col, col) for col in (v.changed_columns or "").split(",") if col),
             v.name,
             v.address,
             c.RESIDENT_STATUS.get(v.resident_status, ""),
@@ -284,7 +288,7 @@ def layout(parameter: str | None = None, **_: Any) -> Any:
             html.H3("経過 / event timeline", className="h5 mt-3"),
             _timeline(record),
             html.H3("住民記録の履歴 / register history", className="h5 mt-3"),
-            _history(record),
+            html.Div(_history(record), id=ids.PERSON_HISTORY),
         ]
     )
 

@@ -151,6 +151,9 @@ def test_the_person_page_lists_their_documents_with_a_link_to_the_viewer(
     listed = page.locator("#person-documents")
     expect(listed).to_contain_text(documents.receipt)
     expect(listed).to_contain_text("カード受領書")
+    history = page.locator("#person-history")
+    expect(history).to_contain_text("新規")  # the register history says what happened in words
+    expect(history).not_to_contain_text("new")
     listed.locator("a", has_text=documents.receipt).scroll_into_view_if_needed()
     shot(page, "documents-person")
     listed.locator("a", has_text=documents.receipt).click()
