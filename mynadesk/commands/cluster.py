@@ -14,7 +14,8 @@ app = typer.Typer(help="自動フェイルオーバー / Patroni cluster (automa
 console = Console()
 
 
-def _settings() -> Settings:
+def embedded_settings() -> Settings:
+    """The settings, or exit 2 when the server is external (its replication is configured there)."""
     settings = Settings.from_env()
     if not settings.embedded:
         console.print(
@@ -25,7 +26,8 @@ def _settings() -> Settings:
     return settings
 
 
-def _refuse(error: Exception) -> typer.Exit:
+def refuse(error: Exception) -> typer.Exit:
+    """Print ERROR and the exit (code 2) to raise."""
     console.print(f"[bold red]エラー / error:[/] {error}")
     return typer.Exit(2)
 
@@ -46,9 +48,9 @@ def cluster_init(
     from core.ops.pgtools import ToolFailed
 
     try:
-        setup = init_cluster(_settings(), nodes, synchronous=sync, base_port=base_port)
+        setup = init_cluster(embedded_settings(), nodes, synchronous=sync, base_port=base_port)
     except (ClusterError, ToolFailed) as error:
-        raise _refuse(error) from error
+        raise refuse(error) from error
     for node in setup.nodes:
         console.print(f"{node.name}: {node.config} (PostgreSQL {node.port}, REST {node.rest_port})")
     console.print(f"etcd: {setup.etcd_url}")
@@ -61,9 +63,9 @@ def cluster_start() -> None:
     from core.ops.patroni import ClusterError, start_cluster
 
     try:
-        leader = start_cluster(_settings())
+        leader = start_cluster(embedded_settings())
     except ClusterError as error:
-        raise _refuse(error) from error
+        raise refuse(error) from error
     console.print(f"[green]起動しました / started[/]: リーダー / leader {leader}")
 
 
@@ -73,9 +75,9 @@ def cluster_status() -> None:
     from core.ops.patroni import ClusterError, cluster_members
 
     try:
-        members = cluster_members(_settings())
+        members = cluster_members(embedded_settings())
     except ClusterError as error:
-        raise _refuse(error) from error
+        raise refuse(error) from error
     table = Table(title="MynaDesk Patroni クラスター / cluster")
     columns = ("ノード / node", "役割 / role", "状態 / state", "TL", "遅延 / lag", "Patroni", "PostgreSQL")
     for column in columns:
@@ -104,7 +106,7 @@ def cluster_stop() -> None:
     from core.ops.patroni import ClusterError, stop_cluster
 
     try:
-        stop_cluster(_settings())
+        stop_cluster(embedded_settings())
     except ClusterError as error:
-        raise _refuse(error) from error
+        raise refuse(error) from error
     console.print("停止しました / stopped")

@@ -77,22 +77,6 @@ app.add_typer(standby_app, name="standby")
 app.add_typer(cluster.app, name="cluster")
 
 
-def _embedded_settings() -> Settings:
-    settings = Settings.from_env()
-    if not settings.embedded:
-        console.print(
-            "[bold red]エラー / error:[/] 外部サーバーの冗長化はそのサーバー側で行います"
-            " / an external server's replication is configured on that server"
-        )
-        raise typer.Exit(2)
-    return settings
-
-
-def _refuse(error: Exception) -> typer.Exit:
-    console.print(f"[bold red]エラー / error:[/] {error}")
-    return typer.Exit(2)
-
-
 @standby_app.command("create")
 def standby_create(
     port: Annotated[
@@ -108,11 +92,11 @@ def standby_create(
     """スタンバイを作成して起動する / build and start a streaming standby (pg_basebackup)."""
     from core.ops.standby import StandbyError, create_standby
 
-    settings = _embedded_settings()
+    settings = cluster.embedded_settings()
     try:
         node = create_standby(settings, port, directory, synchronous=sync)
     except StandbyError as error:
-        raise _refuse(error) from error
+        raise cluster.refuse(error) from error
     mode = "同期 / synchronous (remote_apply)" if sync else "非同期 / asynchronous"
     console.print(
         f"[green]スタンバイ {node.name} を起動しました / standby started[/]: {node.pgdata} ({mode})"
@@ -124,7 +108,7 @@ def standby_status() -> None:
     """各ノードの状態 / every node of the cluster and its role now."""
     from core.ops.standby import cluster_status
 
-    rows = cluster_status(_embedded_settings())
+    rows = cluster_status(cluster.embedded_settings())
     if not rows:
         console.print("スタンバイはありません / no standby (`mynadesk db standby create`)")
         return
@@ -155,10 +139,10 @@ def standby_url(
     from core.ops.cluster_state import load_state, multi_host_url
     from core.ops.standby import write_client_passfile
 
-    settings = _embedded_settings()
+    settings = cluster.embedded_settings()
     state = load_state(settings.data_dir)
     if state is None:
-        raise _refuse(ValueError("スタンバイはありません / no standby yet"))
+        raise cluster.refuse(ValueError("スタンバイはありません / no standby yet"))
     console.print(multi_host_url(state, role, database, write_client_passfile(settings)), soft_wrap=True)
 
 
@@ -168,9 +152,9 @@ def db_failover() -> None:
     from core.ops.standby import StandbyError, failover
 
     try:
-        report = failover(_embedded_settings())
+        report = failover(cluster.embedded_settings())
     except StandbyError as error:
-        raise _refuse(error) from error
+        raise cluster.refuse(error) from error
     console.print(
         f"[green]{report.new_primary.name} がプライマリになりました / is now the primary[/] "
         f"({report.seconds:.1f} s); {report.old_primary.name} は停止・隔離済み / stopped and fenced"
@@ -184,9 +168,9 @@ def db_rejoin() -> None:
     from core.ops.standby import StandbyError, rejoin
 
     try:
-        node = rejoin(_embedded_settings())
+        node = rejoin(cluster.embedded_settings())
     except (StandbyError, ToolFailed) as error:
-        raise _refuse(error) from error
+        raise cluster.refuse(error) from error
     console.print(
         f"[green]{node.name} はスタンバイとして復帰しました / rejoined as a standby[/]: {node.pgdata}"
     )
