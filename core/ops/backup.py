@@ -5,10 +5,12 @@ from __future__ import annotations
 import fcntl
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -74,10 +76,12 @@ def take_backup(
     fmt: str = "plain",
     wal_method: str = "stream",
     max_rate: str | None = None,
+    documents: Callable[[], dict[str, Any]] | None = None,
 ) -> BackupInfo:
     """Take base backup NAME of the server behind OWNER_URI into ROOT (lock held by the caller): into
-    base/.partial-NAME, verified, then renamed base/NAME. MAX_RATE (e.g. '50M' per second) spares the live
-    server's disk during opening hours."""
+    base/.partial-NAME, verified, then (DOCUMENTS brings the document files its rows name and says how
+    many) renamed base/NAME. MAX_RATE (e.g. '50M' per second) spares the live server's disk during opening
+    hours."""
     if fmt not in FORMATS or wal_method not in WAL_METHODS:
         raise BackupError(
             f"形式は {'/'.join(FORMATS)}、WAL は {'/'.join(WAL_METHODS)} です",
@@ -95,7 +99,8 @@ def take_backup(
     with psycopg.connect(owner_uri, autocommit=True) as conn:
         row = conn.execute("SELECT clock_timestamp()").fetchone()
     assert row is not None
-    info = _describe(partial, name, started, clock(), row[0], fmt, wal_method)
+    counts = documents() if documents is not None else None
+    info = replace(_describe(partial, name, started, clock(), row[0], fmt, wal_method), documents=counts)
     write_info(partial, info)
     partial.rename(root.folder(name))
     fsync_dir(root.base)

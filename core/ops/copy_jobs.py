@@ -12,12 +12,13 @@ from typing import Any
 
 from core.clock import Clock
 from core.config import Settings
-from core.ops import pgtools, records
+from core.ops import docfiles, pgtools, records
 from core.ops.backup import BackupError, exclusive, new_name, verify_folder
 from core.ops.copy_keys import CopyKey, load_key, refuse_inside
-from core.ops.jobs import archive_latest, connect, owner_password_of, restore_into
+from core.ops.jobs import Restored, archive_latest, connect, database_name, owner_password_of, restore_into
 from core.ops.layout import BackupInfo, BackupRoot
 from core.ops.offsite import CopyError, CopyInfo, copies, fetch, prune_copies, read_copy, write_copy
+from core.ops.offsite_documents import copy_documents, fetch_documents
 from core.ops.restore import refuse_live
 
 LAST_COPY = "last-copy.json"
@@ -88,7 +89,8 @@ def make_copy(settings: Settings, clock: Clock, copy_dir: Path, key_file: Path |
         ) from error
     with exclusive(root):
         verify_folder(root.folder(info.name), info.format)  # the bytes copied are the verified ones
-        copy = write_copy(root, info, copy_dir, key, clock())
+        documents = copy_documents(root.documents, copy_dir, key)  # before the copy is listed
+        copy = write_copy(root, info, copy_dir, key, clock(), documents)
         backup = settings.backup
         pruned = prune_copies(copy_dir, backup.keep_daily, backup.keep_weekly, backup.keep_monthly)
     _remember(settings, copy)
@@ -132,13 +134,16 @@ def choose_copy(source: Path, at: datetime | None) -> CopyInfo:
 
 def restore_from_copy(
     settings: Settings, source: Path, key_file: Path | None, to: Path, at: datetime | None
-) -> tuple[CopyInfo, BackupInfo, float]:
+) -> tuple[CopyInfo, Restored]:
     """Check and decrypt a copy into a scratch folder beside TO, pg_verifybackup it, and restore it into the
-    new data dir TO as `backup restore` does; nothing is left behind when any step fails."""
+    new data dir TO as `backup restore` does, with the document files it names (decrypted, each checked
+    against its name) in TO-documents; nothing is left behind when any step fails."""
     key = load_key(key_file) if key_file else None
     if key is not None:
         refuse_inside(key, [("複製先", "copy folder", source)])
     refuse_live(to, settings.layout.pg if settings.embedded else None)
+    documents_dir = docfiles.restored_documents_dir(to)
+    docfiles.refuse_documents_target(documents_dir, settings.documents_dir)
     copy = choose_copy(source, at)
     password = owner_password_of(settings)
     started = time.monotonic()
@@ -146,7 +151,8 @@ def restore_from_copy(
     scratch = Path(tempfile.mkdtemp(prefix=f".mynadesk-fetch-{to.name}-", dir=to.parent))
     try:
         root, info = fetch(copy, key, scratch)
-        restore_into(root, info, to, at, password)
+        fill = docfiles.lay_down_into(documents_dir, fetch_documents(copy, key))
+        transfer = restore_into(root, info, to, at, password, database_name(settings), fill)
     except BackupError as error:
         raise CopyError(
             f"複製 {copy.folder} のバックアップが検証を通りません: {error.message_ja}",
@@ -154,4 +160,4 @@ def restore_from_copy(
         ) from error
     finally:
         pgtools.remove_tree(scratch)
-    return copy, info, time.monotonic() - started
+    return copy, Restored(info, time.monotonic() - started, documents_dir, transfer)

@@ -1,5 +1,6 @@
 """The restore drill: the newest backup restored into a throwaway dir, replayed to a restore point made on
-the live server a moment before, checked page by page, started, and compared with the live server then."""
+the live server a moment before, checked page by page, started, and compared with the live server then; and
+every document file the restored database names found in the backup folder (the newest hashed in full)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from core.db.engine import make_engine
-from core.ops import pgtools
+from core.ops import docfiles, pgtools
 from core.ops.archive import archiving_into, newest_archived_age, switch_and_wait
 from core.ops.backup import is_live
 from core.ops.fingerprint import Snapshot, differences, snapshot
@@ -159,9 +160,15 @@ def _restore_and_compare(
     result.phases["answered"] = result.rto_seconds
     copied = _with_session(copy.uri(password, database), snapshot)
     result.problems = differences(source, copied)
+    file_problems, file_counts = docfiles.with_session(
+        copy.uri(password, database), lambda session: docfiles.check_backup(session, root.documents)
+    )
+    result.problems += file_problems
+    result.phases["documents"] = time.monotonic() - started
     result.source = {
         "row_counts": len(source.row_counts),
         "fingerprints": source.fingerprints,
         "login_roles": list(copied.login_roles),
+        "documents": file_counts,
     }
     result.ok = not result.problems

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from psycopg.conninfo import conninfo_to_dict
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import Clock
-from core.config import Settings
+from core.config import DEFAULT_DATABASE, Settings
 from core.db.embedded import owner_password, start_embedded, stop_embedded
 from core.db.engine import libpq_uri, locate_database, make_engine, make_session_factory
-from core.ops import pgtools, records
+from core.ops import docfiles, pgtools, records
 from core.ops.archive import archiving_into, needs_restart, switch_and_wait
 from core.ops.backup import (
     BackupError,
@@ -129,9 +132,16 @@ def run_backup(
             records.backups_interrupted(session, interrupted, clock())
         with live.factory.begin() as session:
             records.backup_started(session, name, clock(), fmt, wal_method)
+        copied = docfiles.Transfer()
+
+        def documents() -> dict[str, Any]:
+            nonlocal copied
+            copied = docfiles.back_up(live.factory, settings.documents_dir, root.documents)
+            return copied.counts()
+
         try:
-            info = take_backup(root, live.owner_uri, name, clock, fmt, wal_method, max_rate)
-        except (pgtools.ToolFailed, BackupError) as error:
+            info = take_backup(root, live.owner_uri, name, clock, fmt, wal_method, max_rate, documents)
+        except (pgtools.ToolFailed, BackupError, OSError) as error:
             pgtools.remove_tree(root.partial(name))
             with live.factory.begin() as session:
                 records.backup_failed(session, name, clock(), str(error))
@@ -143,7 +153,8 @@ def run_backup(
         )
         with live.factory.begin() as session:
             records.backups_pruned(session, pruned)
-    return BackupOutcome(info, pruned, notes)
+    note = docfiles.missing_note(copied)
+    return BackupOutcome(info, pruned, [*notes, *([note] if note else [])])
 
 
 def newest(root: BackupRoot) -> BackupInfo:
@@ -209,31 +220,59 @@ def _record_drill(live: Live, result: DrillResult, started: datetime, finished: 
         )
 
 
-def restore(
-    settings: Settings, to: Path, at: datetime | None, name: str | None = None
-) -> tuple[BackupInfo, float]:
+@dataclass(frozen=True)
+class Restored:
+    """A finished restore: the backup, the seconds it took, and the document files laid down beside it."""
+
+    info: BackupInfo
+    seconds: float
+    documents_dir: Path
+    documents: docfiles.Transfer
+
+
+def restore(settings: Settings, to: Path, at: datetime | None, name: str | None = None) -> Restored:
     """Restore backup NAME (or the one that covers AT, or the newest) into the new data dir TO, replayed to AT
-    (or the end of the archive) and promoted, then stopped for a human to switch over; return it and the
-    seconds it took."""
+    (or the end of the archive) and promoted, with the document files its rows name in TO-documents, then
+    stopped for a human to switch over."""
     root = BackupRoot(settings.backup_dir)
     live_pgdata = settings.layout.pg if settings.embedded else None
     refuse_live(to, live_pgdata)
+    documents_dir = docfiles.restored_documents_dir(to)
+    docfiles.refuse_documents_target(documents_dir, settings.documents_dir)
     password = owner_password_of(settings)
     archive_latest(settings, root)
     info = choose(root, at, name)
     started = time.monotonic()
+    fill = docfiles.lay_down_into(documents_dir, docfiles.from_backup(root.documents))
     with exclusive(root):
-        restore_into(root, info, to, at, password)
-    return info, time.monotonic() - started
+        transfer = restore_into(root, info, to, at, password, database_name(settings), fill)
+    return Restored(info, time.monotonic() - started, documents_dir, transfer)
 
 
-def restore_into(root: BackupRoot, info: BackupInfo, to: Path, at: datetime | None, password: str) -> None:
-    """Lay backup INFO of ROOT down in TO, replay to AT (or the end of the archive), promote, stop; a failure
-    deletes TO (a half-restored directory must not be mistaken for a good one)."""
+def database_name(settings: Settings) -> str:
+    """MynaDesk's database on the server (the restored copy has the same)."""
+    if settings.database_url:
+        return make_url(settings.database_url).database or DEFAULT_DATABASE
+    return DEFAULT_DATABASE
+
+
+def restore_into(
+    root: BackupRoot,
+    info: BackupInfo,
+    to: Path,
+    at: datetime | None,
+    password: str,
+    database: str = DEFAULT_DATABASE,
+    documents: Callable[[str], docfiles.Transfer] | None = None,
+) -> docfiles.Transfer:
+    """Lay backup INFO of ROOT down in TO, replay to AT (or the end of the archive), promote, let DOCUMENTS
+    lay down the files the restored DATABASE names, stop; a failure deletes TO (a half-restored directory
+    must not be mistaken for a good one)."""
     copy = Copy(to, socket_dir(), pgtools.free_port())
     try:
         lay_down(root, info, to, Target(at=at), "promote")
         start_and_wait(copy, password)
+        return documents(copy.uri(password, database)) if documents else docfiles.Transfer()
     except Exception:
         pgtools.stop_server(to)
         pgtools.remove_tree(to)

@@ -1,6 +1,8 @@
 """The backup folder: base/<name>/ per finished backup, base/.partial-<name>/ while one is taken, wal/ for the
-archived WAL. A backup is listed only once its folder has its final name, which it gets after pg_verifybackup
-passed: a killed or failed run leaves at most a .partial- folder, which the next run deletes."""
+archived WAL, documents/ for the document store's files (one shared folder, content-addressed: ab/cd/<sha>).
+A backup is listed only once its folder has its final name, which it gets after pg_verifybackup passed and the
+document files its rows name were copied: a killed or failed run leaves at most a .partial- folder, which the
+next run deletes."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from core.ops import pgtools
 
@@ -33,6 +36,8 @@ class BackupInfo:
     end_lsn: str
     start_wal: str
     stop_wal: str
+    # the document files when the backup was taken: referenced, copied (new), copied_bytes, missing_live
+    documents: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,11 @@ class BackupRoot:
     @property
     def wal(self) -> Path:
         return self.path / "wal"
+
+    @property
+    def documents(self) -> Path:
+        """The document store's files, kept once for every backup (they never change under their name)."""
+        return self.path / "documents"
 
     @property
     def lock(self) -> Path:

@@ -2,10 +2,11 @@
 start on, optionally encrypted for an age key (core/ops/copy_keys.py).
 
 A copy is COPY_DIR/<backup name>/ holding base.tar[.age] (the backup's folder), wal/<segment>[.age] and
-copy.json, the manifest, written last with the SHA-256 of every stored file. It is written under
-COPY_DIR/.partial-<name>/ and renamed once complete, so a copy cut short is never listed; fetching one checks
-every SHA-256 first, then decrypts (age authenticates each 64 KiB chunk and the last one's place), then runs
-pg_verifybackup on the result.
+copy.json, the manifest, written last with the SHA-256 of every stored file. The document files go, before
+it, into COPY_DIR/documents/<sha256>[.age], one folder every copy shares (core/ops/offsite_documents.py).
+A copy is written under COPY_DIR/.partial-<name>/ and renamed once complete, so a copy cut short is never
+listed; fetching one checks every SHA-256 first, then decrypts (age authenticates each 64 KiB chunk and the
+last one's place), then runs pg_verifybackup on the result.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import shutil
 import tarfile
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -51,9 +52,11 @@ class CopyInfo:
     recipient: str | None  # the age public key it was encrypted for
     format: str
     files: dict[str, dict[str, Any]]  # relative path -> {"sha256": …, "size": …}
+    # the document files in COPY_DIR/documents/ when it was made: files, copied (new), copied_bytes
+    documents: dict[str, Any] = field(default_factory=dict)
 
 
-class _HashingWriter:
+class HashingWriter:
     """A file that also counts and hashes what is written to it."""
 
     def __init__(self, out: IO[bytes]) -> None:
@@ -68,10 +71,10 @@ class _HashingWriter:
         self.out.flush()
 
 
-def _store(path: Path, fill: Any, key: CopyKey | None) -> dict[str, Any]:
+def store_file(path: Path, fill: Any, key: CopyKey | None) -> dict[str, Any]:
     """Write PATH from FILL (called with a binary writer), encrypted for KEY if given; flushed to disk."""
     with path.open("xb") as out:
-        writer = _HashingWriter(out)
+        writer = HashingWriter(out)
         if key is None:
             fill(writer)
         else:
@@ -81,7 +84,7 @@ def _store(path: Path, fill: Any, key: CopyKey | None) -> dict[str, Any]:
     return {"sha256": writer.digest.hexdigest(), "size": writer.size}
 
 
-def _encrypt_stream(fill: Any, writer: _HashingWriter, key: CopyKey) -> None:
+def _encrypt_stream(fill: Any, writer: HashingWriter, key: CopyKey) -> None:
     """FILL writes plaintext into a pipe that age encrypts into WRITER: no plaintext ever lands on disk."""
     read_fd, write_fd = os.pipe()
     failure: list[BaseException] = []
@@ -130,21 +133,29 @@ def wal_since(root: BackupRoot, info: BackupInfo) -> list[Path]:
 
 
 def write_copy(
-    root: BackupRoot, info: BackupInfo, copy_dir: Path, key: CopyKey | None, now: datetime
+    root: BackupRoot,
+    info: BackupInfo,
+    copy_dir: Path,
+    key: CopyKey | None,
+    now: datetime,
+    documents: dict[str, Any] | None = None,
 ) -> CopyInfo:
     """Copy backup INFO (already verified) and its WAL into COPY_DIR/<name>/ (ROOT's lock held by the
-    caller); an older copy of the same backup is replaced only once the new one is complete."""
+    caller; its document files already in COPY_DIR/documents/, DOCUMENTS their counts); an older copy of the
+    same backup is replaced only once the new one is complete."""
     suffix = AGE if key else ""
     partial = copy_dir / f"{PARTIAL}{info.name}"
     shutil.rmtree(partial, ignore_errors=True)
     (partial / "wal").mkdir(mode=0o700, parents=True)
     data_tar = f"{DATA_TAR}{suffix}"
-    files = {data_tar: _store(partial / data_tar, _tar_folder(root.folder(info.name), info.name), key)}
+    files = {data_tar: store_file(partial / data_tar, _tar_folder(root.folder(info.name), info.name), key)}
     for segment in wal_since(root, info):
         relative = f"wal/{segment.name}{suffix}"
-        files[relative] = _store(partial / relative, _file(segment), key)
+        files[relative] = store_file(partial / relative, _file(segment), key)
     public = key.public if key else None
-    copy = CopyInfo(copy_dir / info.name, info.name, now, key is not None, public, info.format, files)
+    copy = CopyInfo(
+        copy_dir / info.name, info.name, now, key is not None, public, info.format, files, documents or {}
+    )
     values = {**asdict(copy), "folder": None, "created_at": now.isoformat()}
     manifest = partial / MANIFEST
     with manifest.open("x", encoding="utf-8") as out:
@@ -218,7 +229,7 @@ def check_sums(copy: CopyInfo) -> None:
         )
 
 
-def _open_stored(source: IO[bytes], target: IO[bytes], copy: CopyInfo, key: CopyKey | None) -> None:
+def open_stored(source: IO[bytes], target: IO[bytes], copy: CopyInfo, key: CopyKey | None) -> None:
     """Copy SOURCE (a stored file) into TARGET, decrypting it when COPY is encrypted."""
     if not copy.encrypted:
         shutil.copyfileobj(source, target, CHUNK)
@@ -251,7 +262,7 @@ def fetch(copy: CopyInfo, key: CopyKey | None, scratch: Path) -> tuple[BackupRoo
     suffix = AGE if copy.encrypted else ""
     plain_tar = scratch / DATA_TAR
     with (copy.folder / f"{DATA_TAR}{suffix}").open("rb") as source, plain_tar.open("xb") as target:
-        _open_stored(source, target, copy, key)
+        open_stored(source, target, copy, key)
     with tarfile.open(plain_tar) as tar:
         tar.extractall(root.base, filter="data")
     plain_tar.unlink()
@@ -259,7 +270,7 @@ def fetch(copy: CopyInfo, key: CopyKey | None, scratch: Path) -> tuple[BackupRoo
         if relative.startswith("wal/"):
             segment = root.wal / relative.removeprefix("wal/").removesuffix(suffix)
             with (copy.folder / relative).open("rb") as source, segment.open("xb") as target:
-                _open_stored(source, target, copy, key)
+                open_stored(source, target, copy, key)
     _give_tree(scratch)
     info = read_info(root.folder(copy.name))
     if info is None:

@@ -60,6 +60,14 @@ def backup_run(
         f"[green]バックアップ完了・検証済み / backup taken and verified:[/] {info.name} "
         f"({_size(info.size_bytes)}, WAL {info.start_wal} – {info.stop_wal}) in {settings.backup_dir}"
     )
+    if info.documents is not None:
+        docs = info.documents
+        console.print(
+            f"文書ファイル / document files: {docs['referenced']:,} 件を確認、新規 {docs['copied']:,} 件"
+            f" ({_size(docs['copied_bytes'])}) をコピー / {docs['referenced']:,} named, "
+            f"{docs['copied']:,} new copied into {settings.backup_dir / 'documents'}",
+            soft_wrap=True,
+        )
     if outcome.pruned:
         console.print(f"保持期間を過ぎたため削除 / removed by retention: {', '.join(outcome.pruned)}")
 
@@ -149,21 +157,31 @@ def backup_restore(
             from core.ops.copy_jobs import restore_from_copy
 
             source = from_copy.expanduser().resolve()
-            copied, info, seconds = restore_from_copy(settings, source, key, target, moment)
+            copied, restored = restore_from_copy(settings, source, key, target, moment)
             console.print(f"複製を確認・復号・検証済み / copy checked, decrypted, verified: {copied.folder}")
         else:
-            info, seconds = jobs.restore(settings, target, moment, name)
+            restored = jobs.restore(settings, target, moment, name)
     except DomainError as error:
         raise _fail(error) from error
+    when = "時点 / at " + moment.isoformat(sep=" ") if moment else "最新 / latest"
     console.print(
-        f"[green]復元完了 / restored:[/] {info.name} → {target} "
-        f"({'時点 / at ' + moment.isoformat(sep=' ') if moment else '最新 / latest'}, {seconds:.1f} s)"
+        f"[green]復元完了 / restored:[/] {restored.info.name} → {target} ({when}, {restored.seconds:.1f} s)"
+    )
+    files = restored.documents
+    console.print(
+        f"文書ファイル / document files: {files.copied:,} 件 ({_size(files.copied_bytes)}、SHA-256 確認済み"
+        f" / checked) → {restored.documents_dir}",
+        soft_wrap=True,
+        highlight=False,
     )
     console.print(
-        "切り替えるには組込みサーバーを止め、このディレクトリを data/pg に置き換えてください"
-        "(docs/operations.md)"
-        " / to switch over, stop the server and put this directory in place of data/pg (docs/operations.md)",
+        "切り替えるには組込みサーバーを止め、このディレクトリを data/pg に置き換え、文書フォルダーを"
+        f" MYNADESK_DOCUMENTS_DIR={restored.documents_dir} で指定してください(または data/documents に"
+        "置き換え、docs/operations.md)"
+        " / to switch over, stop the server, put this directory in place of data/pg and set"
+        f" MYNADESK_DOCUMENTS_DIR={restored.documents_dir} (or put it in place of data/documents)",
         soft_wrap=True,
+        highlight=False,
     )
 
 
@@ -274,6 +292,14 @@ def backup_copy(
         f"[green]複製完了 / copied:[/] {copy.name} → {copy.folder} ({encrypted}, {len(copy.files)} files)",
         soft_wrap=True,
     )
+    if copy.documents:
+        docs = copy.documents
+        console.print(
+            f"文書ファイル / document files: {docs['files']:,} 件、新規 {docs['copied']:,} 件"
+            f" ({_size(docs['copied_bytes'])}) → {copy.folder.parent / 'documents'}",
+            soft_wrap=True,
+            highlight=False,
+        )
     if outcome.pruned:
         console.print(f"保持期間を過ぎた複製を削除 / removed by retention: {', '.join(outcome.pruned)}")
 
