@@ -133,7 +133,12 @@ def choose_copy(source: Path, at: datetime | None) -> CopyInfo:
 
 
 def restore_from_copy(
-    settings: Settings, source: Path, key_file: Path | None, to: Path, at: datetime | None
+    settings: Settings,
+    source: Path,
+    key_file: Path | None,
+    to: Path,
+    at: datetime | None,
+    allow_missing_documents: bool = False,
 ) -> tuple[CopyInfo, Restored]:
     """Check and decrypt a copy into a scratch folder beside TO, pg_verifybackup it, and restore it into the
     new data dir TO as `backup restore` does, with the document files it names (decrypted, each checked
@@ -151,7 +156,7 @@ def restore_from_copy(
     scratch = Path(tempfile.mkdtemp(prefix=f".mynadesk-fetch-{to.name}-", dir=to.parent))
     try:
         root, info = fetch(copy, key, scratch)
-        fill = docfiles.lay_down_into(documents_dir, fetch_documents(copy, key))
+        fill = docfiles.lay_down_into(documents_dir, fetch_documents(copy, key, allow_missing_documents))
         transfer = restore_into(root, info, to, at, password, database_name(settings), fill)
     except BackupError as error:
         raise CopyError(

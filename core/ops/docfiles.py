@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -140,11 +140,31 @@ def sync_files(source_root: Path, target_root: Path, hashes: set[str]) -> Transf
     return transfer
 
 
+def referenced(session: Session) -> set[str]:
+    """The files a (restored) database names; none when it predates the document store (an old backup)."""
+    if session.scalar(text("SELECT to_regclass('documents.documents')")) is None:
+        return set()
+    return referenced_files(session)
+
+
 def back_up(factory: sessionmaker[Session], store_root: Path, backup_documents: Path) -> Transfer:
     """Bring every file the live database names into the backup folder's documents/ (new ones only)."""
     with factory() as session:
         hashes = referenced_files(session)
     return sync_files(store_root, backup_documents, hashes)
+
+
+def restored_without(transfer: Transfer) -> str | None:
+    """What a restore with --allow-missing-documents must say about the files it could not bring."""
+    if not transfer.missing:
+        return None
+    count, one = len(transfer.missing), example(transfer.missing)
+    return (
+        f"文書ファイル {count} 件はバックアップになく(または壊れていて)復元していません(例 {one})。"
+        "それらの文書は開けません"
+        f" / {count} document files were not in the backup (or damaged) and were not restored (e.g. {one}); "
+        "those documents will not open"
+    )
 
 
 def missing_note(transfer: Transfer) -> str | None:
@@ -189,7 +209,9 @@ def check_backup(
     """The drill's check on a restored database (SESSION): every file it names is in BACKUP_DOCUMENTS, and
     the newest SAMPLE of them hash to their names; the problems found and the counts."""
     store = FileStore(backup_documents)
-    hashes = referenced_files(session)
+    hashes = referenced(session)
+    if not hashes:
+        return [], {"referenced": 0, "missing": 0, "hashed": 0, "damaged": 0}
     absent = [digest for digest in sorted(hashes) if not store.path(digest).is_file()]
     gone = set(absent)
     hashed = [digest for digest in newest_files(session, sample) if digest not in gone]
@@ -240,19 +262,21 @@ def refuse_documents_target(target: Path, live_documents: Path) -> None:
         )
 
 
-def from_backup(backup_documents: Path) -> Callable[[set[str], Path], Transfer]:
-    """Fill a restore's documents folder from the backup folder's documents/, refusing when any is missing."""
+def from_backup(backup_documents: Path, allow_missing: bool = False) -> Callable[[set[str], Path], Transfer]:
+    """Fill a restore's documents folder from the backup folder's documents/, refusing when any is missing
+    (unless ALLOW_MISSING: then the transfer lists them)."""
 
     def fill(hashes: set[str], target: Path) -> Transfer:
         transfer = sync_files(backup_documents, target, hashes)
-        if transfer.missing:
+        if transfer.missing and not allow_missing:
             count, one = len(transfer.missing), example(transfer.missing)
             raise RestoreError(
                 f"復元したデータベースが指す文書ファイル {count} 件がバックアップ({backup_documents})にないか"
-                f"壊れています(例 {one})。何も残していません。機械外の複製(--from-copy)を試してください",
+                f"壊れています(例 {one})。何も残していません。機械外の複製(--from-copy)を試すか、"
+                "欠けたファイルなしで復元するには --allow-missing-documents を付けてください",
                 f"{count} document files the restored database names are missing or damaged in "
                 f"{backup_documents} (e.g. {one}); nothing was left behind; try the off-machine copy "
-                "(--from-copy)",
+                "(--from-copy), or restore without them with --allow-missing-documents",
             )
         return transfer
 
@@ -275,7 +299,7 @@ def lay_down_into(target: Path, fill: Callable[[set[str], Path], Transfer]) -> C
 
     def step(uri: str) -> Transfer:
         try:
-            hashes = with_session(uri, referenced_files)
+            hashes = with_session(uri, referenced)
             target.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
             return fill(hashes, target)
         except BaseException:

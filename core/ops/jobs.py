@@ -230,7 +230,13 @@ class Restored:
     documents: docfiles.Transfer
 
 
-def restore(settings: Settings, to: Path, at: datetime | None, name: str | None = None) -> Restored:
+def restore(
+    settings: Settings,
+    to: Path,
+    at: datetime | None,
+    name: str | None = None,
+    allow_missing_documents: bool = False,
+) -> Restored:
     """Restore backup NAME (or the one that covers AT, or the newest) into the new data dir TO, replayed to AT
     (or the end of the archive) and promoted, with the document files its rows name in TO-documents, then
     stopped for a human to switch over."""
@@ -243,7 +249,9 @@ def restore(settings: Settings, to: Path, at: datetime | None, name: str | None 
     archive_latest(settings, root)
     info = choose(root, at, name)
     started = time.monotonic()
-    fill = docfiles.lay_down_into(documents_dir, docfiles.from_backup(root.documents))
+    fill = docfiles.lay_down_into(
+        documents_dir, docfiles.from_backup(root.documents, allow_missing_documents)
+    )
     with exclusive(root):
         transfer = restore_into(root, info, to, at, password, database_name(settings), fill)
     return Restored(info, time.monotonic() - started, documents_dir, transfer)

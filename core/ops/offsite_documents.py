@@ -133,9 +133,10 @@ def _fetch_one(
     return writer.size
 
 
-def fetch_documents(copy: CopyInfo, key: CopyKey | None) -> Any:
+def fetch_documents(copy: CopyInfo, key: CopyKey | None, allow_missing: bool = False) -> Any:
     """A fill for docfiles.lay_down_into: the files a restored database names, from COPY's shared documents
-    folder, decrypted and checked; any missing or altered one refuses the restore."""
+    folder, decrypted and checked; any missing or altered one refuses the restore (unless ALLOW_MISSING:
+    then the transfer lists them)."""
     folder = documents_folder(copy.folder.parent)
     suffix = AGE if copy.encrypted else ""
 
@@ -147,7 +148,7 @@ def fetch_documents(copy: CopyInfo, key: CopyKey | None) -> Any:
                 transfer.missing.append(digest)
             else:
                 transfer.copied, transfer.copied_bytes = transfer.copied + 1, transfer.copied_bytes + size
-        if transfer.missing:
+        if transfer.missing and not allow_missing:
             count, one = len(transfer.missing), example(transfer.missing)
             shutil.rmtree(target, ignore_errors=True)
             raise CopyError(

@@ -145,9 +145,16 @@ def backup_restore(
     key: Annotated[
         Path | None, typer.Option("--key", help="複製の秘密鍵ファイル / the copy's secret key file")
     ] = None,
+    allow_missing_documents: Annotated[
+        bool,
+        typer.Option(
+            "--allow-missing-documents",
+            help="欠けた・壊れた文書ファイルなしでも復元する / restore even when document files are missing",
+        ),
+    ] = False,
 ) -> None:
     """新しいディレクトリに復元する / restore a backup (or a moment) into a new data directory."""
-    from core.ops import jobs
+    from core.ops import docfiles, jobs
 
     settings = Settings.from_env()
     moment = _parse_at(at)
@@ -157,10 +164,12 @@ def backup_restore(
             from core.ops.copy_jobs import restore_from_copy
 
             source = from_copy.expanduser().resolve()
-            copied, restored = restore_from_copy(settings, source, key, target, moment)
+            copied, restored = restore_from_copy(
+                settings, source, key, target, moment, allow_missing_documents
+            )
             console.print(f"複製を確認・復号・検証済み / copy checked, decrypted, verified: {copied.folder}")
         else:
-            restored = jobs.restore(settings, target, moment, name)
+            restored = jobs.restore(settings, target, moment, name, allow_missing_documents)
     except DomainError as error:
         raise _fail(error) from error
     when = "時点 / at " + moment.isoformat(sep=" ") if moment else "最新 / latest"
@@ -174,6 +183,9 @@ def backup_restore(
         soft_wrap=True,
         highlight=False,
     )
+    without = docfiles.restored_without(files)
+    if without:
+        console.print(f"[bold yellow]{escape(without)}[/]", soft_wrap=True, highlight=False)
     console.print(
         "切り替えるには組込みサーバーを止め、このディレクトリを data/pg に置き換え、文書フォルダーを"
         f" MYNADESK_DOCUMENTS_DIR={restored.documents_dir} で指定してください(または data/documents に"
