@@ -52,7 +52,7 @@ def import_batch(console: Flask, owner: Engine, folder: Path) -> Imported:
         person = add_resident(
             s, name="文書\u3000花子", name_kana="ブンショ\u3000ハナコ", address="神奈川県藤沢市鵠沼海岸1番地"
         )
-        add_card(s, person, "notified", notice_no="FJS-300001")
+        add_card(s, person, "notified", notice_no="FJS-370017")
         form = fill_form(s, FormKind.RECEIPT, person.atena_no, actor="TCOU1", now=now)
         printed = store_printed_form(s, store, form.form_id, form.pdf, actor="TCOU1", now=now)
         cover = open_batch(s, DocumentKind.APPLICATION, 2, actor="TDOC1", now=now, note="箱 1")
@@ -87,7 +87,7 @@ def import_batch(console: Flask, owner: Engine, folder: Path) -> Imported:
         "文書\u3000花子",
         "ブンショ ハナコ",
         "1985-10-10",
-        "FJS-300001",
+        "FJS-370017",
         document_reference(receipt_id),
         receipt_id,
         document_reference(legacy_id),
