@@ -28,7 +28,6 @@ from core.domain.documents import (
     BatchStatus,
     CoverQr,
     DocumentError,
-    DocumentKind,
     DocumentStatus,
     FormQr,
     PlannedBatch,
@@ -45,6 +44,7 @@ from core.scans.archive import encode_page, pdfa, thumbnails
 from core.scans.ocr import OcrPool
 from core.scans.pages import PageImage, UnreadableScan, is_blank, qr_texts, read_scan, scan_files
 from core.services import audit
+from core.services.documents import audit_stored
 
 
 @dataclass(frozen=True)
@@ -408,15 +408,7 @@ def _store_sheet(
             thumbnail_sha256=thumbnail,
         )
     )
-    audit.record(
-        session,
-        audit.Actor(actor),
-        "document_store",
-        "document",
-        object_id=document_reference(document.id),
-        subject_atena_no=document.atena_no,
-        summary=f"{DocumentKind(document.kind).label_ja}の画像を保存({batch_reference(batch.id)})",
-    )
+    audit_stored(session, actor, document, f"の画像を保存({batch_reference(batch.id)})")
     return document
 
 

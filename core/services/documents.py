@@ -76,16 +76,21 @@ def store_printed_form(
     )
     session.add(document)
     session.flush()
+    audit_stored(session, actor, document, f"の印刷控えを保存({form_reference(form.id)})")
+    return document
+
+
+def audit_stored(session: Session, actor: str, document: Document, what: str) -> None:
+    """Audit that DOCUMENT's files were kept (a printed copy or a scanned sheet): its kind's name + WHAT."""
     audit.record(
         session,
         audit.Actor(actor),
         "document_store",
         "document",
         object_id=document_reference(document.id),
-        subject_atena_no=form.subject_atena_no,
-        summary=f"{DocumentKind(form.kind).label_ja}の印刷控えを保存({form_reference(form.id)})",
+        subject_atena_no=document.atena_no,
+        summary=f"{DocumentKind(document.kind).label_ja}{what}",
     )
-    return document
 
 
 def printed_form_pdf(session: Session, store: FileStore, form_id: int) -> bytes:
